@@ -1,0 +1,1 @@
+//! Firmware file formats: raw binary, DFU suffix, DfuSe container, Intel HEX.

@@ -1,0 +1,1 @@
+//! A simulated DFU / DfuSe device on virtual time (std only).
