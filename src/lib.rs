@@ -1,3 +1,8 @@
-//! dfu-flasher: USB DFU 1.1 and ST DfuSe host, sans-IO core plus drivers.
+//! dfu-flasher: a USB DFU 1.1 and ST DfuSe host.
+//!
+//! * [`core`]: sans-IO protocol engine, descriptor and file parsers (no I/O, no clock).
+//! * [`sim`]: a simulated DFU / DfuSe device on virtual time (std only).
+//! * [`driver`]: the async loop that runs the core over a transport.
 pub mod core;
+pub mod driver;
 pub mod sim;

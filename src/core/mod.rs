@@ -2,4 +2,16 @@
 //!
 //! Nothing in here performs I/O, reads a clock or awaits: operations return the next
 //! request as a value and are told the reply.
+pub mod descriptor;
+pub mod error;
 pub mod file;
+pub mod memmap;
+pub mod plan;
+pub mod progress;
+pub mod protocol;
+pub mod session;
+
+pub use error::{Error, ErrorKind, LinkError};
+pub use plan::{DfuseOptions, DownloadOptions, PlanError, PlannedWrite};
+pub use progress::{Phase, Progress};
+pub use session::{Action, Finish, Outcome, Reply, Session, Target};

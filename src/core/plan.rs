@@ -1,0 +1,522 @@
+//! The block scheduler: turns an operation and an image into the plan of steps a
+//! [`Session`] runs. Plans are plain data, so tests can check that the writes cover
+//! exactly the image.
+
+use super::memmap::MemoryMap;
+use super::progress::Phase;
+use super::session::{Session, Target};
+use serde::Serialize;
+use std::fmt;
+
+/// DfuSe block numbers 0 and 1 are reserved: data blocks start at 2.
+const DFUSE_FIRST_BLOCK: u16 = 2;
+
+/// A contiguous piece of image to write at `address` (DfuSe) or offset 0 (DFU 1.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Run {
+    pub address: u32,
+    pub data: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Payload {
+    Bytes(Vec<u8>),
+    Run {
+        run: usize,
+        offset: usize,
+        len: usize,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum StepKind {
+    /// GETSTATUS, then CLRSTATUS / ABORT until dfuIDLE.
+    ClearToIdle,
+    /// GETSTATUS (a stall means appIDLE), then DETACH.
+    Detach,
+    /// DETACH sent; then the reset decision.
+    DetachSent,
+    /// DNLOAD, then GETSTATUS until dfuDNLOAD-IDLE.
+    Dnload {
+        block: u16,
+        payload: Payload,
+    },
+    /// Zero-length DNLOAD, then manifestation.
+    EndOfImage {
+        block: u16,
+    },
+    /// DfuSe zero-length DNLOAD that makes the device jump to its firmware.
+    Leave {
+        block: u16,
+    },
+    /// One UPLOAD of `len` bytes. `until_short`: a short reply ends the upload.
+    Upload {
+        block: u16,
+        len: u16,
+        until_short: bool,
+    },
+    Abort,
+    /// Compare what was read with a run.
+    Compare {
+        run: usize,
+    },
+    /// A USB reset so a tolerant device starts its new firmware.
+    Reset,
+}
+
+/// One step of a plan, with the phase and the progress bytes it accounts for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Step {
+    pub kind: StepKind,
+    pub phase: Phase,
+    pub bytes: u64,
+    pub address: Option<u32>,
+}
+
+/// One request of a plan as the scheduler sees it, for tests and reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum PlannedWrite {
+    /// A data block written at this address (DfuSe) or image offset (DFU 1.1).
+    Data {
+        block: u16,
+        address: u32,
+        len: usize,
+    },
+    SetAddress(u32),
+    ErasePage(u32),
+    MassErase,
+}
+
+/// Options for a DFU 1.1 download.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DownloadOptions {
+    /// Read the image back after manifestation and compare (tolerant devices only).
+    pub verify: bool,
+    /// Reset a manifestation-tolerant device afterwards so it runs the new firmware.
+    pub restart: bool,
+}
+
+/// Options for a DfuSe download.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DfuseOptions {
+    pub verify: bool,
+    /// One mass erase instead of page erases.
+    pub mass_erase: bool,
+    /// Leave DFU mode afterwards, jumping to this address (None: the image's lowest).
+    pub leave: bool,
+    pub leave_address: Option<u32>,
+}
+
+/// Why a plan cannot be made: the image does not fit the device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum PlanError {
+    EmptyImage,
+    NotWritable { address: u32, len: u64 },
+    Overlap { address: u32 },
+    DownloadNotSupported,
+    UploadNotSupported,
+    NotReadable { address: u32, len: u64 },
+}
+
+impl fmt::Display for PlanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PlanError::EmptyImage => write!(f, "The firmware image is empty."),
+            PlanError::NotWritable { address, len } => write!(
+                f,
+                "The file writes {len} bytes at {address:#010x}, which is not writable memory on this device. The file is probably for another device."
+            ),
+            PlanError::Overlap { address } => write!(
+                f,
+                "The file writes address {address:#010x} twice. The file is damaged."
+            ),
+            PlanError::DownloadNotSupported => {
+                write!(f, "This device does not accept firmware downloads.")
+            }
+            PlanError::UploadNotSupported => write!(
+                f,
+                "This device does not allow reading its firmware back."
+            ),
+            PlanError::NotReadable { address, len } => write!(
+                f,
+                "The {len} bytes at {address:#010x} are not readable on this device."
+            ),
+        }
+    }
+}
+
+impl std::error::Error for PlanError {}
+
+fn step(kind: StepKind, phase: Phase, bytes: u64, address: Option<u32>) -> Step {
+    Step {
+        kind,
+        phase,
+        bytes,
+        address,
+    }
+}
+
+fn clear(phase: Phase) -> Step {
+    step(StepKind::ClearToIdle, phase, 0, None)
+}
+
+fn dfuse_command(bytes: Vec<u8>, phase: Phase, credit: u64, address: Option<u32>) -> Step {
+    step(
+        StepKind::Dnload {
+            block: 0,
+            payload: Payload::Bytes(bytes),
+        },
+        phase,
+        credit,
+        address,
+    )
+}
+
+fn set_address(address: u32, phase: Phase) -> Step {
+    let mut cmd = vec![0x21];
+    cmd.extend_from_slice(&address.to_le_bytes());
+    dfuse_command(cmd, phase, 0, Some(address))
+}
+
+impl Session {
+    /// Bring a DFU-mode device to a clean dfuIDLE (CLRSTATUS / ABORT as needed).
+    pub fn clear_to_idle(target: Target) -> Session {
+        Session::new(target, Vec::new(), vec![clear(Phase::Prepare)])
+    }
+
+    /// Run-time → DFU mode: GETSTATUS (stall ⇒ appIDLE), DETACH, and a USB reset
+    /// unless the device detaches by itself (bitWillDetach).
+    pub fn detach(target: Target) -> Session {
+        Session::new(
+            target,
+            Vec::new(),
+            vec![step(StepKind::Detach, Phase::Detach, 0, None)],
+        )
+    }
+
+    /// DFU 1.1 download: wTransferSize blocks from 0 (wrapping at 65535), the
+    /// zero-length end, and manifestation.
+    pub fn download(
+        target: Target,
+        image: &[u8],
+        opts: DownloadOptions,
+    ) -> Result<Session, PlanError> {
+        if image.is_empty() {
+            return Err(PlanError::EmptyImage);
+        }
+        if !target.attributes.can_download {
+            return Err(PlanError::DownloadNotSupported);
+        }
+        let verify = opts.verify && target.attributes.manifestation_tolerant;
+        if verify && !target.attributes.can_upload {
+            return Err(PlanError::UploadNotSupported);
+        }
+        let ts = usize::from(target.transfer_size.max(1));
+        let mut steps = vec![clear(Phase::Prepare)];
+        let mut block: u16 = 0;
+        for (i, chunk) in image.chunks(ts).enumerate() {
+            steps.push(step(
+                StepKind::Dnload {
+                    block,
+                    payload: Payload::Run {
+                        run: 0,
+                        offset: i * ts,
+                        len: chunk.len(),
+                    },
+                },
+                Phase::Write,
+                chunk.len() as u64,
+                None,
+            ));
+            block = block.wrapping_add(1);
+        }
+        steps.push(step(
+            StepKind::EndOfImage { block },
+            Phase::Manifest,
+            1,
+            None,
+        ));
+        if verify {
+            push_dfu11_upload(&mut steps, ts, image.len() as u64, Phase::Verify);
+            steps.push(step(StepKind::Compare { run: 0 }, Phase::Verify, 0, None));
+        }
+        if opts.restart && target.attributes.manifestation_tolerant {
+            steps.push(step(StepKind::Reset, Phase::Manifest, 0, None));
+        }
+        let runs = vec![Run {
+            address: 0,
+            data: image.to_vec(),
+        }];
+        Ok(Session::new(target, runs, steps))
+    }
+
+    /// DFU 1.1 upload: blocks until a short reply, at most `max_len` bytes.
+    pub fn upload(target: Target, max_len: u64) -> Result<Session, PlanError> {
+        if !target.attributes.can_upload {
+            return Err(PlanError::UploadNotSupported);
+        }
+        let mut steps = vec![clear(Phase::Prepare)];
+        push_dfu11_upload(
+            &mut steps,
+            usize::from(target.transfer_size.max(1)),
+            max_len,
+            Phase::Upload,
+        );
+        Ok(Session::new(target, Vec::new(), steps))
+    }
+
+    /// DfuSe download of `elements` into the memory described by `map`: erase exactly
+    /// the touched erasable pages (or mass erase), one Set-Address per contiguous run,
+    /// data blocks 2, 3, …, optional verify by read-back and optional leave.
+    pub fn dfuse_download(
+        target: Target,
+        map: &MemoryMap,
+        elements: &[(u32, &[u8])],
+        opts: DfuseOptions,
+    ) -> Result<Session, PlanError> {
+        if !target.attributes.can_download {
+            return Err(PlanError::DownloadNotSupported);
+        }
+        if opts.verify && !target.attributes.can_upload {
+            return Err(PlanError::UploadNotSupported);
+        }
+        let runs = merge_runs(elements)?;
+        for r in &runs {
+            let len = r.data.len() as u64;
+            if !map.covers(r.address, len, |s| s.writable) {
+                return Err(PlanError::NotWritable {
+                    address: r.address,
+                    len,
+                });
+            }
+            if opts.verify && !map.covers(r.address, len, |s| s.readable) {
+                return Err(PlanError::NotReadable {
+                    address: r.address,
+                    len,
+                });
+            }
+        }
+        let ts = usize::from(target.transfer_size.max(1));
+        let mut steps = vec![clear(Phase::Prepare)];
+        if opts.mass_erase {
+            steps.push(dfuse_command(vec![0x41], Phase::Erase, map.size(), None));
+        } else {
+            let mut pages: Vec<(u32, u32)> = runs
+                .iter()
+                .flat_map(|r| map.pages_touching(r.address, r.data.len() as u64))
+                .collect();
+            pages.sort_unstable();
+            pages.dedup();
+            for (page, size) in pages {
+                let mut cmd = vec![0x41];
+                cmd.extend_from_slice(&page.to_le_bytes());
+                steps.push(dfuse_command(
+                    cmd,
+                    Phase::Erase,
+                    u64::from(size),
+                    Some(page),
+                ));
+            }
+        }
+        // Blocks per Set-Address: wValue runs from 2 up to 0xFFFF.
+        let max_blocks = usize::from(u16::MAX - DFUSE_FIRST_BLOCK) + 1;
+        for (ri, r) in runs.iter().enumerate() {
+            for (si, segment) in r.data.chunks(max_blocks * ts).enumerate() {
+                let seg_off = si * max_blocks * ts;
+                let seg_addr = r.address.wrapping_add(seg_off as u32);
+                steps.push(set_address(seg_addr, Phase::Write));
+                for (bi, chunk) in segment.chunks(ts).enumerate() {
+                    let offset = seg_off + bi * ts;
+                    // bi < max_blocks, so the block number stays within u16.
+                    let block = DFUSE_FIRST_BLOCK + bi as u16;
+                    steps.push(step(
+                        StepKind::Dnload {
+                            block,
+                            payload: Payload::Run {
+                                run: ri,
+                                offset,
+                                len: chunk.len(),
+                            },
+                        },
+                        Phase::Write,
+                        chunk.len() as u64,
+                        Some(r.address.wrapping_add(offset as u32)),
+                    ));
+                }
+            }
+        }
+        if opts.verify {
+            for (ri, r) in runs.iter().enumerate() {
+                push_dfuse_read(
+                    &mut steps,
+                    ts,
+                    r.address,
+                    r.data.len() as u64,
+                    Phase::Verify,
+                );
+                steps.push(step(StepKind::Compare { run: ri }, Phase::Verify, 0, None));
+            }
+        }
+        if opts.leave {
+            let to = opts
+                .leave_address
+                .unwrap_or_else(|| runs.first().map_or(0, |r| r.address));
+            steps.push(set_address(to, Phase::Leave));
+            steps.push(step(
+                StepKind::Leave {
+                    block: DFUSE_FIRST_BLOCK,
+                },
+                Phase::Leave,
+                1,
+                Some(to),
+            ));
+        }
+        Ok(Session::new(target, runs, steps))
+    }
+
+    /// DfuSe upload of `len` bytes from `address`.
+    pub fn dfuse_upload(target: Target, address: u32, len: u64) -> Result<Session, PlanError> {
+        if !target.attributes.can_upload {
+            return Err(PlanError::UploadNotSupported);
+        }
+        if u64::from(address) + len > 1 << 32 {
+            return Err(PlanError::NotReadable { address, len });
+        }
+        let mut steps = vec![clear(Phase::Prepare)];
+        push_dfuse_read(
+            &mut steps,
+            usize::from(target.transfer_size.max(1)),
+            address,
+            len,
+            Phase::Upload,
+        );
+        Ok(Session::new(target, Vec::new(), steps))
+    }
+
+    /// The writes this session will make, in order (for tests and reports).
+    pub fn planned_writes(&self) -> Vec<PlannedWrite> {
+        let ts = u32::from(self.target_transfer_size());
+        let mut pointer = 0u32;
+        let mut out = Vec::new();
+        for s in self.steps_iter() {
+            if let StepKind::Dnload { block, payload } = &s.kind {
+                match payload {
+                    Payload::Bytes(b) if b.first() == Some(&0x21) && b.len() == 5 => {
+                        pointer = u32::from_le_bytes([b[1], b[2], b[3], b[4]]);
+                        out.push(PlannedWrite::SetAddress(pointer));
+                    }
+                    Payload::Bytes(b) if b.first() == Some(&0x41) && b.len() == 5 => {
+                        out.push(PlannedWrite::ErasePage(u32::from_le_bytes([
+                            b[1], b[2], b[3], b[4],
+                        ])))
+                    }
+                    Payload::Bytes(b) if b == &[0x41] => out.push(PlannedWrite::MassErase),
+                    Payload::Bytes(_) => {}
+                    Payload::Run { offset, len, .. } => {
+                        let address = if self.target_is_dfuse() {
+                            pointer.wrapping_add(u32::from(*block).wrapping_sub(2).wrapping_mul(ts))
+                        } else {
+                            *offset as u32
+                        };
+                        out.push(PlannedWrite::Data {
+                            block: *block,
+                            address,
+                            len: *len,
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// UPLOAD steps for a DFU 1.1 read of up to `len` bytes: one block more than `len`
+/// needs, so an image that fills whole blocks still ends with its short reply; the
+/// trailing ABORT runs only if no short reply came.
+fn push_dfu11_upload(steps: &mut Vec<Step>, ts: usize, len: u64, phase: Phase) {
+    let blocks = len / ts as u64 + 1;
+    for i in 0..blocks {
+        steps.push(step(
+            StepKind::Upload {
+                block: (i & 0xFFFF) as u16,
+                len: ts as u16,
+                until_short: true,
+            },
+            phase,
+            0,
+            None,
+        ));
+    }
+    steps.push(step(StepKind::Abort, phase, 0, None));
+}
+
+/// DfuSe read: Set-Address, ABORT (UPLOAD is legal only from dfuIDLE), UPLOAD 2, 3, …;
+/// a partial last block gets its own Set-Address so its address does not depend on
+/// how the device scales wValue.
+fn push_dfuse_read(steps: &mut Vec<Step>, ts: usize, address: u32, len: u64, phase: Phase) {
+    let max_blocks = u64::from(u16::MAX - DFUSE_FIRST_BLOCK) + 1;
+    let full = len / ts as u64;
+    let tail = len % ts as u64;
+    let mut done = 0u64;
+    let mut i = 0u64;
+    while i < full || (i == full && tail > 0) {
+        let start_block_group = i % max_blocks == 0 || i == full;
+        let at = address.wrapping_add(done as u32);
+        if start_block_group {
+            steps.push(set_address(at, phase));
+            steps.push(step(StepKind::Abort, phase, 0, None));
+        }
+        let (block, n) = if i == full {
+            (DFUSE_FIRST_BLOCK, tail)
+        } else {
+            (DFUSE_FIRST_BLOCK + (i % max_blocks) as u16, ts as u64)
+        };
+        steps.push(step(
+            StepKind::Upload {
+                block,
+                len: n as u16,
+                until_short: false,
+            },
+            phase,
+            n,
+            Some(at),
+        ));
+        done += n;
+        i += 1;
+    }
+    steps.push(step(StepKind::Abort, phase, 0, None));
+}
+
+/// Sort elements by address, merge adjacent ones and refuse overlaps.
+fn merge_runs(elements: &[(u32, &[u8])]) -> Result<Vec<Run>, PlanError> {
+    let mut sorted: Vec<&(u32, &[u8])> = elements.iter().filter(|e| !e.1.is_empty()).collect();
+    sorted.sort_by_key(|e| e.0);
+    let mut runs: Vec<Run> = Vec::new();
+    for (address, data) in sorted {
+        if u64::from(*address) + data.len() as u64 > 1 << 32 {
+            return Err(PlanError::NotWritable {
+                address: *address,
+                len: data.len() as u64,
+            });
+        }
+        if let Some(last) = runs.last_mut() {
+            let end = u64::from(last.address) + last.data.len() as u64;
+            if u64::from(*address) < end {
+                return Err(PlanError::Overlap { address: *address });
+            }
+            if u64::from(*address) == end {
+                last.data.extend_from_slice(data);
+                continue;
+            }
+        }
+        runs.push(Run {
+            address: *address,
+            data: data.to_vec(),
+        });
+    }
+    if runs.is_empty() {
+        return Err(PlanError::EmptyImage);
+    }
+    Ok(runs)
+}

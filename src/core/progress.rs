@@ -1,0 +1,108 @@
+//! Progress as values: the phase and the bytes done, so the driver can compute rate and ETA.
+
+use serde::Serialize;
+
+/// The phases of an operation, in the order they can occur.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    /// Bringing the device to a clean dfuIDLE.
+    Prepare,
+    Detach,
+    Erase,
+    Write,
+    Verify,
+    Manifest,
+    Leave,
+    /// Reading the firmware back for a backup.
+    Upload,
+}
+
+impl Phase {
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Prepare => "prepare",
+            Phase::Detach => "detach",
+            Phase::Erase => "erase",
+            Phase::Write => "write",
+            Phase::Verify => "verify",
+            Phase::Manifest => "manifest",
+            Phase::Leave => "leave",
+            Phase::Upload => "upload",
+        }
+    }
+}
+
+/// Bytes done and planned for one phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PhaseProgress {
+    pub phase: Phase,
+    pub done: u64,
+    pub total: u64,
+}
+
+/// A snapshot of an operation's progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    /// The phase in progress now.
+    pub phase: Phase,
+    /// Every phase of the plan, in order.
+    pub phases: Vec<PhaseProgress>,
+}
+
+impl Progress {
+    pub(crate) fn new(phases: Vec<(Phase, u64)>) -> Progress {
+        let first = phases.first().map_or(Phase::Prepare, |p| p.0);
+        Progress {
+            phase: first,
+            phases: phases
+                .into_iter()
+                .map(|(phase, total)| PhaseProgress {
+                    phase,
+                    done: 0,
+                    total,
+                })
+                .collect(),
+        }
+    }
+
+    pub(crate) fn enter(&mut self, phase: Phase) {
+        self.phase = phase;
+    }
+
+    pub(crate) fn add(&mut self, phase: Phase, bytes: u64) {
+        if let Some(p) = self.phases.iter_mut().find(|p| p.phase == phase) {
+            p.done = (p.done + bytes).min(p.total);
+        }
+    }
+
+    pub(crate) fn complete(&mut self, phase: Phase) {
+        if let Some(p) = self.phases.iter_mut().find(|p| p.phase == phase) {
+            p.done = p.total;
+        }
+    }
+
+    /// The current phase's counters.
+    pub fn current(&self) -> PhaseProgress {
+        self.phases
+            .iter()
+            .copied()
+            .find(|p| p.phase == self.phase)
+            .unwrap_or(PhaseProgress {
+                phase: self.phase,
+                done: 0,
+                total: 0,
+            })
+    }
+
+    /// Overall fraction 0.0..=1.0, weighting phases by their bytes.
+    pub fn fraction(&self) -> f64 {
+        let total: u64 = self.phases.iter().map(|p| p.total).sum();
+        let done: u64 = self.phases.iter().map(|p| p.done).sum();
+        if total == 0 {
+            0.0
+        } else {
+            done as f64 / total as f64
+        }
+    }
+}

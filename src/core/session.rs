@@ -1,0 +1,757 @@
+//! The operation engine: a sans-IO state machine that runs a plan of steps.
+//!
+//! Drive it with [`Session::next_action`] and [`Session::handle`]:
+//!
+//! ```text
+//! loop {
+//!     match session.next_action() {
+//!         Action::Control(c) => session.handle(perform(c)),   // Reply::Out / In / Stall / Failed
+//!         Action::Wait { ms } => { sleep(ms); session.handle(Reply::Waited) }
+//!         Action::Reset => session.handle(reset()),           // Reply::ResetDone / Failed
+//!         Action::Done(outcome) => break Ok(outcome),
+//!         Action::Failed(error) => break Err(error),
+//!     }
+//! }
+//! ```
+//!
+//! Every `Control`, `Wait` and `Reset` must be answered by exactly one `handle` call
+//! before `next_action` is called again; it repeats the pending action otherwise.
+
+use super::descriptor::Attributes;
+use super::error::{Error, ErrorKind, LinkError};
+use super::plan::{Payload, Run, Step, StepKind};
+use super::progress::{Phase, Progress};
+use super::protocol::{Control, Data, DfuRequest, State, Status, StatusRecord};
+use serde::Serialize;
+use std::collections::VecDeque;
+
+/// The longest single wait the host accepts from bwPollTimeout.
+pub const MAX_POLL_MS: u32 = 60_000;
+/// A step fails as stuck after this many status polls …
+pub const MAX_POLLS_PER_STEP: u32 = 2_000;
+/// … or after the device asked for this much waiting in total (fwupd: 120 s).
+pub const MAX_BUSY_MS: u64 = 120_000;
+
+/// What the session needs to know about the DFU interface it talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Target {
+    pub interface: u8,
+    /// Normalised wTransferSize.
+    pub transfer_size: u16,
+    pub attributes: Attributes,
+    /// ST DfuSe command set.
+    pub dfuse: bool,
+}
+
+/// The next thing the driver must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use = "the session waits until the action is performed and its reply handled"]
+pub enum Action {
+    /// Perform this control transfer and report the reply.
+    Control(Control),
+    /// Sleep at least `ms` milliseconds, counted from the reply to the last GETSTATUS,
+    /// then report [`Reply::Waited`].
+    Wait { ms: u32 },
+    /// Issue a USB bus reset and report [`Reply::ResetDone`] or the failure.
+    Reset,
+    /// The operation succeeded.
+    Done(Outcome),
+    /// The operation failed.
+    Failed(Error),
+}
+
+/// The result of performing an [`Action`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    /// A host→device transfer completed.
+    Out,
+    /// A device→host transfer completed with these bytes.
+    In(Vec<u8>),
+    /// The device stalled the request.
+    Stall,
+    /// The requested wait is over.
+    Waited,
+    /// The bus reset was issued.
+    ResetDone,
+    /// The transfer or reset failed.
+    Failed(LinkError),
+}
+
+/// How the device was left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Finish {
+    /// In DFU mode, dfuIDLE.
+    Idle,
+    /// Restarting into its firmware (reset sent, or it leaves by itself).
+    Restarting,
+    /// The firmware is in place but the host could not reset the device: the user
+    /// must unplug and replug it.
+    ReplugNeeded,
+    /// Run-time device told to detach; `reset` says whether the host reset it.
+    Detached { reset: bool },
+    /// Run-time device told to detach, but the host reset failed: replug needed.
+    DetachedReplugNeeded,
+    /// The device was already in DFU mode.
+    AlreadyInDfuMode,
+}
+
+/// What a successful operation produced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    pub finish: Finish,
+    /// Bytes written to the device.
+    pub written: u64,
+    /// Whether a read-back comparison succeeded.
+    pub verified: bool,
+    /// Bytes read from the device (uploads and backups).
+    #[serde(skip)]
+    pub data: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// Emit the step's main request.
+    Start,
+    /// Awaiting the reply to the main request.
+    Sent,
+    /// Next: GETSTATUS (after the pending wait, if any).
+    NeedStatus,
+    Waiting,
+    SentStatus,
+    SentClear,
+    SentAbort,
+    /// After a wait on a non-tolerant device in dfuMANIFEST: go to the reset decision.
+    WaitingThenReset,
+    SentReset,
+}
+
+/// A running operation.
+#[derive(Debug)]
+pub struct Session {
+    target: Target,
+    runs: Vec<Run>,
+    steps: VecDeque<Step>,
+    stage: Stage,
+    pending: Option<Action>,
+    /// bwPollTimeout of the last status reply, still to be waited before the next one.
+    pending_wait_ms: u32,
+    polls: u32,
+    waited_ms: u64,
+    attempts: u32,
+    progress: Progress,
+    outcome: Outcome,
+    read: Vec<u8>,
+    /// The error being recovered from (CLRSTATUS/ABORT in progress).
+    failing: Option<Error>,
+    cancel: bool,
+    finished: bool,
+}
+
+impl Session {
+    pub(crate) fn new(target: Target, runs: Vec<Run>, steps: Vec<Step>) -> Session {
+        let mut totals: Vec<(Phase, u64)> = Vec::new();
+        for s in &steps {
+            match totals.iter_mut().find(|(p, _)| *p == s.phase) {
+                Some((_, t)) => *t += s.bytes,
+                None => totals.push((s.phase, s.bytes)),
+            }
+        }
+        Session {
+            target,
+            runs,
+            steps: steps.into(),
+            stage: Stage::Start,
+            pending: None,
+            pending_wait_ms: 0,
+            polls: 0,
+            waited_ms: 0,
+            attempts: 0,
+            progress: Progress::new(totals),
+            outcome: Outcome {
+                finish: Finish::Idle,
+                written: 0,
+                verified: false,
+                data: Vec::new(),
+            },
+            read: Vec::new(),
+            failing: None,
+            cancel: false,
+            finished: false,
+        }
+    }
+
+    pub(crate) fn target_transfer_size(&self) -> u16 {
+        self.target.transfer_size
+    }
+
+    pub(crate) fn target_is_dfuse(&self) -> bool {
+        self.target.dfuse
+    }
+
+    pub(crate) fn steps_iter(&self) -> impl Iterator<Item = &Step> {
+        self.steps.iter()
+    }
+
+    /// The progress so far.
+    pub fn progress(&self) -> &Progress {
+        &self.progress
+    }
+
+    /// Ask the operation to stop. The block in flight finishes, then the device is
+    /// brought back to dfuIDLE and the session fails with [`ErrorKind::Cancelled`].
+    pub fn cancel(&mut self) {
+        self.cancel = true;
+    }
+
+    /// The action to perform now (the same one until it is handled).
+    pub fn next_action(&mut self) -> Action {
+        if self.pending.is_none() {
+            let a = self.advance();
+            self.pending = Some(a);
+        }
+        // Set just above.
+        self.pending.clone().unwrap_or(Action::Reset)
+    }
+
+    /// Report the result of the pending action.
+    pub fn handle(&mut self, reply: Reply) {
+        match self.pending.take() {
+            Some(Action::Done(_)) | Some(Action::Failed(_)) | None => {}
+            Some(_) => self.on_reply(reply),
+        }
+    }
+
+    fn step(&self) -> Option<&Step> {
+        self.steps.front()
+    }
+
+    fn phase(&self) -> Phase {
+        self.step().map_or(self.progress.phase, |s| s.phase)
+    }
+
+    fn control(&self, request: DfuRequest, value: u16, data: Data) -> Action {
+        Action::Control(Control::dfu(request, self.target.interface, value, data))
+    }
+
+    fn get_status(&self) -> Action {
+        Action::Control(Control::dfu_in(
+            DfuRequest::GetStatus,
+            self.target.interface,
+            0,
+            6,
+        ))
+    }
+
+    /// Compute the next action from the current state.
+    fn advance(&mut self) -> Action {
+        loop {
+            if self.finished {
+                return match &self.failing {
+                    Some(e) => Action::Failed(e.clone()),
+                    None => Action::Done(self.outcome.clone()),
+                };
+            }
+            if self.stage == Stage::Start && self.cancel && self.failing.is_none() {
+                self.fail(ErrorKind::Cancelled);
+                continue;
+            }
+            let Some(step) = self.steps.front() else {
+                self.finish_ok();
+                continue;
+            };
+            self.progress.enter(step.phase);
+            match self.stage {
+                Stage::Start => match &step.kind {
+                    StepKind::Compare { run } => {
+                        self.compare(*run);
+                        continue;
+                    }
+                    // Honour a poll timeout still pending from an earlier status.
+                    StepKind::ClearToIdle => {
+                        self.stage = Stage::NeedStatus;
+                        continue;
+                    }
+                    _ => {
+                        let a = self.start_request();
+                        self.stage = Stage::Sent;
+                        return a;
+                    }
+                },
+                Stage::NeedStatus => {
+                    if self.pending_wait_ms > 0 {
+                        let ms = std::mem::take(&mut self.pending_wait_ms);
+                        self.waited_ms += u64::from(ms);
+                        self.stage = Stage::Waiting;
+                        return Action::Wait { ms };
+                    }
+                    self.stage = Stage::SentStatus;
+                    return self.get_status();
+                }
+                Stage::WaitingThenReset => {
+                    return self.reset_or_finish();
+                }
+                _ => {
+                    // Awaiting a reply: nothing new to emit. Unreachable in correct use,
+                    // since `next_action` repeats the pending action.
+                    return self.get_status();
+                }
+            }
+        }
+    }
+
+    /// The first request of the current step.
+    fn start_request(&mut self) -> Action {
+        let Some(step) = self.steps.front() else {
+            return self.get_status();
+        };
+        match &step.kind {
+            StepKind::ClearToIdle | StepKind::Detach | StepKind::DetachSent => self.get_status(),
+            StepKind::Dnload { block, payload } => {
+                let bytes = match payload {
+                    Payload::Bytes(b) => b.clone(),
+                    Payload::Run { run, offset, len } => self
+                        .runs
+                        .get(*run)
+                        .and_then(|r| r.data.get(*offset..*offset + *len))
+                        .map(<[u8]>::to_vec)
+                        .unwrap_or_default(),
+                };
+                self.control(DfuRequest::Dnload, *block, Data::Out(bytes))
+            }
+            StepKind::EndOfImage { block } | StepKind::Leave { block } => {
+                self.control(DfuRequest::Dnload, *block, Data::Out(Vec::new()))
+            }
+            StepKind::Upload { block, len, .. } => Action::Control(Control::dfu_in(
+                DfuRequest::Upload,
+                self.target.interface,
+                *block,
+                *len,
+            )),
+            StepKind::Abort => self.control(DfuRequest::Abort, 0, Data::Out(Vec::new())),
+            StepKind::Reset => {
+                self.stage = Stage::SentReset;
+                Action::Reset
+            }
+            // Handled in `advance` without a request.
+            StepKind::Compare { .. } => self.get_status(),
+        }
+    }
+
+    fn on_reply(&mut self, reply: Reply) {
+        let Some(kind) = self.step().map(|s| s.kind.clone()) else {
+            return;
+        };
+        match (self.stage, reply) {
+            (Stage::Waiting, _) => self.stage = Stage::NeedStatus,
+            (Stage::WaitingThenReset, _) => self.stage = Stage::WaitingThenReset,
+            (Stage::SentReset, r) => self.on_reset(r),
+            (Stage::SentStatus, Reply::In(bytes)) => match StatusRecord::parse(&bytes) {
+                Some(st) => self.on_status(&kind, st),
+                None => self.fail(ErrorKind::BadStatusReply { len: bytes.len() }),
+            },
+            (Stage::SentStatus, r) => self.on_status_failure(&kind, r),
+            (Stage::SentClear | Stage::SentAbort, Reply::Out) => self.stage = Stage::NeedStatus,
+            (Stage::SentClear | Stage::SentAbort, r) => {
+                let req = if self.stage == Stage::SentClear {
+                    DfuRequest::ClrStatus
+                } else {
+                    DfuRequest::Abort
+                };
+                self.fail_reply(r, req);
+            }
+            (Stage::Sent, r) => self.on_main_reply(&kind, r),
+            _ => {}
+        }
+    }
+
+    fn on_main_reply(&mut self, kind: &StepKind, r: Reply) {
+        match (kind, r) {
+            (StepKind::ClearToIdle, r) => self.on_status_reply_raw(kind, r),
+            (StepKind::Detach, Reply::Stall) => {
+                // No GETSTATUS in run-time mode: assume appIDLE (dfu-util, fwupd).
+                self.send_detach();
+            }
+            (StepKind::Detach, r) => self.on_status_reply_raw(kind, r),
+            (StepKind::DetachSent, r) => self.on_detach_sent(r),
+            (StepKind::Dnload { .. } | StepKind::EndOfImage { .. }, Reply::Out) => {
+                self.stage = Stage::NeedStatus
+            }
+            (StepKind::Leave { .. }, Reply::Out) => self.stage = Stage::NeedStatus,
+            // A leave may be silent: the device jumps without answering (GD32VF103).
+            (StepKind::Leave { .. }, Reply::Failed(_) | Reply::Stall) => {
+                self.outcome.finish = Finish::Restarting;
+                self.steps.clear();
+            }
+            (
+                StepKind::Upload {
+                    len, until_short, ..
+                },
+                Reply::In(data),
+            ) => self.on_upload(usize::from(*len), *until_short, data),
+            (StepKind::Upload { .. }, Reply::Stall) if !self.target.attributes.can_upload => self
+                .fail(ErrorKind::Unsupported {
+                    what: "reading its firmware (upload)",
+                }),
+            (StepKind::Abort, Reply::Out) => self.next_step(),
+            (StepKind::Dnload { .. } | StepKind::EndOfImage { .. }, r) => {
+                self.fail_reply(r, DfuRequest::Dnload)
+            }
+            (StepKind::Upload { .. }, r) => self.fail_reply(r, DfuRequest::Upload),
+            (StepKind::Abort, r) => self.fail_reply(r, DfuRequest::Abort),
+            (_, r) => self.fail_reply(r, DfuRequest::GetStatus),
+        }
+    }
+
+    fn on_status_reply_raw(&mut self, kind: &StepKind, r: Reply) {
+        match r {
+            Reply::In(bytes) => match StatusRecord::parse(&bytes) {
+                Some(st) => self.on_status(kind, st),
+                None => self.fail(ErrorKind::BadStatusReply { len: bytes.len() }),
+            },
+            r => self.on_status_failure(kind, r),
+        }
+    }
+
+    fn on_status_failure(&mut self, kind: &StepKind, r: Reply) {
+        match kind {
+            // After the last block, a non-answering device is manifesting or rebooting.
+            StepKind::EndOfImage { .. } => self.reset_decision_after_silence(),
+            StepKind::Leave { .. } => {
+                self.outcome.finish = Finish::Restarting;
+                self.steps.clear();
+            }
+            _ => self.fail_reply(r, DfuRequest::GetStatus),
+        }
+    }
+
+    fn on_status(&mut self, kind: &StepKind, st: StatusRecord) {
+        if st.poll_timeout_ms > MAX_POLL_MS {
+            self.pending_wait_ms = 0;
+            return self.fail(ErrorKind::PollTimeoutTooLong {
+                ms: st.poll_timeout_ms,
+            });
+        }
+        self.pending_wait_ms = st.poll_timeout_ms;
+        self.polls += 1;
+        if self.polls > MAX_POLLS_PER_STEP || self.waited_ms > MAX_BUSY_MS {
+            let (polls, waited_ms) = (self.polls, self.waited_ms);
+            return self.fail(ErrorKind::StuckBusy { polls, waited_ms });
+        }
+        match kind {
+            StepKind::ClearToIdle => self.on_clear_status(st),
+            StepKind::Detach => {
+                if st.state.is_runtime() {
+                    self.send_detach();
+                } else {
+                    self.outcome.finish = Finish::AlreadyInDfuMode;
+                    self.steps.clear();
+                    self.stage = Stage::Start;
+                }
+            }
+            StepKind::Dnload { .. } => {
+                if st.status != Status::Ok || st.state == State::DfuError {
+                    return self.fail_status(&st);
+                }
+                match st.state {
+                    State::DfuDnloadIdle => {
+                        let bytes = self.step().map_or(0, |s| s.bytes);
+                        let phase = self.phase();
+                        self.progress.add(phase, bytes);
+                        if phase == Phase::Write {
+                            self.outcome.written += bytes;
+                        }
+                        self.next_step();
+                    }
+                    State::DfuDnbusy | State::DfuDnloadSync => self.stage = Stage::NeedStatus,
+                    state => self.fail(ErrorKind::UnexpectedState { state }),
+                }
+            }
+            StepKind::EndOfImage { .. } => {
+                if st.status != Status::Ok || st.state == State::DfuError {
+                    return self.fail_status(&st);
+                }
+                match st.state {
+                    State::DfuManifest if !self.target.attributes.manifestation_tolerant => {
+                        // After the wait the device is in dfuMANIFEST-WAIT-RESET and may
+                        // not answer again (fwupd does not poll it).
+                        self.stage = Stage::WaitingThenReset;
+                        if self.pending_wait_ms > 0 {
+                            let ms = std::mem::take(&mut self.pending_wait_ms);
+                            self.pending = Some(Action::Wait { ms });
+                        }
+                    }
+                    State::DfuManifestSync | State::DfuManifest => self.stage = Stage::NeedStatus,
+                    State::DfuManifestWaitReset => self.stage = Stage::WaitingThenReset,
+                    State::DfuIdle => {
+                        self.progress.complete(Phase::Manifest);
+                        self.next_step();
+                    }
+                    state => self.fail(ErrorKind::UnexpectedState { state }),
+                }
+            }
+            StepKind::Leave { .. } => {
+                if st.status != Status::Ok || st.state == State::DfuError {
+                    return self.fail_status(&st);
+                }
+                self.outcome.finish = match st.state {
+                    State::DfuManifest | State::DfuManifestSync | State::DfuManifestWaitReset => {
+                        Finish::Restarting
+                    }
+                    _ => Finish::ReplugNeeded,
+                };
+                self.steps.clear();
+                self.stage = Stage::Start;
+            }
+            _ => self.fail(ErrorKind::UnexpectedState { state: st.state }),
+        }
+    }
+
+    fn on_clear_status(&mut self, st: StatusRecord) {
+        self.attempts += 1;
+        if self.attempts > 8 {
+            return self.fail(ErrorKind::NotIdle {
+                state: st.state,
+                status: st.status,
+            });
+        }
+        // While recovering from a stall, the status says what really went wrong.
+        if let Some(e) = &mut self.failing {
+            if matches!(e.kind, ErrorKind::Stalled { .. }) && st.status != Status::Ok {
+                e.kind = ErrorKind::DeviceStatus {
+                    status: st.status,
+                    state: st.state,
+                    string_index: st.string_index,
+                };
+            }
+        }
+        match st.state {
+            State::DfuIdle if st.status == Status::Ok => self.next_step(),
+            State::DfuIdle | State::DfuError => {
+                self.stage = Stage::SentClear;
+                self.pending = Some(self.control(DfuRequest::ClrStatus, 0, Data::Out(Vec::new())));
+            }
+            State::DfuDnloadIdle | State::DfuUploadIdle | State::DfuDnloadSync => {
+                self.stage = Stage::SentAbort;
+                self.pending = Some(self.control(DfuRequest::Abort, 0, Data::Out(Vec::new())));
+            }
+            State::DfuDnbusy | State::DfuManifest | State::DfuManifestSync => {
+                self.stage = Stage::NeedStatus
+            }
+            State::AppIdle | State::AppDetach => self.fail(ErrorKind::RuntimeMode),
+            state => self.fail(ErrorKind::NotIdle {
+                state,
+                status: st.status,
+            }),
+        }
+    }
+
+    fn send_detach(&mut self) {
+        // Both dfu-util and fwupd send a fixed 1000 ms detach timeout.
+        self.pending = Some(self.control(DfuRequest::Detach, 1000, Data::Out(Vec::new())));
+        if let Some(s) = self.steps.front_mut() {
+            s.kind = StepKind::DetachSent;
+        }
+        self.stage = Stage::Sent;
+    }
+
+    fn on_detach_sent(&mut self, r: Reply) {
+        match r {
+            // Some devices reboot at once and stall or vanish (fwupd ignores these).
+            Reply::Out | Reply::Stall | Reply::Failed(LinkError::Disconnected) => {
+                if self.target.attributes.will_detach {
+                    self.outcome.finish = Finish::Detached { reset: false };
+                    self.next_step();
+                } else {
+                    self.stage = Stage::SentReset;
+                    self.pending = Some(Action::Reset);
+                }
+            }
+            r => self.fail_reply(r, DfuRequest::Detach),
+        }
+    }
+
+    fn on_reset(&mut self, r: Reply) {
+        let ok = matches!(r, Reply::ResetDone | Reply::Failed(LinkError::Disconnected));
+        let detaching = matches!(self.step().map(|s| &s.kind), Some(StepKind::DetachSent));
+        self.outcome.finish = match (detaching, ok) {
+            (true, true) => Finish::Detached { reset: true },
+            (true, false) => Finish::DetachedReplugNeeded,
+            (false, true) => Finish::Restarting,
+            (false, false) => Finish::ReplugNeeded,
+        };
+        // Nothing can follow a reset: the device re-enumerates.
+        self.steps.clear();
+        self.stage = Stage::Start;
+    }
+
+    /// After manifestation of a non-tolerant device (or silence): reset unless the
+    /// device detaches by itself.
+    fn reset_or_finish(&mut self) -> Action {
+        if self.target.attributes.will_detach {
+            self.outcome.finish = Finish::Restarting;
+            self.steps.clear();
+            self.stage = Stage::Start;
+            self.progress.complete(Phase::Manifest);
+            self.advance()
+        } else {
+            self.progress.complete(Phase::Manifest);
+            self.stage = Stage::SentReset;
+            Action::Reset
+        }
+    }
+
+    fn reset_decision_after_silence(&mut self) {
+        self.stage = Stage::WaitingThenReset;
+    }
+
+    fn on_upload(&mut self, len: usize, until_short: bool, data: Vec<u8>) {
+        if data.len() > len {
+            return self.fail(ErrorKind::OverlongReply {
+                asked: len,
+                got: data.len(),
+            });
+        }
+        let n = data.len() as u64;
+        let short = data.len() < len;
+        self.read.extend_from_slice(&data);
+        let phase = self.phase();
+        self.progress.add(phase, n);
+        if short && !until_short {
+            let address = self.step().and_then(|s| s.address).unwrap_or(0);
+            return self.fail(ErrorKind::ShortRead {
+                address: address.wrapping_add(n as u32),
+                missing: (len - data.len()) as u64,
+            });
+        }
+        if short && until_short {
+            // End of image: the device is back in dfuIDLE. Drop the remaining reads of
+            // this upload, and the ABORT that would end an unfinished one.
+            while matches!(
+                self.steps.get(1).map(|s| &s.kind),
+                Some(StepKind::Upload { .. } | StepKind::Abort)
+            ) {
+                self.steps.remove(1);
+            }
+        }
+        if phase == Phase::Upload {
+            self.outcome.data.extend_from_slice(&data);
+        }
+        self.next_step();
+    }
+
+    fn compare(&mut self, run: usize) {
+        let read = std::mem::take(&mut self.read);
+        let Some(r) = self.runs.get(run) else {
+            return self.next_step();
+        };
+        let mismatch = r
+            .data
+            .iter()
+            .zip(read.iter().chain(std::iter::repeat(&0u8)))
+            .position(|(a, b)| a != b);
+        if read.len() < r.data.len() {
+            let (address, missing) = (r.address, (r.data.len() - read.len()) as u64);
+            return self.fail(ErrorKind::ShortRead { address, missing });
+        }
+        if let Some(i) = mismatch {
+            let address = r.address.wrapping_add(i as u32);
+            let (expected, found) = (r.data[i], read[i]);
+            return self.fail(ErrorKind::VerifyMismatch {
+                address,
+                expected,
+                found,
+            });
+        }
+        if self
+            .steps
+            .iter()
+            .skip(1)
+            .all(|s| !matches!(s.kind, StepKind::Compare { .. }))
+        {
+            self.outcome.verified = true;
+        }
+        self.next_step();
+    }
+
+    fn next_step(&mut self) {
+        self.steps.pop_front();
+        self.stage = Stage::Start;
+        self.polls = 0;
+        self.waited_ms = 0;
+        self.attempts = 0;
+    }
+
+    fn finish_ok(&mut self) {
+        self.finished = true;
+        if let Some(e) = &mut self.failing {
+            e.recovered = Some(true);
+        }
+    }
+
+    fn fail_status(&mut self, st: &StatusRecord) {
+        let e = Error::from_status(st, self.phase()).during(DfuRequest::GetStatus);
+        self.fail_with(e);
+    }
+
+    fn fail_reply(&mut self, r: Reply, request: DfuRequest) {
+        let kind = match r {
+            Reply::Stall => ErrorKind::Stalled {
+                request: request.name(),
+            },
+            Reply::Failed(l) => ErrorKind::Link(l),
+            Reply::In(b) => ErrorKind::BadStatusReply { len: b.len() },
+            _ => ErrorKind::Link(LinkError::Other),
+        };
+        let e = Error::new(kind, self.phase()).during(request);
+        self.fail_with(e);
+    }
+
+    fn fail(&mut self, kind: ErrorKind) {
+        let e = Error::new(kind, self.phase());
+        self.fail_with(e);
+    }
+
+    /// Record the error and start recovery (back to dfuIDLE) where that makes sense.
+    fn fail_with(&mut self, mut e: Error) {
+        e.dfuse = self.target.dfuse;
+        if e.address.is_none() {
+            e.address = self.step().and_then(|s| s.address);
+        }
+        self.stage = Stage::Start;
+        self.polls = 0;
+        self.waited_ms = 0;
+        self.attempts = 0;
+        if self.failing.is_some() {
+            // Recovery itself failed: report the original error.
+            if let Some(orig) = &mut self.failing {
+                orig.recovered = Some(false);
+            }
+            self.steps.clear();
+            self.finished = true;
+            return;
+        }
+        let can_recover = !matches!(
+            e.kind,
+            ErrorKind::Link(LinkError::Disconnected)
+                | ErrorKind::PollTimeoutTooLong { .. }
+                | ErrorKind::RuntimeMode
+        );
+        let runtime = matches!(
+            self.step().map(|s| &s.kind),
+            Some(StepKind::Detach | StepKind::DetachSent)
+        );
+        self.steps.clear();
+        if can_recover && !runtime {
+            self.steps.push_back(Step {
+                kind: StepKind::ClearToIdle,
+                phase: e.phase,
+                bytes: 0,
+                address: None,
+            });
+        } else {
+            self.finished = true;
+        }
+        self.failing = Some(e);
+    }
+}

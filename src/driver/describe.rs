@@ -1,0 +1,196 @@
+//! Read and decode what a device says about itself: ids, strings, the DFU interface, its
+//! functional descriptor and the alt settings with their DfuSe memory maps.
+
+use super::{TransferError, Transport, TRANSFER_TIMEOUT_MS};
+use crate::core::descriptor::{
+    self, Attributes, Configuration, DescriptorError, DeviceDescriptor, DfuInterface, DfuVersion,
+    FunctionalDescriptor, Mode,
+};
+use crate::core::memmap::MemoryMap;
+use crate::core::protocol::Control;
+use crate::core::session::Target;
+use serde::Serialize;
+use std::fmt;
+
+/// One alt setting with its decoded name and memory map.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AltInfo {
+    pub alt: u8,
+    /// Untrusted text from the device.
+    pub name: Option<String>,
+    pub memory_map: Option<MemoryMap>,
+    /// Why a name that looks like a map (`@…`) could not be read.
+    pub map_error: Option<String>,
+}
+
+/// Everything the host knows about a device's DFU side.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceInfo {
+    pub vendor_id: u16,
+    pub product_id: u16,
+    pub device_version: u16,
+    pub manufacturer: Option<String>,
+    pub product: Option<String>,
+    pub serial: Option<String>,
+    pub mode: Mode,
+    pub interface: u8,
+    pub version: DfuVersion,
+    pub functional: FunctionalDescriptor,
+    pub attributes: Attributes,
+    pub transfer_size: u16,
+    pub alts: Vec<AltInfo>,
+    pub max_packet_size0: u8,
+    /// Other DFU interfaces beyond the one chosen (rare).
+    pub other_interfaces: usize,
+}
+
+impl DeviceInfo {
+    /// The session target for this device.
+    pub fn target(&self) -> Target {
+        Target {
+            interface: self.interface,
+            transfer_size: self.transfer_size,
+            attributes: self.attributes,
+            dfuse: self.version == DfuVersion::DfuSe,
+        }
+    }
+
+    pub fn alt(&self, alt: u8) -> Option<&AltInfo> {
+        self.alts.iter().find(|a| a.alt == alt)
+    }
+
+    /// A short name for messages: the product string or the ids.
+    pub fn display_name(&self) -> String {
+        match &self.product {
+            Some(p) if !p.trim().is_empty() => p.trim().to_string(),
+            _ => format!("USB device {:04x}:{:04x}", self.vendor_id, self.product_id),
+        }
+    }
+}
+
+/// Why a device could not be described.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum DescribeError {
+    Transfer(TransferError),
+    Descriptor(DescriptorError),
+    /// No DFU interface in the active configuration.
+    NotDfu,
+}
+
+impl fmt::Display for DescribeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DescribeError::Transfer(e) => {
+                write!(f, "Could not read the device's descriptors ({}).", e.message)
+            }
+            DescribeError::Descriptor(e) => write!(f, "The device describes itself wrongly: {e}."),
+            DescribeError::NotDfu => write!(
+                f,
+                "This device has no firmware-update (DFU) interface. Check that you picked the right device."
+            ),
+        }
+    }
+}
+
+impl From<TransferError> for DescribeError {
+    fn from(e: TransferError) -> Self {
+        DescribeError::Transfer(e)
+    }
+}
+
+impl From<DescriptorError> for DescribeError {
+    fn from(e: DescriptorError) -> Self {
+        DescribeError::Descriptor(e)
+    }
+}
+
+async fn get<T: Transport>(
+    t: &mut T,
+    kind: u8,
+    index: u8,
+    lang: u16,
+    len: u16,
+) -> Result<Vec<u8>, TransferError> {
+    let c = Control::get_descriptor(kind, index, lang, len);
+    t.control_in(c.setup, TRANSFER_TIMEOUT_MS).await
+}
+
+async fn string<T: Transport>(t: &mut T, index: u8, lang: u16) -> Option<String> {
+    if index == 0 {
+        return None;
+    }
+    let b = get(t, descriptor::STRING, index, lang, 255).await.ok()?;
+    descriptor::parse_string(&b).ok()
+}
+
+/// Read the device, configuration and string descriptors and pick the DFU interface.
+pub async fn describe<T: Transport>(t: &mut T) -> Result<DeviceInfo, DescribeError> {
+    let dev = DeviceDescriptor::parse(&get(t, descriptor::DEVICE, 0, 0, 18).await?)?;
+    let head = get(t, descriptor::CONFIGURATION, 0, 0, 9).await?;
+    let total = descriptor::configuration_total_length(&head)?;
+    let raw = get(t, descriptor::CONFIGURATION, 0, 0, total.max(9)).await?;
+    let config: Configuration = descriptor::parse_configuration(&raw)?;
+    let mut interfaces = config.interfaces.clone();
+    // Prefer a DFU-mode interface, then the first one.
+    interfaces.sort_by_key(|i| (i.mode(&dev) != Mode::Dfu, i.number));
+    let Some(intf): Option<DfuInterface> = interfaces.first().cloned() else {
+        return Err(DescribeError::NotDfu);
+    };
+    let lang = match get(t, descriptor::STRING, 0, 0, 255).await {
+        Ok(b) => {
+            let ids = descriptor::parse_language_ids(&b);
+            if ids.contains(&0x0409) {
+                0x0409
+            } else {
+                ids.first().copied().unwrap_or(0x0409)
+            }
+        }
+        Err(_) => 0x0409,
+    };
+    let manufacturer = string(t, dev.manufacturer_index, lang).await;
+    let product = string(t, dev.product_index, lang).await;
+    let serial = string(t, dev.serial_index, lang).await;
+    let functional = intf.functional.unwrap_or(FunctionalDescriptor {
+        // No functional descriptor: DFU 1.0 defaults, download only (dfu-util fakes
+        // the same and asks the user for a transfer size).
+        attributes: Attributes::from_bits(0x01),
+        detach_timeout_ms: 1000,
+        raw_transfer_size: 0,
+        raw_version: None,
+    });
+    let mode = intf.mode(&dev);
+    let mut alts = Vec::new();
+    for a in &intf.alts {
+        let name = string(t, a.name_index, lang).await;
+        let (memory_map, map_error) = match name.as_deref() {
+            Some(n) if n.starts_with('@') => match MemoryMap::parse(n) {
+                Ok(m) => (Some(m), None),
+                Err(e) => (None, Some(e.to_string())),
+            },
+            _ => (None, None),
+        };
+        alts.push(AltInfo {
+            alt: a.alt,
+            name,
+            memory_map,
+            map_error,
+        });
+    }
+    Ok(DeviceInfo {
+        vendor_id: dev.vendor_id,
+        product_id: dev.product_id,
+        device_version: dev.device_version,
+        manufacturer,
+        product,
+        serial,
+        mode,
+        interface: intf.number,
+        version: functional.version(),
+        functional,
+        attributes: functional.attributes,
+        transfer_size: functional.transfer_size(dev.max_packet_size0),
+        alts,
+        max_packet_size0: dev.max_packet_size0,
+        other_interfaces: interfaces.len() - 1,
+    })
+}

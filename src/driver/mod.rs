@@ -1,0 +1,192 @@
+//! The async loop that runs the core over a [`Transport`] (control in/out, reset, sleep).
+//!
+//! Futures are not `Send`: the browser runs them on one thread.
+
+mod describe;
+mod flash;
+// pub mod sim; (enabled with the simulator)
+
+pub use describe::{describe, AltInfo, DeviceInfo};
+pub use flash::{flash, FlashError, FlashImage, FlashOptions, FlashReport, FlashTarget, Reconnect};
+
+use crate::core::error::LinkError;
+use crate::core::protocol::{Control, Data, DfuRequest, Setup};
+use crate::core::{Action, Error, Outcome, Progress, Reply, Session};
+use std::fmt;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+/// Control-transfer timeout for ordinary requests (dfu-util: 5 s).
+pub const TRANSFER_TIMEOUT_MS: u32 = 5_000;
+/// Timeout for GETSTATUS, which can block while a DfuSe device erases (fwupd: 35 s).
+pub const STATUS_TIMEOUT_MS: u32 = 35_000;
+
+/// How a transfer failed, as the transport sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum TransferErrorKind {
+    Stall,
+    Disconnected,
+    Timeout,
+    /// The OS, another program or another tab holds the device.
+    AccessDenied,
+    /// The platform cannot do this (e.g. a USB reset on Windows).
+    Unsupported,
+    Other,
+}
+
+/// A transport failure: a kind plus the platform's own message.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TransferError {
+    pub kind: TransferErrorKind,
+    pub message: String,
+}
+
+impl TransferError {
+    pub fn new(kind: TransferErrorKind, message: impl Into<String>) -> TransferError {
+        TransferError {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    fn link(&self) -> LinkError {
+        match self.kind {
+            TransferErrorKind::Disconnected => LinkError::Disconnected,
+            TransferErrorKind::Timeout => LinkError::Timeout,
+            _ => LinkError::Other,
+        }
+    }
+}
+
+impl fmt::Display for TransferError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}: {}", self.kind, self.message)
+    }
+}
+
+/// What the driver needs from a USB device (WebUSB, the simulator, …).
+#[allow(async_fn_in_trait)] // Futures need not be Send: single-threaded wasm.
+pub trait Transport {
+    /// Device→host control transfer of up to `setup.length` bytes.
+    async fn control_in(&mut self, setup: Setup, timeout_ms: u32)
+        -> Result<Vec<u8>, TransferError>;
+    /// Host→device control transfer.
+    async fn control_out(
+        &mut self,
+        setup: Setup,
+        data: &[u8],
+        timeout_ms: u32,
+    ) -> Result<(), TransferError>;
+    /// USB bus reset.
+    async fn reset(&mut self) -> Result<(), TransferError>;
+    /// Sleep `ms` milliseconds.
+    async fn sleep(&mut self, ms: u32);
+    /// Milliseconds on the transport's clock (virtual for the simulator).
+    fn now_ms(&self) -> f64;
+    /// Claim `interface` and select `alt` (SET_INTERFACE).
+    async fn select_alt(&mut self, interface: u8, alt: u8) -> Result<(), TransferError>;
+}
+
+/// Progress with the rates the driver measured.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ProgressReport {
+    pub progress: Progress,
+    /// Milliseconds since the operation started.
+    pub elapsed_ms: f64,
+    /// Bytes per second in the current phase.
+    pub rate: f64,
+    /// Estimated milliseconds to the end of the current phase.
+    pub eta_ms: Option<f64>,
+}
+
+async fn perform<T: Transport>(t: &mut T, c: &Control) -> Reply {
+    let is_status = c.dfu_request() == Some(DfuRequest::GetStatus);
+    let timeout = if is_status {
+        STATUS_TIMEOUT_MS
+    } else {
+        TRANSFER_TIMEOUT_MS
+    };
+    let r = match &c.data {
+        Data::In => t.control_in(c.setup, timeout).await.map(Reply::In),
+        Data::Out(bytes) => t
+            .control_out(c.setup, bytes, timeout)
+            .await
+            .map(|()| Reply::Out),
+    };
+    r.unwrap_or_else(|e| match e.kind {
+        TransferErrorKind::Stall => Reply::Stall,
+        _ => Reply::Failed(e.link()),
+    })
+}
+
+/// Run a session to its end over `t`, reporting progress after every step.
+pub async fn run<T: Transport>(
+    t: &mut T,
+    session: &mut Session,
+    on_progress: &mut dyn FnMut(&ProgressReport),
+) -> Result<Outcome, Error> {
+    let start = t.now_ms();
+    let mut last_status_at = start;
+    let mut phase_start = (session.progress().phase, start, 0u64);
+    loop {
+        match session.next_action() {
+            Action::Control(c) => {
+                let reply = perform(t, &c).await;
+                if c.dfu_request() == Some(DfuRequest::GetStatus) {
+                    last_status_at = t.now_ms();
+                }
+                session.handle(reply);
+            }
+            Action::Wait { ms } => {
+                // The wait counts from the last status reply.
+                let elapsed = t.now_ms() - last_status_at;
+                let rest = f64::from(ms) - elapsed;
+                if rest > 0.0 {
+                    t.sleep(rest.ceil() as u32).await;
+                }
+                session.handle(Reply::Waited);
+            }
+            Action::Reset => {
+                let r = match t.reset().await {
+                    Ok(()) => Reply::ResetDone,
+                    Err(e) => Reply::Failed(e.link()),
+                };
+                session.handle(r);
+            }
+            Action::Done(o) => return Ok(o),
+            Action::Failed(e) => return Err(e),
+        }
+        let now = t.now_ms();
+        let p = session.progress();
+        let cur = p.current();
+        if cur.phase != phase_start.0 {
+            phase_start = (cur.phase, now, cur.done);
+        }
+        let dt = (now - phase_start.1) / 1000.0;
+        let rate = if dt > 0.0 {
+            (cur.done - phase_start.2) as f64 / dt
+        } else {
+            0.0
+        };
+        let eta_ms =
+            (rate > 0.0).then(|| (cur.total.saturating_sub(cur.done)) as f64 / rate * 1000.0);
+        on_progress(&ProgressReport {
+            progress: p.clone(),
+            elapsed_ms: now - start,
+            rate,
+            eta_ms,
+        });
+    }
+}
+
+/// Run a future that never waits on anything outside itself (the simulator transport
+/// completes every call at once on virtual time). Returns `None` if it would block.
+pub fn block_on<F: Future>(f: F) -> Option<F::Output> {
+    let mut f = pin!(f);
+    let mut cx = Context::from_waker(Waker::noop());
+    match f.as_mut().poll(&mut cx) {
+        Poll::Ready(v) => Some(v),
+        Poll::Pending => None,
+    }
+}
