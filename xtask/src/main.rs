@@ -1,1 +1,180 @@
-fn main() {}
+//! `cargo xtask …`: project automation in plain Rust.
+//!
+//! * `cargo xtask test`  — install what the tests need, then formatting, clippy (native and
+//!   wasm32), every test, and a short fuzz run of every parser.
+//! * `cargo xtask fuzz [SECONDS]` — fuzz every target for SECONDS each (default 60).
+//! * `cargo xtask bench` — print speed figures.
+//! * `cargo xtask serve` — build and serve the page (arrives with the web flasher).
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::{exit, Command};
+use std::time::Instant;
+
+mod deps;
+
+/// The fuzz targets in `fuzz/fuzz_targets/`.
+const FUZZ_TARGETS: &[&str] = &[
+    "descriptors",
+    "memory_map",
+    "suffix",
+    "dfuse",
+    "ihex",
+    "session",
+];
+
+fn main() {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let root = project_root();
+    env::set_current_dir(&root)
+        .unwrap_or_else(|e| fail(&format!("cannot enter {}: {e}", root.display())));
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test(),
+        Some("fuzz") => {
+            let secs = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(60);
+            deps::fuzz_tools().and_then(|()| fuzz(secs, None))
+        }
+        Some("bench") => bench(),
+        Some("serve") | Some("dist") => Err(
+            "the web page is not built yet: `cargo xtask serve` and `cargo xtask dist` arrive with the web flasher (issue 3)"
+                .to_string(),
+        ),
+        _ => {
+            eprintln!("usage: cargo xtask <test | fuzz [SECONDS] | bench | serve | dist>");
+            exit(2);
+        }
+    };
+    if let Err(e) = result {
+        fail(&e);
+    }
+}
+
+fn fail(msg: &str) -> ! {
+    eprintln!("xtask: error: {msg}");
+    exit(1);
+}
+
+fn project_root() -> PathBuf {
+    let dir = env::var("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from("xtask"));
+    dir.parent().map(Path::to_path_buf).unwrap_or(dir)
+}
+
+/// Run a command, echoing it; fail if it fails.
+pub fn run(cmd: &mut Command) -> Result<(), String> {
+    println!("$ {}", show(cmd));
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot run {}: {e}", show(cmd)))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{}` failed ({status})", show(cmd)))
+    }
+}
+
+pub fn show(cmd: &Command) -> String {
+    let mut s = cmd.get_program().to_string_lossy().into_owned();
+    for a in cmd.get_args() {
+        s.push(' ');
+        s.push_str(&a.to_string_lossy());
+    }
+    s
+}
+
+fn cargo() -> Command {
+    Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn test() -> Result<(), String> {
+    let t0 = Instant::now();
+    deps::test_tools()?;
+    let mut steps: Vec<(&str, f64)> = Vec::new();
+    let mut timed =
+        |name: &'static str, f: &mut dyn FnMut() -> Result<(), String>| -> Result<(), String> {
+            let t = Instant::now();
+            println!("\n==> {name}");
+            f()?;
+            steps.push((name, t.elapsed().as_secs_f64()));
+            Ok(())
+        };
+    timed("format", &mut || {
+        run(cargo().args(["fmt", "--all", "--check"]))
+    })?;
+    timed("clippy (native)", &mut || {
+        run(cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    })?;
+    timed("clippy (wasm32)", &mut || {
+        run(cargo().args([
+            "clippy",
+            "--lib",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    })?;
+    timed("tests", &mut || run(cargo().args(["test", "--workspace"])))?;
+    timed("fuzz (short run per target)", &mut || {
+        fuzz(15, Some(2_000_000))
+    })?;
+    println!(
+        "\nxtask test: every step passed in {:.0} s:",
+        t0.elapsed().as_secs_f64()
+    );
+    for (name, secs) in steps {
+        println!("  {name:<30} {secs:>6.1} s");
+    }
+    Ok(())
+}
+
+/// Fuzz every target for `secs` seconds (or `runs` executions, whichever comes first).
+fn fuzz(secs: u32, runs: Option<u64>) -> Result<(), String> {
+    for target in FUZZ_TARGETS {
+        let corpus = format!("fuzz/corpus/{target}");
+        let seeds = format!("fuzz/seeds/{target}");
+        std::fs::create_dir_all(&corpus).map_err(|e| format!("cannot create {corpus}: {e}"))?;
+        let mut cmd = cargo();
+        cmd.args([
+            "+nightly",
+            "fuzz",
+            "run",
+            "--fuzz-dir",
+            "fuzz",
+            target,
+            &corpus,
+        ]);
+        if Path::new(&seeds).is_dir() {
+            cmd.arg(&seeds);
+        }
+        cmd.arg("--");
+        cmd.arg(format!("-max_total_time={secs}"));
+        if let Some(r) = runs {
+            cmd.arg(format!("-runs={r}"));
+        }
+        cmd.arg("-print_final_stats=1");
+        run(&mut cmd)?;
+    }
+    Ok(())
+}
+
+fn bench() -> Result<(), String> {
+    run(cargo().args([
+        "run",
+        "--release",
+        "--quiet",
+        "--bin",
+        "dfu-flasher",
+        "--",
+        "bench",
+    ]))
+}
