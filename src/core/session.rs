@@ -144,6 +144,9 @@ pub struct Session {
     read: Vec<u8>,
     /// The error being recovered from (CLRSTATUS/ABORT in progress).
     failing: Option<Error>,
+    /// The last status reply, if nothing was sent since: spares a GETSTATUS when
+    /// clearing to idle right after it.
+    last_status: Option<StatusRecord>,
     cancel: bool,
     finished: bool,
 }
@@ -176,6 +179,7 @@ impl Session {
             },
             read: Vec::new(),
             failing: None,
+            last_status: None,
             cancel: false,
             finished: false,
         }
@@ -267,9 +271,16 @@ impl Session {
                         self.compare(*run);
                         continue;
                     }
-                    // Honour a poll timeout still pending from an earlier status.
                     StepKind::ClearToIdle => {
-                        self.stage = Stage::NeedStatus;
+                        match self.last_status.take() {
+                            // Act on the status just read instead of asking again.
+                            Some(st) => self.on_clear_status(st),
+                            // Honour a poll timeout still pending from an earlier status.
+                            None => self.stage = Stage::NeedStatus,
+                        }
+                        if let Some(a) = self.pending.take() {
+                            return a;
+                        }
                         continue;
                     }
                     _ => {
@@ -342,6 +353,10 @@ impl Session {
         let Some(kind) = self.step().map(|s| s.kind.clone()) else {
             return;
         };
+        self.last_status = None;
+        if let (Stage::SentStatus, Reply::In(b)) = (self.stage, &reply) {
+            self.last_status = StatusRecord::parse(b);
+        }
         match (self.stage, reply) {
             (Stage::Waiting, _) => self.stage = Stage::NeedStatus,
             (Stage::WaitingThenReset, _) => self.stage = Stage::WaitingThenReset,

@@ -1,0 +1,329 @@
+//! The engine against scripted device replies, checked step by step against the DFU 1.1
+//! state table (digest §4): which request comes next, which waits, which resets.
+
+use dfu_flasher::core::descriptor::Attributes;
+use dfu_flasher::core::protocol::{Data, State, Status};
+use dfu_flasher::core::{
+    Action, DownloadOptions, ErrorKind, Finish, LinkError, Phase, Reply, Session, Target,
+};
+
+fn target(attrs: u8) -> Target {
+    Target {
+        interface: 0,
+        transfer_size: 4,
+        attributes: Attributes::from_bits(attrs),
+        dfuse: false,
+    }
+}
+
+fn status(state: State, poll: u32) -> Reply {
+    status_with(Status::Ok, state, poll)
+}
+
+fn status_with(st: Status, state: State, poll: u32) -> Reply {
+    let p = poll.to_le_bytes();
+    Reply::In(vec![st.to_u8(), p[0], p[1], p[2], state.to_u8(), 0])
+}
+
+/// Name the next action the way the spec tables do.
+fn name(a: &Action) -> String {
+    match a {
+        Action::Control(c) => {
+            let req = c.dfu_request().map_or("?", |r| r.name());
+            match (&c.data, req) {
+                (Data::Out(d), "DNLOAD") => format!("DNLOAD({},{})", c.setup.value, d.len()),
+                (_, "DETACH") => format!("DETACH({})", c.setup.value),
+                _ => req.to_string(),
+            }
+        }
+        Action::Wait { ms } => format!("wait {ms}"),
+        Action::Reset => "reset".into(),
+        Action::Done(o) => format!("done {:?}", o.finish),
+        Action::Failed(e) => format!("failed {:?}", e.kind),
+    }
+}
+
+/// Expect each action in turn and answer it.
+fn script(s: &mut Session, steps: Vec<(&str, Reply)>) {
+    for (i, (expect, reply)) in steps.into_iter().enumerate() {
+        let a = s.next_action();
+        assert_eq!(name(&a), expect, "step {i}");
+        s.handle(reply);
+    }
+}
+
+fn idle() -> Reply {
+    status(State::DfuIdle, 0)
+}
+
+#[test]
+fn zero_poll_timeout_means_no_wait_and_a_poll_timeout_is_honoured() {
+    let mut s = Session::download(target(0x07), &[1, 2, 3, 4, 5], DownloadOptions::default())
+        .expect("plan");
+    script(
+        &mut s,
+        vec![
+            ("GETSTATUS", idle()),
+            ("DNLOAD(0,4)", Reply::Out),
+            ("GETSTATUS", status(State::DfuDnbusy, 0)),
+            ("GETSTATUS", status(State::DfuDnloadIdle, 0)),
+            ("DNLOAD(1,1)", Reply::Out),
+            ("GETSTATUS", status(State::DfuDnbusy, 30)),
+            ("wait 30", Reply::Waited),
+            ("GETSTATUS", status(State::DfuDnloadIdle, 0)),
+            ("DNLOAD(2,0)", Reply::Out),
+            ("GETSTATUS", status(State::DfuManifestSync, 0)),
+            ("GETSTATUS", status(State::DfuManifest, 200)),
+            ("wait 200", Reply::Waited),
+            ("GETSTATUS", status(State::DfuIdle, 0)),
+        ],
+    );
+    assert_eq!(name(&s.next_action()), "done Idle");
+}
+
+#[test]
+fn non_tolerant_device_is_reset_after_manifestation_and_a_failed_reset_asks_for_a_replug() {
+    for (reset_reply, finish) in [
+        (Reply::ResetDone, "done Restarting"),
+        (Reply::Failed(LinkError::Other), "done ReplugNeeded"),
+    ] {
+        let mut s =
+            Session::download(target(0x03), &[9; 4], DownloadOptions::default()).expect("plan");
+        script(
+            &mut s,
+            vec![
+                ("GETSTATUS", idle()),
+                ("DNLOAD(0,4)", Reply::Out),
+                ("GETSTATUS", status(State::DfuDnloadIdle, 0)),
+                ("DNLOAD(1,0)", Reply::Out),
+                ("GETSTATUS", status(State::DfuManifest, 50)),
+                // Not tolerant: after the wait it is in MANIFEST-WAIT-RESET; no more polls.
+                ("wait 50", Reply::Waited),
+                ("reset", reset_reply),
+            ],
+        );
+        assert_eq!(name(&s.next_action()), finish);
+    }
+}
+
+#[test]
+fn will_detach_device_is_never_reset_by_the_host() {
+    let mut s = Session::download(target(0x0B), &[9; 4], DownloadOptions::default()).expect("plan");
+    script(
+        &mut s,
+        vec![
+            ("GETSTATUS", idle()),
+            ("DNLOAD(0,4)", Reply::Out),
+            ("GETSTATUS", status(State::DfuDnloadIdle, 0)),
+            ("DNLOAD(1,0)", Reply::Out),
+            ("GETSTATUS", status(State::DfuManifestWaitReset, 0)),
+        ],
+    );
+    assert_eq!(name(&s.next_action()), "done Restarting");
+}
+
+#[test]
+fn detach_assumes_app_idle_on_stall_and_resets_unless_will_detach() {
+    let mut s = Session::detach(target(0x07));
+    script(
+        &mut s,
+        vec![
+            ("GETSTATUS", Reply::Stall),
+            ("DETACH(1000)", Reply::Out),
+            ("reset", Reply::ResetDone),
+        ],
+    );
+    assert_eq!(
+        name(&s.next_action()),
+        format!("done {:?}", Finish::Detached { reset: true })
+    );
+
+    let mut s = Session::detach(target(0x0F));
+    script(
+        &mut s,
+        vec![
+            ("GETSTATUS", status(State::AppIdle, 0)),
+            ("DETACH(1000)", Reply::Out),
+        ],
+    );
+    assert_eq!(
+        name(&s.next_action()),
+        format!("done {:?}", Finish::Detached { reset: false })
+    );
+
+    let mut s = Session::detach(target(0x07));
+    script(&mut s, vec![("GETSTATUS", idle())]);
+    assert_eq!(name(&s.next_action()), "done AlreadyInDfuMode");
+}
+
+#[test]
+fn error_status_is_reported_and_the_device_is_cleared_to_idle() {
+    let mut s = Session::download(target(0x07), &[1; 8], DownloadOptions::default()).expect("plan");
+    script(
+        &mut s,
+        vec![
+            (
+                "GETSTATUS",
+                status_with(Status::ErrTarget, State::DfuError, 0),
+            ),
+            // A device found in dfuERROR is cleared first.
+            ("CLRSTATUS", Reply::Out),
+            ("GETSTATUS", idle()),
+            ("DNLOAD(0,4)", Reply::Out),
+            (
+                "GETSTATUS",
+                status_with(Status::ErrWrite, State::DfuError, 0),
+            ),
+            ("CLRSTATUS", Reply::Out),
+            ("GETSTATUS", idle()),
+        ],
+    );
+    let Action::Failed(e) = s.next_action() else {
+        panic!("must fail")
+    };
+    assert_eq!(e.phase, Phase::Write);
+    assert_eq!(e.recovered, Some(true));
+    assert!(matches!(
+        e.kind,
+        ErrorKind::DeviceStatus {
+            status: Status::ErrWrite,
+            ..
+        }
+    ));
+    assert!(e.to_string().contains("errWRITE"), "{e}");
+}
+
+#[test]
+fn a_stalled_block_is_explained_by_the_status_read_during_recovery() {
+    let mut s = Session::download(target(0x07), &[1; 4], DownloadOptions::default()).expect("plan");
+    script(
+        &mut s,
+        vec![
+            ("GETSTATUS", idle()),
+            ("DNLOAD(0,4)", Reply::Stall),
+            (
+                "GETSTATUS",
+                status_with(Status::ErrAddress, State::DfuError, 0),
+            ),
+            ("CLRSTATUS", Reply::Out),
+            ("GETSTATUS", idle()),
+        ],
+    );
+    let Action::Failed(e) = s.next_action() else {
+        panic!("must fail")
+    };
+    assert!(
+        matches!(
+            e.kind,
+            ErrorKind::DeviceStatus {
+                status: Status::ErrAddress,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn cancel_finishes_the_block_in_flight_then_aborts_to_idle() {
+    let mut s =
+        Session::download(target(0x07), &[1; 12], DownloadOptions::default()).expect("plan");
+    script(
+        &mut s,
+        vec![
+            ("GETSTATUS", idle()),
+            ("DNLOAD(0,4)", Reply::Out),
+            ("GETSTATUS", status(State::DfuDnbusy, 10)),
+        ],
+    );
+    s.cancel();
+    script(
+        &mut s,
+        vec![
+            ("wait 10", Reply::Waited),
+            ("GETSTATUS", status(State::DfuDnloadIdle, 0)),
+            ("ABORT", Reply::Out),
+            ("GETSTATUS", idle()),
+        ],
+    );
+    let Action::Failed(e) = s.next_action() else {
+        panic!("must fail")
+    };
+    assert_eq!(e.kind, ErrorKind::Cancelled);
+    assert_eq!(e.recovered, Some(true));
+}
+
+#[test]
+fn implausible_poll_timeout_and_malformed_status_fail_at_once() {
+    let mut s = Session::download(target(0x07), &[1; 4], DownloadOptions::default()).expect("plan");
+    script(
+        &mut s,
+        vec![
+            ("GETSTATUS", idle()),
+            ("DNLOAD(0,4)", Reply::Out),
+            ("GETSTATUS", status(State::DfuDnbusy, 0xFF_FFFF)),
+        ],
+    );
+    let Action::Failed(e) = s.next_action() else {
+        panic!("must fail")
+    };
+    assert_eq!(e.kind, ErrorKind::PollTimeoutTooLong { ms: 0xFF_FFFF });
+
+    let mut s = Session::download(target(0x07), &[1; 4], DownloadOptions::default()).expect("plan");
+    script(
+        &mut s,
+        vec![
+            ("GETSTATUS", idle()),
+            ("DNLOAD(0,4)", Reply::Out),
+            ("GETSTATUS", Reply::In(vec![0, 0, 0])),
+            // Recovery: the device still answers.
+            ("GETSTATUS", status(State::DfuDnloadIdle, 0)),
+            ("ABORT", Reply::Out),
+            ("GETSTATUS", idle()),
+        ],
+    );
+    let Action::Failed(e) = s.next_action() else {
+        panic!("must fail")
+    };
+    assert_eq!(e.kind, ErrorKind::BadStatusReply { len: 3 });
+}
+
+#[test]
+fn a_device_that_stays_busy_is_given_up_on() {
+    let mut s = Session::download(target(0x07), &[1; 4], DownloadOptions::default()).expect("plan");
+    script(
+        &mut s,
+        vec![("GETSTATUS", idle()), ("DNLOAD(0,4)", Reply::Out)],
+    );
+    let mut n = 0;
+    loop {
+        match s.next_action() {
+            Action::Control(_) => s.handle(status(State::DfuDnbusy, 0)),
+            Action::Wait { .. } => s.handle(Reply::Waited),
+            Action::Failed(e) => {
+                assert!(matches!(e.kind, ErrorKind::StuckBusy { .. }), "{e:?}");
+                break;
+            }
+            a => panic!("unexpected {}", name(&a)),
+        }
+        n += 1;
+        assert!(n < 10_000, "must give up");
+    }
+}
+
+#[test]
+fn disconnect_fails_without_recovery_attempts() {
+    let mut s = Session::download(target(0x07), &[1; 4], DownloadOptions::default()).expect("plan");
+    script(
+        &mut s,
+        vec![
+            ("GETSTATUS", idle()),
+            ("DNLOAD(0,4)", Reply::Failed(LinkError::Disconnected)),
+        ],
+    );
+    let Action::Failed(e) = s.next_action() else {
+        panic!("must fail")
+    };
+    assert!(e.device_gone());
+    assert_eq!(e.recovered, None);
+}
