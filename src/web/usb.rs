@@ -1,0 +1,257 @@
+//! The WebUSB transport: a [`Transport`] over a `USBDevice`.
+//!
+//! Device objects are never checked with `dyn_into` (an `instanceof` test): a page or a
+//! test may hand us any object with the WebUSB methods.
+
+use crate::core::protocol::Setup;
+use crate::driver::{DeviceInfo, Reconnect, TransferError, TransferErrorKind, Transport};
+use js_sys::{Reflect, Uint8Array};
+use std::future::{Future, IntoFuture};
+use std::pin::pin;
+use std::task::Poll;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{
+    UsbControlTransferParameters, UsbDevice, UsbInTransferResult, UsbOutTransferResult,
+    UsbRecipient, UsbRequestType, UsbTransferStatus,
+};
+
+/// Map a rejected WebUSB promise to an error kind, keeping the browser's message.
+pub fn map_error(e: &JsValue, during: &str) -> TransferError {
+    let name = Reflect::get(e, &"name".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
+    let message = Reflect::get(e, &"message".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "unknown error".into());
+    let kind = match (name.as_str(), during) {
+        ("NetworkError", "reset") => TransferErrorKind::Unsupported,
+        ("NetworkError", "claim") | ("SecurityError", _) => TransferErrorKind::AccessDenied,
+        ("NotFoundError", _) | ("NetworkError", _) | ("AbortError", _) => {
+            TransferErrorKind::Disconnected
+        }
+        ("NotSupportedError", _) => TransferErrorKind::Unsupported,
+        ("TimeoutError", _) => TransferErrorKind::Timeout,
+        _ => TransferErrorKind::Other,
+    };
+    let shown = if name.is_empty() {
+        message
+    } else {
+        format!("{name}: {message}")
+    };
+    TransferError::new(kind, shown)
+}
+
+/// Resolve `f`, or `None` after `ms` milliseconds.
+pub async fn with_timeout<F: IntoFuture>(f: F, ms: u32) -> Option<F::Output> {
+    let mut f = pin!(f.into_future());
+    let mut t = pin!(gloo_timers::future::TimeoutFuture::new(ms));
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(v) = f.as_mut().poll(cx) {
+            return Poll::Ready(Some(v));
+        }
+        if t.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(None);
+        }
+        Poll::Pending
+    })
+    .await
+}
+
+fn params(s: Setup) -> UsbControlTransferParameters {
+    let request_type = match (s.request_type >> 5) & 3 {
+        0 => UsbRequestType::Standard,
+        1 => UsbRequestType::Class,
+        _ => UsbRequestType::Vendor,
+    };
+    let recipient = match s.request_type & 0x1F {
+        0 => UsbRecipient::Device,
+        1 => UsbRecipient::Interface,
+        2 => UsbRecipient::Endpoint,
+        _ => UsbRecipient::Other,
+    };
+    UsbControlTransferParameters::new(s.index, recipient, s.request, request_type, s.value)
+}
+
+fn timeout() -> TransferError {
+    TransferError::new(
+        TransferErrorKind::Timeout,
+        "the device did not answer in time",
+    )
+}
+
+fn stall() -> TransferError {
+    TransferError::new(TransferErrorKind::Stall, "the device stalled the request")
+}
+
+/// Something that finds the device again after it re-enumerates (the page's re-pair
+/// flow, or a test's fake).
+pub trait Repair {
+    /// Wait for the device that was `before` to come back; return the new `USBDevice`.
+    fn wait_for(
+        &self,
+        before: &DeviceInfo,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<UsbDevice, TransferError>>>>;
+}
+
+/// A `USBDevice`, opened, with at most one claimed interface.
+pub struct WebUsbTransport {
+    device: UsbDevice,
+    claimed: Option<u8>,
+    repair: Option<Box<dyn Repair>>,
+}
+
+impl WebUsbTransport {
+    /// Open the device and make sure a configuration is active.
+    pub async fn open(
+        device: UsbDevice,
+        repair: Option<Box<dyn Repair>>,
+    ) -> Result<WebUsbTransport, TransferError> {
+        if !device.opened() {
+            device.open().await.map_err(|e| map_error(&e, "open"))?;
+        }
+        if device.configuration().is_none() {
+            device
+                .select_configuration(1)
+                .await
+                .map_err(|e| map_error(&e, "configure"))?;
+        }
+        Ok(WebUsbTransport {
+            device,
+            claimed: None,
+            repair,
+        })
+    }
+
+    pub fn device(&self) -> &UsbDevice {
+        &self.device
+    }
+
+    /// Release the interface and close the device.
+    pub async fn close(&mut self) {
+        if let Some(i) = self.claimed.take() {
+            let _ = self.device.release_interface(i).await;
+        }
+        let _ = self.device.close().await;
+    }
+}
+
+impl Drop for WebUsbTransport {
+    fn drop(&mut self) {
+        // Best effort: the promises run on without us.
+        if let Some(i) = self.claimed.take() {
+            let _ = self.device.release_interface(i);
+        }
+        let _ = self.device.close();
+    }
+}
+
+impl Transport for WebUsbTransport {
+    async fn control_in(&mut self, s: Setup, timeout_ms: u32) -> Result<Vec<u8>, TransferError> {
+        let p = self.device.control_transfer_in(&params(s), s.length);
+        let r = with_timeout(p, timeout_ms).await.ok_or_else(timeout)?;
+        let r: UsbInTransferResult = r.map_err(|e| map_error(&e, "in"))?.unchecked_into();
+        match r.status() {
+            UsbTransferStatus::Ok => Ok(r
+                .data()
+                .map(|d| {
+                    Uint8Array::new_with_byte_offset_and_length(
+                        &d.buffer(),
+                        d.byte_offset() as u32,
+                        d.byte_length() as u32,
+                    )
+                    .to_vec()
+                })
+                .unwrap_or_default()),
+            UsbTransferStatus::Stall => Err(stall()),
+            _ => Err(TransferError::new(
+                TransferErrorKind::Other,
+                "the device sent more data than expected (babble)",
+            )),
+        }
+    }
+
+    async fn control_out(
+        &mut self,
+        s: Setup,
+        data: &[u8],
+        timeout_ms: u32,
+    ) -> Result<(), TransferError> {
+        let p = self
+            .device
+            .control_transfer_out_with_u8_slice(&params(s), data)
+            .map_err(|e| map_error(&e, "out"))?;
+        let r = with_timeout(p, timeout_ms).await.ok_or_else(timeout)?;
+        let r: UsbOutTransferResult = r.map_err(|e| map_error(&e, "out"))?.unchecked_into();
+        match r.status() {
+            UsbTransferStatus::Ok => Ok(()),
+            UsbTransferStatus::Stall => Err(stall()),
+            _ => Err(TransferError::new(
+                TransferErrorKind::Other,
+                "the transfer failed (babble)",
+            )),
+        }
+    }
+
+    async fn reset(&mut self) -> Result<(), TransferError> {
+        self.claimed = None;
+        with_timeout(self.device.reset(), 5_000)
+            .await
+            .ok_or_else(timeout)?
+            .map(|_| ())
+            .map_err(|e| map_error(&e, "reset"))
+    }
+
+    async fn sleep(&mut self, ms: u32) {
+        gloo_timers::future::TimeoutFuture::new(ms).await;
+    }
+
+    fn now_ms(&self) -> f64 {
+        js_sys::Date::now()
+    }
+
+    async fn select_alt(&mut self, interface: u8, alt: u8) -> Result<(), TransferError> {
+        if self.claimed != Some(interface) {
+            if let Some(old) = self.claimed.take() {
+                let _ = self.device.release_interface(old).await;
+            }
+            self.device
+                .claim_interface(interface)
+                .await
+                .map_err(|e| map_error(&e, "claim"))?;
+            self.claimed = Some(interface);
+        }
+        match self.device.select_alternate_interface(interface, alt).await {
+            Ok(_) => Ok(()),
+            // Single-alt devices may refuse SET_INTERFACE(0); alt 0 is active anyway.
+            Err(_) if alt == 0 => Ok(()),
+            Err(e) => Err(map_error(&e, "alt")),
+        }
+    }
+}
+
+impl Reconnect for WebUsbTransport {
+    async fn reconnect(&mut self, before: &DeviceInfo) -> Result<(), TransferError> {
+        let Some(repair) = &self.repair else {
+            return Err(TransferError::new(
+                TransferErrorKind::Disconnected,
+                "the device restarted and must be selected again",
+            ));
+        };
+        let device = repair.wait_for(before).await?;
+        self.claimed = None;
+        if !device.opened() {
+            device.open().await.map_err(|e| map_error(&e, "open"))?;
+        }
+        if device.configuration().is_none() {
+            device
+                .select_configuration(1)
+                .await
+                .map_err(|e| map_error(&e, "configure"))?;
+        }
+        self.device = device;
+        Ok(())
+    }
+}
