@@ -6,7 +6,7 @@ mod describe;
 mod flash;
 // pub mod sim; (enabled with the simulator)
 
-pub use describe::{describe, AltInfo, DeviceInfo};
+pub use describe::{describe, AltInfo, DescribeError, DeviceInfo};
 pub use flash::{flash, FlashError, FlashImage, FlashOptions, FlashReport, FlashTarget, Reconnect};
 
 use crate::core::error::LinkError;

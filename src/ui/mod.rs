@@ -1,0 +1,95 @@
+//! View models: everything the page shows, decided and worded in Rust so the page only
+//! renders. Platform-neutral and tested natively.
+
+mod device;
+mod problem;
+
+pub use device::{clean, size, DeviceView, Table};
+pub use problem::{problem_for, Detail, Platform, Problem};
+
+use crate::core::Phase;
+use crate::driver::ProgressReport;
+use serde::Serialize;
+
+/// One progress line for the page (and screen readers).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProgressView {
+    /// `erase`, `write`, … or `reconnect` while waiting for the device to come back.
+    pub phase: String,
+    pub percent: f64,
+    pub done: u64,
+    pub total: u64,
+    pub rate: f64,
+    pub eta_ms: Option<f64>,
+    pub text: String,
+}
+
+pub fn phase_label(p: Phase) -> &'static str {
+    match p {
+        Phase::Prepare => "Preparing the device",
+        Phase::Detach => "Switching the device to update mode",
+        Phase::Erase => "Erasing",
+        Phase::Write => "Writing",
+        Phase::Verify => "Checking",
+        Phase::Manifest => "Finishing",
+        Phase::Leave => "Restarting the device",
+        Phase::Upload => "Reading the firmware",
+    }
+}
+
+fn duration(ms: f64) -> String {
+    let s = (ms / 1000.0).ceil() as u64;
+    if s < 60 {
+        format!("{s} s")
+    } else {
+        format!("{} min {:02} s", s / 60, s % 60)
+    }
+}
+
+impl ProgressView {
+    pub fn new(r: &ProgressReport) -> ProgressView {
+        let cur = r.progress.current();
+        let percent = (r.progress.fraction() * 100.0).clamp(0.0, 100.0);
+        let mut text = format!("{}… {:.0}%", phase_label(cur.phase), percent);
+        if cur.total > 1 {
+            text.push_str(&format!(" · {} of {}", size(cur.done), size(cur.total)));
+        }
+        if r.rate > 0.0
+            && matches!(
+                cur.phase,
+                Phase::Write | Phase::Verify | Phase::Upload | Phase::Erase
+            )
+        {
+            text.push_str(&format!(" · {}/s", size(r.rate as u64)));
+            if let Some(eta) = r.eta_ms.filter(|e| *e >= 1000.0) {
+                text.push_str(&format!(" · about {} left", duration(eta)));
+            }
+        }
+        ProgressView {
+            phase: cur.phase.name().to_string(),
+            percent,
+            done: cur.done,
+            total: cur.total,
+            rate: r.rate,
+            eta_ms: r.eta_ms,
+            text,
+        }
+    }
+
+    /// While the device re-enumerates: a countdown.
+    pub fn reconnecting(name: &str, seconds_left: u32) -> ProgressView {
+        ProgressView {
+            phase: "reconnect".into(),
+            percent: 0.0,
+            done: 0,
+            total: 0,
+            rate: 0.0,
+            eta_ms: Some(f64::from(seconds_left) * 1000.0),
+            text: format!(
+                "Waiting for {} to come back in update mode… ({seconds_left} s)",
+                clean(name)
+            ),
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! Errors as sentences with a remedy, specific to the user's platform where it matters.
+
+use crate::core::error::{ErrorKind, LinkError};
+use crate::core::protocol::Status;
+use crate::driver::{FlashError, TransferError, TransferErrorKind};
+use serde::Serialize;
+
+/// The user's operating system, as far as the page can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Platform {
+    Windows,
+    Mac,
+    Linux,
+    ChromeOs,
+    Android,
+    Other,
+}
+
+impl Platform {
+    /// Guess from a user-agent string.
+    pub fn from_user_agent(ua: &str) -> Platform {
+        let ua = ua.to_ascii_lowercase();
+        if ua.contains("windows") {
+            Platform::Windows
+        } else if ua.contains("android") {
+            Platform::Android
+        } else if ua.contains("cros") {
+            Platform::ChromeOs
+        } else if ua.contains("mac os") || ua.contains("macintosh") {
+            Platform::Mac
+        } else if ua.contains("linux") {
+            Platform::Linux
+        } else {
+            Platform::Other
+        }
+    }
+}
+
+/// One paragraph or a block of text to copy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Detail {
+    Text(String),
+    Code(String),
+}
+
+/// A failure as the page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub title: String,
+    pub details: Vec<Detail>,
+    /// A machine-readable kind for scripts and tests.
+    pub kind: &'static str,
+}
+
+fn text(s: impl Into<String>) -> Detail {
+    Detail::Text(s.into())
+}
+
+/// The udev rule that lets a logged-in Linux user open this device.
+pub fn udev_rule(vendor: u16, product: u16) -> String {
+    format!(
+        "SUBSYSTEM==\"usb\", ATTRS{{idVendor}}==\"{vendor:04x}\", ATTRS{{idProduct}}==\"{product:04x}\", TAG+=\"uaccess\""
+    )
+}
+
+fn access_denied(platform: Platform, ids: Option<(u16, u16)>, message: &str) -> Problem {
+    let mut details = vec![text(
+        "Another program or browser tab may be using the device. Close other update tools, serial monitors and other tabs with this page, then try again.",
+    )];
+    let windows = text("On Windows the device's update interface needs the WinUSB driver. Install it with Zadig (zadig.akeo.ie): pick the device, choose WinUSB and press Install Driver, then reconnect here.");
+    let (v, p) = ids.unwrap_or((0xFFFF, 0xFFFF));
+    let linux = vec![
+        text("On Linux your user needs permission to open the device. Save this line as /etc/udev/rules.d/70-dfu-flasher.rules:"),
+        Detail::Code(udev_rule(v, p)),
+        text("then run `sudo udevadm control --reload-rules` and unplug and replug the device."),
+    ];
+    match platform {
+        Platform::Windows => details.push(windows),
+        Platform::Linux => details.extend(linux),
+        Platform::Mac | Platform::ChromeOs | Platform::Android => {}
+        Platform::Other => {
+            details.push(windows);
+            details.extend(linux);
+        }
+    }
+    details.push(text(format!("Browser message: {message}")));
+    Problem {
+        title: "The browser could not open the device".into(),
+        details,
+        kind: "access-denied",
+    }
+}
+
+fn transfer_problem(e: &TransferError, platform: Platform, ids: Option<(u16, u16)>) -> Problem {
+    match e.kind {
+        TransferErrorKind::AccessDenied => access_denied(platform, ids, &e.message),
+        TransferErrorKind::Disconnected => disconnected(),
+        TransferErrorKind::Unsupported => Problem {
+            title: "The browser cannot restart the device".into(),
+            details: vec![text("Unplug the device and plug it back in to finish. This is normal on some systems, Windows in particular.")],
+            kind: "replug",
+        },
+        _ => Problem {
+            title: "The connection to the device failed".into(),
+            details: vec![
+                text("Unplug the device, plug it back in, and try again. A different cable or USB port often helps."),
+                text(format!("Browser message: {}", e.message)),
+            ],
+            kind: "transfer",
+        },
+    }
+}
+
+fn disconnected() -> Problem {
+    Problem {
+        title: "The device disconnected".into(),
+        details: vec![text(
+            "Check the cable and plug the device back in. It stays in update mode, so connect it again and press Update to try again.",
+        )],
+        kind: "disconnected",
+    }
+}
+
+/// The page's wording for a failed update or backup.
+pub fn problem_for(e: &FlashError, platform: Platform, ids: Option<(u16, u16)>) -> Problem {
+    match e {
+        FlashError::Transfer(t) => transfer_problem(t, platform, ids),
+        FlashError::Describe(crate::driver::DescribeError::Transfer(t)) => {
+            transfer_problem(t, platform, ids)
+        }
+        FlashError::Device(d) => {
+            let (title, kind) = match &d.kind {
+                ErrorKind::Link(LinkError::Disconnected) => return disconnected(),
+                ErrorKind::Cancelled => ("Update cancelled", "cancelled"),
+                ErrorKind::DeviceStatus {
+                    status: Status::ErrVendor,
+                    ..
+                } if d.dfuse => ("Read protection is on", "read-protection"),
+                ErrorKind::DeviceStatus {
+                    status: Status::ErrTarget | Status::ErrFile,
+                    ..
+                } => ("The device refused the file", "wrong-file"),
+                ErrorKind::VerifyMismatch { .. } | ErrorKind::ShortRead { .. } => {
+                    ("The check after writing failed", "verify")
+                }
+                _ => ("The update failed", "device"),
+            };
+            let mut details = vec![text(d.to_string())];
+            match d.recovered {
+                Some(true) if !matches!(d.kind, ErrorKind::Cancelled) => {
+                    details.push(text("The device is ready for another try."))
+                }
+                Some(true) => details.push(text(
+                    "The device is back in update mode and ready. Its firmware may be incomplete, so update it before you unplug it.",
+                )),
+                Some(false) => details.push(text(
+                    "The device did not recover. Unplug it, plug it back in, then try again.",
+                )),
+                None => {}
+            }
+            Problem {
+                title: title.into(),
+                details,
+                kind,
+            }
+        }
+        FlashError::Plan(_)
+        | FlashError::NeedsDfuse
+        | FlashError::NoSuchAlt { .. }
+        | FlashError::NoMemoryMap { .. } => Problem {
+            title: "This file does not fit this device".into(),
+            details: vec![
+                text(e.to_string()),
+                text("Nothing was written: the device is unchanged."),
+            ],
+            kind: "wrong-file",
+        },
+        other => Problem {
+            title: "The update failed".into(),
+            details: vec![text(other.to_string())],
+            kind: "other",
+        },
+    }
+}

@@ -1,0 +1,288 @@
+// The page's thin glue: render what the Rust API returns and forward clicks.
+// Every decision (compatibility, wording, flow) is made in Rust. Text that comes from a
+// device or a file is only ever set with textContent.
+import init, {
+  environment, knownDevices, requestDevice, requestDfuDevice, openDevice, openDemo,
+  demoProfiles, watchDevices, Firmware,
+} from './pkg/dfu_flasher.js';
+
+const $ = (id) => document.getElementById(id);
+const state = { device: null, firmware: null, busy: false, repair: null };
+
+function el(tag, text, cls) {
+  const e = document.createElement(tag);
+  if (text !== undefined && text !== null) e.textContent = String(text);
+  if (cls) e.className = cls;
+  return e;
+}
+
+function renderFacts(dl, facts) {
+  dl.replaceChildren();
+  for (const [label, value] of facts) {
+    dl.append(el('dt', label), el('dd', value));
+  }
+}
+
+function renderTable(container, caption, headers, rows) {
+  const wrap = el('div', null, 'table-wrap');
+  const table = el('table');
+  table.append(el('caption', caption));
+  const head = el('tr');
+  for (const h of headers) { const th = el('th', h); th.scope = 'col'; head.append(th); }
+  table.append(head);
+  for (const r of rows) {
+    const tr = el('tr');
+    for (const c of r) tr.append(el('td', c));
+    table.append(tr);
+  }
+  wrap.append(table);
+  container.append(wrap);
+}
+
+function show(id, visible) { $(id).hidden = !visible; }
+
+function renderDevice() {
+  const d = state.device;
+  show('device-panel', !!d);
+  if (!d) return;
+  const info = d.describe();
+  $('device-name').textContent = info.title;
+  $('device-mode').textContent = info.modeText;
+  renderFacts($('device-facts'), info.facts);
+  const alts = $('alts');
+  alts.replaceChildren();
+  for (const a of info.alts) {
+    renderTable(alts, a.caption, a.headers, a.rows);
+  }
+  $('backup').disabled = !info.canUpload || state.busy;
+  $('backup').title = info.canUpload ? '' : info.uploadNote;
+  renderFit();
+}
+
+function renderFirmware() {
+  const f = state.firmware;
+  show('file-panel', !!f);
+  if (!f) return;
+  const info = f.describe();
+  $('file-name').textContent = info.title;
+  renderFacts($('file-facts'), info.facts);
+  const t = $('file-targets');
+  t.replaceChildren();
+  for (const target of info.targets) {
+    renderTable(t, target.caption, target.headers, target.rows);
+  }
+  const w = $('file-warnings');
+  w.replaceChildren(...info.warnings.map((x) => el('li', x)));
+  renderFit();
+}
+
+function renderFit() {
+  const fit = $('fit');
+  const { device, firmware } = state;
+  if (!device || !firmware) {
+    fit.hidden = true;
+    $('update').disabled = true;
+    show('force-label', false);
+    return;
+  }
+  const c = device.check(firmware);
+  fit.hidden = false;
+  fit.className = 'verdict ' + (c.ok ? 'ok' : 'bad');
+  fit.replaceChildren(el('strong', c.verdict));
+  if (c.problems.length || c.warnings.length) {
+    const ul = el('ul');
+    for (const p of c.problems) ul.append(el('li', p));
+    for (const w of c.warnings) ul.append(el('li', w));
+    fit.append(ul);
+  }
+  show('force-label', !c.ok && c.canForce);
+  $('verify').disabled = !c.canVerify;
+  if (!c.canVerify) $('verify').checked = false;
+  $('update').disabled = state.busy || !(c.ok || (c.canForce && $('force').checked));
+}
+
+function setBusy(busy) {
+  state.busy = busy;
+  for (const id of ['connect', 'demo', 'file', 'disconnect', 'demo-profile']) $(id).disabled = busy;
+  show('cancel', busy);
+  $('cancel').disabled = false;
+  renderDevice();
+  renderFit();
+}
+
+function showResult(ok, title, details) {
+  const r = $('result');
+  r.hidden = false;
+  r.className = ok ? 'ok' : 'bad';
+  r.replaceChildren(el('h3', title));
+  for (const d of details || []) {
+    if (d.code) r.append(el('pre', d.code)); else r.append(el('p', d.text));
+  }
+}
+
+function onProgress(p) {
+  show('progress', true);
+  $('bar').value = p.percent;
+  $('progress-text').textContent = p.text;
+  if (p.phase !== 'reconnect') hideRepair();
+  else $('repair-countdown').textContent = p.text;
+}
+
+function hideRepair() {
+  show('repair', false);
+  if (state.repair) { state.repair.cancelled = true; state.repair = null; }
+}
+
+// The library asks for the device again after it re-enumerated with new ids.
+function onRepair(req) {
+  return new Promise((resolve, reject) => {
+    const pending = { cancelled: false };
+    state.repair = pending;
+    $('repair-text').textContent = req.message;
+    $('repair-button').textContent = req.buttonLabel;
+    show('repair', true);
+    $('repair-button').onclick = () => {
+      if (pending.cancelled) return;
+      const chosen = req.demo ? Promise.resolve(null) : requestDfuDevice(req.vendorId);
+      chosen.then((dev) => { hideRepair(); resolve(dev); }, (e) => {
+        $('repair-countdown').textContent = e.message || String(e);
+      });
+    };
+    $('repair-button').focus();
+    pending.reject = reject;
+  });
+}
+
+async function useDevice(opener) {
+  $('result').hidden = true;
+  try {
+    if (state.device) { state.device.close(); state.device = null; }
+    state.device = await opener();
+  } catch (e) {
+    if (e && e.name === 'NotFoundError') return; // chooser closed without a choice
+    showResult(false, 'Could not open the device', [{ text: e.message || String(e) }]);
+  }
+  renderDevice();
+  refreshKnown();
+}
+
+async function refreshKnown() {
+  let list = [];
+  try { list = await knownDevices(); } catch (_) { list = []; }
+  const ul = $('known-list');
+  ul.replaceChildren();
+  for (const k of list) {
+    const li = el('li');
+    const b = el('button', k.label);
+    b.type = 'button';
+    b.onclick = () => useDevice(() => openDevice(k.device));
+    li.append(b);
+    ul.append(li);
+  }
+  show('known', list.length > 0 && !state.device);
+}
+
+async function loadFile(file) {
+  $('result').hidden = true;
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  try {
+    state.firmware = Firmware.parse(bytes, file.name);
+    $('fit').hidden = true;
+  } catch (e) {
+    state.firmware = null;
+    show('file-panel', false);
+    const fit = $('fit');
+    fit.hidden = false;
+    fit.className = 'verdict bad';
+    fit.replaceChildren(el('strong', file.name + ': ' + (e.message || String(e))));
+    $('update').disabled = true;
+    return;
+  }
+  renderFirmware();
+}
+
+async function update() {
+  const { device, firmware } = state;
+  if (!device || !firmware || state.busy) return;
+  $('result').hidden = true;
+  setBusy(true);
+  window.addEventListener('beforeunload', warnUnload);
+  try {
+    const r = await device.update(firmware, { verify: $('verify').checked, force: $('force').checked },
+      onProgress, onRepair);
+    showResult(true, r.title, r.details.map((text) => ({ text })));
+  } catch (e) {
+    showResult(false, e.title || 'The update failed', (e.details || [e.message || String(e)]).map((x) =>
+      (typeof x === 'string' ? { text: x } : x)));
+  } finally {
+    hideRepair();
+    window.removeEventListener('beforeunload', warnUnload);
+    setBusy(false);
+  }
+}
+
+async function backup() {
+  const { device } = state;
+  if (!device || state.busy) return;
+  $('result').hidden = true;
+  setBusy(true);
+  try {
+    const r = await device.backup(onProgress);
+    const url = URL.createObjectURL(new Blob([r.bytes], { type: 'application/octet-stream' }));
+    const a = el('a');
+    a.href = url;
+    a.download = r.fileName;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    showResult(true, r.title, r.details.map((text) => ({ text })));
+  } catch (e) {
+    showResult(false, e.title || 'The backup failed', (e.details || [e.message || String(e)]).map((x) => ({ text: x })));
+  } finally {
+    setBusy(false);
+  }
+}
+
+function warnUnload(ev) {
+  ev.preventDefault();
+  ev.returnValue = '';
+}
+
+async function main() {
+  await init();
+  const env = environment();
+  if (!env.supported) {
+    $('unsupported-text').textContent = env.advice;
+    show('unsupported', true);
+    $('connect').disabled = true;
+  }
+  for (const p of demoProfiles()) {
+    const o = el('option', p.label);
+    o.value = p.name;
+    $('demo-profile').append(o);
+  }
+  $('connect').onclick = () => useDevice(() => requestDevice());
+  $('demo').onclick = () => useDevice(() => openDemo($('demo-profile').value));
+  $('disconnect').onclick = () => { if (state.device) state.device.close(); state.device = null; renderDevice(); refreshKnown(); };
+  $('file').onchange = (e) => { if (e.target.files[0]) loadFile(e.target.files[0]); };
+  $('force').onchange = renderFit;
+  $('update').onclick = update;
+  $('backup').onclick = backup;
+  $('cancel').onclick = () => { if (state.device) state.device.cancel(); $('cancel').disabled = true; };
+  const drop = $('drop');
+  drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (e) => {
+    e.preventDefault();
+    drop.classList.remove('over');
+    if (!state.busy && e.dataTransfer.files[0]) loadFile(e.dataTransfer.files[0]);
+  });
+  if (env.supported) {
+    watchDevices(() => { if (!state.busy) refreshKnown(); });
+    refreshKnown();
+  }
+  document.body.dataset.ready = 'true';
+}
+
+main().catch((e) => showResult(false, 'The page could not start', [{ text: e.message || String(e) }]));
