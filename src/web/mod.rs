@@ -1,4 +1,5 @@
 //! The browser edge (wasm32 only): the WebUSB transport, device discovery and
 //! re-pairing, the demo device, and the `#[wasm_bindgen]` API the page uses.
 
+pub mod discover;
 pub mod usb;

@@ -1,0 +1,151 @@
+//! Finding devices: the chooser, devices the page may already use, connect/disconnect
+//! events, and finding a device again after it re-enumerated.
+
+use super::usb::map_error;
+use crate::driver::{DeviceInfo, TransferError, TransferErrorKind};
+use crate::ui::ProgressView;
+use js_sys::{Array, Function, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Usb, UsbDevice, UsbDeviceFilter, UsbDeviceRequestOptions};
+
+/// `navigator.usb`, if this browser has WebUSB in a secure context.
+pub fn usb() -> Option<Usb> {
+    let window = web_sys::window()?;
+    let nav = window.navigator();
+    let v = Reflect::get(&nav, &"usb".into()).ok()?;
+    if v.is_undefined() || v.is_null() {
+        return None;
+    }
+    Some(v.unchecked_into())
+}
+
+fn dfu_filter(vendor: Option<u16>) -> UsbDeviceFilter {
+    let f = UsbDeviceFilter::new();
+    f.set_class_code(0xFE);
+    f.set_subclass_code(0x01);
+    if let Some(v) = vendor {
+        f.set_vendor_id(v);
+    }
+    f
+}
+
+/// Open the browser's chooser for DFU-capable devices (needs a user gesture).
+pub fn request(vendor: Option<u16>, extra_vendors: &[u16]) -> Result<Promise, TransferError> {
+    let usb = usb().ok_or_else(|| {
+        TransferError::new(TransferErrorKind::Unsupported, "WebUSB is not available")
+    })?;
+    let mut filters = vec![dfu_filter(vendor)];
+    for v in extra_vendors {
+        let f = UsbDeviceFilter::new();
+        f.set_vendor_id(*v);
+        filters.push(f);
+    }
+    let opts = UsbDeviceRequestOptions::new(&filters);
+    Ok(usb.request_device(&opts).unchecked_into())
+}
+
+/// Does this device (as WebUSB describes it, without opening it) have a DFU interface?
+pub fn has_dfu_interface(d: &JsValue) -> Option<u8> {
+    let configs = Reflect::get(d, &"configurations".into()).ok()?;
+    let configs: Array = configs.dyn_into().ok()?;
+    for c in configs.iter() {
+        let intfs: Array = Reflect::get(&c, &"interfaces".into())
+            .ok()?
+            .dyn_into()
+            .ok()?;
+        for i in intfs.iter() {
+            let alts: Array = Reflect::get(&i, &"alternates".into())
+                .ok()?
+                .dyn_into()
+                .ok()?;
+            for a in alts.iter() {
+                let get = |k: &str| Reflect::get(&a, &k.into()).ok().and_then(|v| v.as_f64());
+                if get("interfaceClass") == Some(254.0) && get("interfaceSubclass") == Some(1.0) {
+                    return Some(get("interfaceProtocol").unwrap_or(0.0) as u8);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Devices the page may use without a chooser (granted before, or by policy).
+pub async fn known() -> Vec<JsValue> {
+    let Some(usb) = usb() else {
+        return Vec::new();
+    };
+    let p: Promise = usb.get_devices().unchecked_into();
+    match p.await {
+        Ok(list) => list
+            .dyn_into::<Array>()
+            .map(|a| {
+                a.iter()
+                    .filter(|d| has_dfu_interface(d).is_some())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Call `f` on every connect and disconnect.
+pub fn watch(f: &Function) {
+    if let Some(usb) = usb() {
+        let _ = usb.add_event_listener_with_callback("connect", f);
+        let _ = usb.add_event_listener_with_callback("disconnect", f);
+    }
+}
+
+fn string_prop(d: &JsValue, k: &str) -> Option<String> {
+    Reflect::get(d, &k.into()).ok().and_then(|v| v.as_string())
+}
+
+fn num_prop(d: &JsValue, k: &str) -> Option<u16> {
+    Reflect::get(d, &k.into())
+        .ok()
+        .and_then(|v| v.as_f64())
+        .map(|v| v as u16)
+}
+
+/// Is `d` the device `before` came back in DFU mode? Same vendor and serial number
+/// where the device has one; otherwise same vendor and a DFU-mode interface.
+pub fn is_same_device_in_dfu_mode(d: &JsValue, before: &DeviceInfo) -> bool {
+    if has_dfu_interface(d) != Some(2) {
+        return false;
+    }
+    if num_prop(d, "vendorId") != Some(before.vendor_id) {
+        return false;
+    }
+    match (&before.serial, string_prop(d, "serialNumber")) {
+        (Some(a), Some(b)) => *a == b,
+        _ => true,
+    }
+}
+
+/// Wait (bounded) for the re-enumerated device among those the page may use; while
+/// waiting, report a countdown. Returns `None` when the user must pick it again.
+pub async fn wait_for_known(
+    before: &DeviceInfo,
+    seconds: u32,
+    on_progress: &dyn Fn(&ProgressView),
+) -> Option<UsbDevice> {
+    let name = before.display_name();
+    for tick in 0..seconds * 4 {
+        if tick % 4 == 0 {
+            on_progress(&ProgressView::reconnecting(&name, seconds - tick / 4));
+        }
+        for d in known().await {
+            if is_same_device_in_dfu_mode(&d, before) {
+                return Some(d.unchecked_into());
+            }
+        }
+        gloo_timers::future::TimeoutFuture::new(250).await;
+    }
+    None
+}
+
+/// Map a rejected chooser promise.
+pub fn chooser_error(e: &JsValue) -> TransferError {
+    map_error(e, "choose")
+}
