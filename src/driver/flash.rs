@@ -128,6 +128,30 @@ pub trait Reconnect: Transport {
     async fn reconnect(&mut self, before: &DeviceInfo) -> Result<(), TransferError>;
 }
 
+/// Describe the device and, if it runs its application, detach it and wait for it to
+/// come back in DFU mode. Returns the DFU-mode description and whether it detached.
+pub async fn enter_dfu_mode<T: Reconnect>(
+    t: &mut T,
+    on_progress: &mut dyn FnMut(&ProgressReport),
+) -> Result<(DeviceInfo, bool), FlashError> {
+    let info = describe(t).await?;
+    if info.mode == Mode::Dfu {
+        return Ok((info, false));
+    }
+    t.select_alt(info.interface, 0).await?;
+    let mut s = Session::detach(info.target());
+    let o = run(t, &mut s, on_progress).await?;
+    let detached = o.finish != Finish::AlreadyInDfuMode;
+    if detached {
+        t.reconnect(&info).await?;
+    }
+    let now = describe(t).await?;
+    if now.mode != Mode::Dfu {
+        return Err(FlashError::NoDfuMode);
+    }
+    Ok((now, detached))
+}
+
 /// Update the device behind `t` with `image`.
 pub async fn flash<T: Reconnect>(
     t: &mut T,
@@ -135,21 +159,7 @@ pub async fn flash<T: Reconnect>(
     opts: FlashOptions,
     on_progress: &mut dyn FnMut(&ProgressReport),
 ) -> Result<FlashReport, FlashError> {
-    let mut info = describe(t).await?;
-    let mut detached = false;
-    if info.mode == Mode::Runtime {
-        t.select_alt(info.interface, 0).await?;
-        let mut s = Session::detach(info.target());
-        let o = run(t, &mut s, on_progress).await?;
-        if o.finish != Finish::AlreadyInDfuMode {
-            t.reconnect(&info).await?;
-            detached = true;
-        }
-        info = describe(t).await?;
-        if info.mode != Mode::Dfu {
-            return Err(FlashError::NoDfuMode);
-        }
-    }
+    let (info, detached) = enter_dfu_mode(t, on_progress).await?;
     let dfuse = info.version == DfuVersion::DfuSe;
     let jobs: Vec<FlashTarget> = match image {
         FlashImage::Raw(data) if dfuse => {
@@ -230,4 +240,76 @@ fn first_writable(info: &DeviceInfo, alt: u8) -> Result<u32, FlashError> {
         .find(|s| s.writable)
         .map(|s| s.start)
         .ok_or(FlashError::NoMemoryMap { alt })
+}
+
+/// A firmware read back from a device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backup {
+    pub data: Vec<u8>,
+    /// Where the data starts (DfuSe), 0 for DFU 1.1.
+    pub address: u32,
+    pub file_name: String,
+}
+
+/// Largest DFU 1.1 image read back (the device ends it earlier with a short block).
+pub const MAX_BACKUP: u64 = 64 << 20;
+
+/// Read the firmware: DfuSe reads the first readable area of alt 0, DFU 1.1 uploads
+/// until the device's short block.
+pub async fn backup<T: Reconnect>(
+    t: &mut T,
+    on_progress: &mut dyn FnMut(&ProgressReport),
+) -> Result<Backup, FlashError> {
+    let (info, _) = enter_dfu_mode(t, on_progress).await?;
+    if !info.attributes.can_upload {
+        return Err(FlashError::Plan(PlanError::UploadNotSupported));
+    }
+    let alt = info.alts.first().map_or(0, |a| a.alt);
+    t.select_alt(info.interface, alt).await?;
+    let (mut session, address) = if info.version == DfuVersion::DfuSe {
+        let map = info
+            .alt(alt)
+            .and_then(|a| a.memory_map.clone())
+            .ok_or(FlashError::NoMemoryMap { alt })?;
+        // The first run of readable segments.
+        let mut segs = map.segments.iter().skip_while(|s| !s.readable);
+        let first = segs.next().ok_or(FlashError::NoMemoryMap { alt })?;
+        let mut end = first.end();
+        for s in segs {
+            if !s.readable || u64::from(s.start) != end {
+                break;
+            }
+            end = s.end();
+        }
+        let len = end - u64::from(first.start);
+        (
+            Session::dfuse_upload(info.target(), first.start, len)?,
+            first.start,
+        )
+    } else {
+        (Session::upload(info.target(), MAX_BACKUP)?, 0)
+    };
+    let o = run(t, &mut session, on_progress).await?;
+    let stem: String = info
+        .display_name()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let stem = stem.trim_matches('-').to_string();
+    let file_name = if info.version == DfuVersion::DfuSe {
+        format!("{stem}-backup-{address:#010x}.bin")
+    } else {
+        format!("{stem}-backup.bin")
+    };
+    Ok(Backup {
+        data: o.data,
+        address,
+        file_name,
+    })
 }

@@ -7,7 +7,10 @@ mod flash;
 // pub mod sim; (enabled with the simulator)
 
 pub use describe::{describe, AltInfo, DescribeError, DeviceInfo};
-pub use flash::{flash, FlashError, FlashImage, FlashOptions, FlashReport, FlashTarget, Reconnect};
+pub use flash::{
+    backup, enter_dfu_mode, flash, Backup, FlashError, FlashImage, FlashOptions, FlashReport,
+    FlashTarget, Reconnect,
+};
 
 use crate::core::error::LinkError;
 use crate::core::protocol::{Control, Data, DfuRequest, Setup};
@@ -86,6 +89,10 @@ pub trait Transport {
     fn now_ms(&self) -> f64;
     /// Claim `interface` and select `alt` (SET_INTERFACE).
     async fn select_alt(&mut self, interface: u8, alt: u8) -> Result<(), TransferError>;
+    /// Has the user asked to cancel? Checked between requests.
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 /// Progress with the rates the driver measured.
@@ -130,6 +137,9 @@ pub async fn run<T: Transport>(
     let mut last_status_at = start;
     let mut phase_start = (session.progress().phase, start, 0u64);
     loop {
+        if t.cancelled() {
+            session.cancel();
+        }
         match session.next_action() {
             Action::Control(c) => {
                 let reply = perform(t, &c).await;
