@@ -21,7 +21,7 @@ fn output(cmd: &mut Command) -> String {
         .unwrap_or_default()
 }
 
-/// Debian packages, the wasm32 target, nightly and cargo-fuzz.
+/// Everything `cargo xtask test` needs: Debian packages, web tools, Chromium, fuzzing.
 pub fn test_tools() -> Result<(), String> {
     println!("==> checking tools");
     let missing: Vec<&str> = APT_PACKAGES
@@ -32,35 +32,32 @@ pub fn test_tools() -> Result<(), String> {
     if missing.is_empty() {
         println!("debian packages: present (dfu-util, fwupd)");
     } else {
-        println!("debian packages: installing {}", missing.join(" "));
-        let sudo: &[&str] = if output(Command::new("id").arg("-u")).trim() == "0" {
-            &[]
-        } else {
-            &["sudo"]
-        };
-        let apt = |args: &[&str]| {
-            let mut all: Vec<&str> = sudo.to_vec();
-            all.push("apt-get");
-            all.extend_from_slice(args);
-            let mut c = Command::new(all[0]);
-            c.args(&all[1..]).env("DEBIAN_FRONTEND", "noninteractive");
-            run(&mut c)
-        };
-        apt(&["update", "-q"])?;
-        let mut args = vec!["install", "-y", "-q", "--no-install-recommends"];
-        args.extend(missing.iter());
-        apt(&args)?;
+        apt_install(&missing)?;
     }
-    let targets = output(Command::new("rustup").args(["target", "list", "--installed"]));
-    if targets
-        .lines()
-        .any(|l| l.trim() == "wasm32-unknown-unknown")
-    {
-        println!("rust target wasm32-unknown-unknown: present");
-    } else {
-        run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
-    }
+    web_tools()?;
+    browser_tools()?;
     fuzz_tools()
+}
+
+/// `apt-get install` (with `apt-get update` first), as root or through sudo.
+fn apt_install(packages: &[&str]) -> Result<(), String> {
+    println!("debian packages: installing {}", packages.join(" "));
+    let root = output(Command::new("id").arg("-u")).trim() == "0";
+    let apt = |args: &[&str]| {
+        let mut c = if root {
+            Command::new("apt-get")
+        } else {
+            let mut c = Command::new("sudo");
+            c.arg("apt-get");
+            c
+        };
+        c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        run(&mut c)
+    };
+    apt(&["update", "-q"])?;
+    let mut args = vec!["install", "-y", "-q", "--no-install-recommends"];
+    args.extend_from_slice(packages);
+    apt(&args)
 }
 
 /// Nightly (for libFuzzer's sanitizer flags) and cargo-fuzz.
@@ -88,4 +85,83 @@ pub fn fuzz_tools() -> Result<(), String> {
         run(Command::new("cargo").args(["install", "cargo-fuzz"]))?;
     }
     Ok(())
+}
+
+/// The wasm-bindgen version Cargo.lock pins (the CLI must match it exactly).
+pub fn locked_wasm_bindgen() -> Result<String, String> {
+    let lock = std::fs::read_to_string("Cargo.lock")
+        .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(l) = lines.next() {
+        if l.trim() == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines
+                .next()
+                .and_then(|v| v.trim().strip_prefix("version = \""))
+            {
+                return Ok(v.trim_end_matches('"').to_string());
+            }
+        }
+    }
+    Err("Cargo.lock has no wasm-bindgen entry".into())
+}
+
+pub fn wasm_bindgen_path() -> String {
+    "wasm-bindgen".into()
+}
+
+pub fn wasm_opt_path() -> String {
+    "node_modules/.bin/wasm-opt".into()
+}
+
+fn wasm_target() -> Result<(), String> {
+    let targets = output(Command::new("rustup").args(["target", "list", "--installed"]));
+    if targets
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
+        println!("rust target wasm32-unknown-unknown: present");
+        Ok(())
+    } else {
+        run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+    }
+}
+
+/// npm packages from package-lock.json (binaryen's wasm-opt, playwright-core).
+pub fn npm_packages() -> Result<(), String> {
+    if std::path::Path::new("node_modules/.bin/wasm-opt").exists()
+        && std::path::Path::new("node_modules/playwright-core").exists()
+    {
+        println!("npm packages: present");
+        return Ok(());
+    }
+    run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]))
+}
+
+/// The wasm target, wasm-bindgen-cli matching Cargo.lock, and wasm-opt.
+pub fn web_tools() -> Result<(), String> {
+    wasm_target()?;
+    let want = locked_wasm_bindgen()?;
+    let have = output(Command::new("wasm-bindgen").arg("--version"));
+    if have.split_whitespace().nth(1) == Some(want.as_str()) {
+        println!("wasm-bindgen-cli {want}: present");
+    } else {
+        // `--locked` fails against this registry; the version pin is what matters.
+        run(Command::new("cargo").args([
+            "install",
+            "wasm-bindgen-cli",
+            "--version",
+            &want,
+            "--force",
+        ]))?;
+    }
+    npm_packages()
+}
+
+/// Debian's Chromium and chromedriver for the browser tests.
+pub fn browser_tools() -> Result<(), String> {
+    if have("chromium") && have("chromedriver") {
+        println!("chromium + chromedriver: present");
+        return Ok(());
+    }
+    apt_install(&["chromium", "chromium-driver"])
 }

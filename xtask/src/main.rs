@@ -4,7 +4,8 @@
 //!   wasm32), every test, and a short fuzz run of every parser.
 //! * `cargo xtask fuzz [SECONDS]` — fuzz every target for SECONDS each (default 60).
 //! * `cargo xtask bench` — print speed figures.
-//! * `cargo xtask serve` — build and serve the page (arrives with the web flasher).
+//! * `cargo xtask serve [--port N]` — build the page and serve it on http://127.0.0.1:8000.
+//! * `cargo xtask dist` — write a deployable static folder `dist/`.
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -12,6 +13,7 @@ use std::process::{exit, Command};
 use std::time::Instant;
 
 mod deps;
+mod web;
 
 /// The fuzz targets in `fuzz/fuzz_targets/`.
 const FUZZ_TARGETS: &[&str] = &[
@@ -35,12 +37,19 @@ fn main() {
             deps::fuzz_tools().and_then(|()| fuzz(secs, None))
         }
         Some("bench") => bench(),
-        Some("serve") | Some("dist") => Err(
-            "the web page is not built yet: `cargo xtask serve` and `cargo xtask dist` arrive with the web flasher (issue 3)"
-                .to_string(),
-        ),
+        Some("serve") => {
+            let port = args
+                .iter()
+                .position(|a| a == "--port")
+                .and_then(|i| args.get(i + 1))
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(8000);
+            web::serve(port)
+        }
+        Some("build") => web::build(),
+        Some("dist") => web::dist(),
         _ => {
-            eprintln!("usage: cargo xtask <test | fuzz [SECONDS] | bench | serve | dist>");
+            eprintln!("usage: cargo xtask <test | fuzz [SECONDS] | bench | build | serve [--port N] | dist>");
             exit(2);
         }
     };

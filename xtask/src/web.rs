@@ -1,0 +1,167 @@
+//! Build the wasm and the page, serve it on 127.0.0.1, and write a deployable `dist/`.
+
+use crate::{deps, run};
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::thread;
+
+const WASM: &str = "target/wasm32-unknown-unknown/release/dfu_flasher.wasm";
+const PKG: &str = "www/pkg";
+
+/// Build `www/pkg/` from the library: release wasm, wasm-bindgen --target web, wasm-opt -Oz.
+pub fn build() -> Result<(), String> {
+    deps::web_tools()?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    run(Command::new(&cargo).args([
+        "build",
+        "--release",
+        "--lib",
+        "--target",
+        "wasm32-unknown-unknown",
+    ]))?;
+    run(Command::new(deps::wasm_bindgen_path()).args([
+        "--target",
+        "web",
+        "--out-dir",
+        PKG,
+        "--no-typescript",
+        WASM,
+    ]))?;
+    let wasm = format!("{PKG}/dfu_flasher_bg.wasm");
+    let before = fs::metadata(&wasm).map(|m| m.len()).unwrap_or(0);
+    run(Command::new(deps::wasm_opt_path()).args([
+        "-Oz",
+        "--enable-bulk-memory",
+        "--enable-sign-ext",
+        "--enable-mutable-globals",
+        "--enable-nontrapping-float-to-int",
+        "--enable-reference-types",
+        "--enable-multivalue",
+        &wasm,
+        "-o",
+        &wasm,
+    ]))?;
+    let after = fs::metadata(&wasm).map(|m| m.len()).unwrap_or(0);
+    println!("wasm: {before} bytes → {after} bytes after wasm-opt -Oz");
+    Ok(())
+}
+
+/// Files of the static site, relative to the project root.
+fn site_files() -> Result<Vec<PathBuf>, String> {
+    let mut files = vec![PathBuf::from("index.html")];
+    for dir in ["www", PKG] {
+        for e in fs::read_dir(dir)
+            .map_err(|e| format!("cannot read {dir}: {e}"))?
+            .flatten()
+        {
+            let p = e.path();
+            if p.is_file() && !p.ends_with(".gitignore") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Headers every host should send (a `_headers` file for hosts that read one).
+pub const HEADERS: &[(&str, &str)] = &[
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Permissions-Policy", "usb=(self)"),
+    (
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    ),
+];
+
+pub fn dist() -> Result<(), String> {
+    build()?;
+    let out = Path::new("dist");
+    let _ = fs::remove_dir_all(out);
+    for f in site_files()? {
+        let to = out.join(&f);
+        if let Some(parent) = to.parent() {
+            fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+        fs::copy(&f, &to).map_err(|e| format!("cannot copy {}: {e}", f.display()))?;
+    }
+    let mut headers = String::from("/*\n");
+    for (k, v) in HEADERS {
+        headers.push_str(&format!("  {k}: {v}\n"));
+    }
+    headers.push_str("/*.wasm\n  Content-Type: application/wasm\n");
+    fs::write(out.join("_headers"), headers).map_err(|e| format!("cannot write _headers: {e}"))?;
+    println!("dist/ is ready: upload its contents to any static host (HTTPS required).");
+    Ok(())
+}
+
+fn mime(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("wasm") => "application/wasm",
+        Some("json") => "application/json",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        _ => "application/octet-stream",
+    }
+}
+
+fn respond(mut s: TcpStream, root: &Path) {
+    let mut line = String::new();
+    let mut reader = BufReader::new(match s.try_clone() {
+        Ok(c) => c,
+        Err(_) => return,
+    });
+    if reader.read_line(&mut line).is_err() {
+        return;
+    }
+    // Drain the headers.
+    let mut h = String::new();
+    while reader.read_line(&mut h).map(|n| n > 2).unwrap_or(false) {
+        h.clear();
+    }
+    let path = line.split_whitespace().nth(1).unwrap_or("/");
+    let path = path.split(['?', '#']).next().unwrap_or("/");
+    let rel = if path == "/" {
+        "index.html"
+    } else {
+        path.trim_start_matches('/')
+    };
+    let safe = !rel.split('/').any(|c| c == ".." || c.is_empty());
+    let file = root.join(rel);
+    let (status, body, ctype) = match (safe, fs::read(&file)) {
+        (true, Ok(b)) => ("200 OK", b, mime(&file)),
+        _ => ("404 Not Found", b"not found".to_vec(), "text/plain"),
+    };
+    let mut head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (k, v) in HEADERS {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    let _ = s.write_all(head.as_bytes());
+    let _ = s.write_all(&body);
+}
+
+/// Serve the project root on 127.0.0.1:`port` until interrupted.
+pub fn serve(port: u16) -> Result<(), String> {
+    build()?;
+    let listener = TcpListener::bind(("127.0.0.1", port))
+        .map_err(|e| format!("cannot listen on port {port}: {e}"))?;
+    let root = std::env::current_dir().map_err(|e| e.to_string())?;
+    println!("\nServing the flasher on http://127.0.0.1:{port}/  (Ctrl-C to stop)");
+    for s in listener.incoming().flatten() {
+        let root = root.clone();
+        thread::spawn(move || respond(s, &root));
+    }
+    Ok(())
+}
