@@ -3,16 +3,25 @@
 use crate::run;
 use std::process::Command;
 
-/// Debian packages the tests use as independent oracles: `dfu-suffix`, `dfu-prefix`,
-/// `dfuse-pack` (dfu-util) and `fwupdtool` (fwupd).
-const APT_PACKAGES: &[(&str, &str)] = &[("dfu-suffix", "dfu-util"), ("fwupdtool", "fwupd")];
+/// Debian packages the tests use as independent oracles, each with a shell check:
+/// `dfu-suffix` and `dfuse-pack` (dfu-util; `dfuse-pack -i` needs python3-intelhex) and
+/// `fwupdtool` (fwupd).
+const APT_PACKAGES: &[(&str, &str)] = &[
+    ("command -v dfu-suffix", "dfu-util"),
+    ("command -v fwupdtool", "fwupd"),
+    ("/usr/bin/python3 -c 'import intelhex'", "python3-intelhex"),
+];
 
-fn have(cmd: &str) -> bool {
+fn check(sh: &str) -> bool {
     Command::new("sh")
-        .args(["-c", &format!("command -v {cmd} >/dev/null 2>&1")])
+        .args(["-c", &format!("{sh} >/dev/null 2>&1")])
         .status()
         .map(|s| s.success())
         .unwrap_or(false)
+}
+
+fn have(cmd: &str) -> bool {
+    check(&format!("command -v {cmd}"))
 }
 
 fn output(cmd: &mut Command) -> String {
@@ -26,11 +35,11 @@ pub fn test_tools() -> Result<(), String> {
     println!("==> checking tools");
     let missing: Vec<&str> = APT_PACKAGES
         .iter()
-        .filter(|(cmd, _)| !have(cmd))
+        .filter(|(sh, _)| !check(sh))
         .map(|(_, pkg)| *pkg)
         .collect();
     if missing.is_empty() {
-        println!("debian packages: present (dfu-util, fwupd)");
+        println!("debian packages: present (dfu-util, fwupd, python3-intelhex)");
     } else {
         apt_install(&missing)?;
     }
