@@ -1,1 +1,345 @@
-fn main() {}
+//! The native command line: inspect firmware files and flash them onto the simulator.
+
+use dfu_flasher::core::file::{self, FirmwareFile, Image, ParseOptions};
+use dfu_flasher::driver::sim::SimTransport;
+use dfu_flasher::driver::{self, block_on, FlashImage, FlashOptions};
+use dfu_flasher::sim::{Profile, SimDevice};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::process::exit;
+
+const USAGE: &str = "usage:
+  dfu-flasher inspect FILE [--json] [--ignore-crc]
+  dfu-flasher simulate FILE --device NAME [--json] [--no-verify] [--no-restart] [--mass-erase]
+                             [--alt N] [--address 0xADDR] [--force]
+  dfu-flasher devices";
+
+fn sha256(b: &[u8]) -> String {
+    Sha256::digest(b)
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect()
+}
+
+fn die(msg: &str) -> ! {
+    eprintln!("dfu-flasher: {msg}");
+    exit(1)
+}
+
+struct Args {
+    positional: Vec<String>,
+    flags: Vec<String>,
+    values: BTreeMap<String, String>,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        positional: Vec::new(),
+        flags: Vec::new(),
+        values: BTreeMap::new(),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(x) = it.next() {
+        if let Some(name) = x.strip_prefix("--") {
+            if matches!(name, "device" | "alt" | "address") {
+                let v = it
+                    .next()
+                    .unwrap_or_else(|| die(&format!("--{name} needs a value")));
+                a.values.insert(name.to_string(), v);
+            } else {
+                a.flags.push(name.to_string());
+            }
+        } else {
+            a.positional.push(x);
+        }
+    }
+    a
+}
+
+fn load(path: &str, ignore_crc: bool) -> FirmwareFile {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| die(&format!("cannot read {path}: {e}")));
+    file::parse(&bytes, &ParseOptions { ignore_crc })
+        .unwrap_or_else(|e| die(&format!("{path}: {e}")))
+}
+
+#[derive(Serialize)]
+struct ElementOut {
+    address: String,
+    size: usize,
+    sha256: String,
+}
+
+#[derive(Serialize)]
+struct TargetOut {
+    alt: u8,
+    name: Option<String>,
+    elements: Vec<ElementOut>,
+}
+
+#[derive(Serialize)]
+struct SuffixOut {
+    vendor: String,
+    product: String,
+    device: String,
+    bcd_dfu: String,
+    crc: String,
+    crc_ok: bool,
+}
+
+#[derive(Serialize)]
+struct Inspect {
+    file: String,
+    size: usize,
+    format: file::Format,
+    suffix: Option<SuffixOut>,
+    payload_size: u64,
+    payload_sha256: Option<String>,
+    targets: Vec<TargetOut>,
+    entry_point: Option<String>,
+    warnings: Vec<String>,
+}
+
+fn inspect(a: &Args) {
+    let path = a.positional.get(1).unwrap_or_else(|| die(USAGE));
+    let size = std::fs::metadata(path)
+        .map(|m| m.len() as usize)
+        .unwrap_or(0);
+    let f = load(path, a.flags.iter().any(|f| f == "ignore-crc"));
+    let out = Inspect {
+        file: path.clone(),
+        size,
+        format: f.format,
+        suffix: f.suffix.map(|s| SuffixOut {
+            vendor: format!("{:#06x}", s.vendor),
+            product: format!("{:#06x}", s.product),
+            device: format!("{:#06x}", s.device),
+            bcd_dfu: format!("{:#06x}", s.bcd_dfu),
+            crc: format!("{:#010x}", s.crc),
+            crc_ok: s.crc_ok(),
+        }),
+        payload_size: f.payload_len(),
+        payload_sha256: match &f.image {
+            Image::Raw(d) => Some(sha256(d)),
+            Image::Addressed(_) => None,
+        },
+        targets: match &f.image {
+            Image::Raw(_) => Vec::new(),
+            Image::Addressed(t) => t
+                .iter()
+                .map(|t| TargetOut {
+                    alt: t.alt,
+                    name: t.name.clone(),
+                    elements: t
+                        .elements
+                        .iter()
+                        .map(|e| ElementOut {
+                            address: format!("{:#010x}", e.address),
+                            size: e.data.len(),
+                            sha256: sha256(&e.data),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        },
+        entry_point: f.entry_point.map(|e| format!("{e:#010x}")),
+        warnings: f.warnings.iter().map(ToString::to_string).collect(),
+    };
+    if a.flags.iter().any(|f| f == "json") {
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        return;
+    }
+    println!("file:     {} ({} bytes)", out.file, out.size);
+    println!("format:   {}", f.format.label());
+    if let Some(s) = &out.suffix {
+        println!(
+            "suffix:   vendor {} product {} device {} bcdDFU {}, CRC {} ({})",
+            s.vendor,
+            s.product,
+            s.device,
+            s.bcd_dfu,
+            s.crc,
+            if s.crc_ok {
+                "valid"
+            } else {
+                "WRONG, accepted with --ignore-crc"
+            }
+        );
+    }
+    match &out.payload_sha256 {
+        Some(h) => println!("payload:  {} bytes, sha256 {h}", out.payload_size),
+        None => {
+            for t in &out.targets {
+                println!(
+                    "target:   alt {} {:?}, {} element(s)",
+                    t.alt,
+                    t.name.as_deref().unwrap_or(""),
+                    t.elements.len()
+                );
+                for e in &t.elements {
+                    println!(
+                        "  element {} {:>8} bytes  sha256 {}",
+                        e.address, e.size, e.sha256
+                    );
+                }
+            }
+        }
+    }
+    if let Some(e) = &out.entry_point {
+        println!("entry:    {e}");
+    }
+    for w in &out.warnings {
+        println!("warning:  {w}");
+    }
+}
+
+#[derive(Serialize)]
+struct RangeOut {
+    alt: u8,
+    address: String,
+    size: usize,
+    sha256: String,
+}
+
+#[derive(Serialize)]
+struct Simulate {
+    device: String,
+    outcome: String,
+    message: String,
+    written: u64,
+    verified: bool,
+    detached: bool,
+    requests: BTreeMap<&'static str, usize>,
+    elapsed_ms: f64,
+    device_time_ms: f64,
+    device_holds: Vec<RangeOut>,
+    violations: Vec<String>,
+}
+
+fn parse_u32(s: &str) -> u32 {
+    let r = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(h) => u32::from_str_radix(h, 16),
+        None => s.parse(),
+    };
+    r.unwrap_or_else(|_| die(&format!("not a number: {s}")))
+}
+
+fn simulate(a: &Args) {
+    let path = a.positional.get(1).unwrap_or_else(|| die(USAGE));
+    let name = a
+        .values
+        .get("device")
+        .unwrap_or_else(|| die("--device NAME is required (see `dfu-flasher devices`)"));
+    let profile = Profile::by_name(name)
+        .unwrap_or_else(|| die(&format!("unknown device {name}; see `dfu-flasher devices`")));
+    let f = load(path, false);
+    let image = FlashImage::from(&f);
+    let opts = FlashOptions {
+        alt: a.values.get("alt").map_or(0, |v| parse_u32(v) as u8),
+        address: a.values.get("address").map(|v| parse_u32(v)),
+        verify: !a.flags.iter().any(|f| f == "no-verify"),
+        mass_erase: a.flags.iter().any(|f| f == "mass-erase"),
+        restart: !a.flags.iter().any(|f| f == "no-restart"),
+        suffix: f.suffix_ids(),
+        force: a.flags.iter().any(|f| f == "force"),
+    };
+    let mut t = SimTransport::new(SimDevice::new(profile));
+    let mut quiet = |_: &driver::ProgressReport| {};
+    let result = block_on(driver::flash(&mut t, &image, opts, &mut quiet))
+        .unwrap_or_else(|| die("internal error: the simulated transfer did not complete"));
+    let sim = &t.device;
+    let ranges: Vec<(u8, u32, usize)> = match (&image, &result) {
+        (FlashImage::Raw(d), Ok(r))
+            if r.device.version == dfu_flasher::core::descriptor::DfuVersion::Dfu11 =>
+        {
+            vec![(opts.alt, 0, d.len())]
+        }
+        (FlashImage::Raw(d), Ok(r)) => vec![(opts.alt, r.address.unwrap_or(0), d.len())],
+        (FlashImage::Targets(ts), _) => ts
+            .iter()
+            .flat_map(|t| t.elements.iter().map(move |(a, d)| (t.alt, *a, d.len())))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let out = Simulate {
+        device: name.clone(),
+        outcome: if result.is_ok() {
+            "success".into()
+        } else {
+            "failure".into()
+        },
+        message: match &result {
+            Ok(r) => format!("{:?}", r.finish),
+            Err(e) => e.to_string(),
+        },
+        written: result.as_ref().map_or(0, |r| r.written),
+        verified: result.as_ref().is_ok_and(|r| r.verified),
+        detached: result.as_ref().is_ok_and(|r| r.detached),
+        requests: sim.request_counts(),
+        elapsed_ms: sim.now_us() as f64 / 1000.0,
+        device_time_ms: sim.device_time_us() as f64 / 1000.0,
+        device_holds: ranges
+            .into_iter()
+            .map(|(alt, address, size)| RangeOut {
+                alt,
+                address: format!("{address:#010x}"),
+                size,
+                sha256: sim
+                    .read_memory(alt, address, size)
+                    .map(|d| sha256(&d))
+                    .unwrap_or_else(|| "unreadable".into()),
+            })
+            .collect(),
+        violations: sim
+            .violations()
+            .iter()
+            .map(|v| format!("{}: {}", v.rule, v.detail))
+            .collect(),
+    };
+    if a.flags.iter().any(|f| f == "json") {
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    } else {
+        println!("device:       {}", out.device);
+        println!("outcome:      {} ({})", out.outcome, out.message);
+        println!(
+            "written:      {} bytes, verified: {}, detached first: {}",
+            out.written, out.verified, out.detached
+        );
+        let reqs: Vec<String> = out
+            .requests
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        println!("requests:     {}", reqs.join(", "));
+        println!(
+            "virtual time: {:.1} ms (device-mandated waits {:.1} ms)",
+            out.elapsed_ms, out.device_time_ms
+        );
+        for r in &out.device_holds {
+            println!(
+                "device holds: alt {} {} {:>8} bytes sha256 {}",
+                r.alt, r.address, r.size, r.sha256
+            );
+        }
+        for v in &out.violations {
+            println!("VIOLATION:    {v}");
+        }
+    }
+    if result.is_err() || !out.violations.is_empty() {
+        exit(1);
+    }
+}
+
+fn main() {
+    let a = args();
+    match a.positional.first().map(String::as_str) {
+        Some("inspect") => inspect(&a),
+        Some("simulate") => simulate(&a),
+        Some("devices") => {
+            for n in Profile::names() {
+                println!("{n}");
+            }
+        }
+        _ => die(USAGE),
+    }
+}

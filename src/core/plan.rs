@@ -464,6 +464,10 @@ fn push_dfuse_read(steps: &mut Vec<Step>, ts: usize, address: u32, len: u64, pha
         let start_block_group = i % max_blocks == 0 || i == full;
         let at = address.wrapping_add(done as u32);
         if start_block_group {
+            if i > 0 {
+                // DNLOAD (Set-Address) is illegal in dfuUPLOAD-IDLE.
+                steps.push(step(StepKind::Abort, phase, 0, None));
+            }
             steps.push(set_address(at, phase));
             steps.push(step(StepKind::Abort, phase, 0, None));
         }

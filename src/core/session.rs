@@ -285,7 +285,9 @@ impl Session {
                     }
                     _ => {
                         let a = self.start_request();
-                        self.stage = Stage::Sent;
+                        if self.stage == Stage::Start {
+                            self.stage = Stage::Sent;
+                        }
                         return a;
                     }
                 },

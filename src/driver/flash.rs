@@ -4,6 +4,7 @@
 use super::describe::{describe, DescribeError, DeviceInfo};
 use super::{run, ProgressReport, TransferError, Transport};
 use crate::core::descriptor::{DfuVersion, Mode};
+use crate::core::file::{self, FirmwareFile, IdCheck, Image, UsbIds};
 use crate::core::{DfuseOptions, DownloadOptions, Error, Finish, PlanError, Session};
 use serde::Serialize;
 use std::fmt;
@@ -14,6 +15,27 @@ use std::fmt;
 pub enum FlashImage {
     Raw(Vec<u8>),
     Targets(Vec<FlashTarget>),
+}
+
+impl From<&FirmwareFile> for FlashImage {
+    fn from(f: &FirmwareFile) -> FlashImage {
+        match &f.image {
+            Image::Raw(d) => FlashImage::Raw(d.clone()),
+            Image::Addressed(targets) => FlashImage::Targets(
+                targets
+                    .iter()
+                    .map(|t| FlashTarget {
+                        alt: t.alt,
+                        elements: t
+                            .elements
+                            .iter()
+                            .map(|e| (e.address, e.data.clone()))
+                            .collect(),
+                    })
+                    .collect(),
+            ),
+        }
+    }
 }
 
 /// Elements for one alt setting.
@@ -34,6 +56,10 @@ pub struct FlashOptions {
     pub mass_erase: bool,
     /// Restart the device into its new firmware at the end.
     pub restart: bool,
+    /// The ids the file's suffix names (checked against the run-time and DFU-mode ids).
+    pub suffix: Option<UsbIds>,
+    /// Flash even though the suffix names another device.
+    pub force: bool,
 }
 
 /// The end of a successful update.
@@ -44,6 +70,8 @@ pub struct FlashReport {
     pub finish: Finish,
     /// Whether the device had to be switched from run-time to DFU mode first.
     pub detached: bool,
+    /// Where a raw image was placed on a DfuSe device.
+    pub address: Option<u32>,
     pub device: DeviceInfo,
 }
 
@@ -65,6 +93,11 @@ pub enum FlashError {
     /// The alt setting has no readable memory map.
     NoMemoryMap {
         alt: u8,
+    },
+    /// The file's suffix names another device.
+    WrongDevice {
+        file: UsbIds,
+        device: UsbIds,
     },
 }
 
@@ -90,6 +123,11 @@ impl fmt::Display for FlashError {
             FlashError::NoSuchAlt { alt } => write!(
                 f,
                 "The file is for memory area {alt}, which this device does not have. The file is probably for another device."
+            ),
+            FlashError::WrongDevice { file, device } => write!(
+                f,
+                "This file is for another device (USB id {:04x}:{:04x}); this device is {:04x}:{:04x}. Get the firmware made for your device.",
+                file.vendor, file.product, device.vendor, device.product
             ),
             FlashError::NoMemoryMap { alt } => write!(
                 f,
@@ -133,10 +171,10 @@ pub trait Reconnect: Transport {
 pub async fn enter_dfu_mode<T: Reconnect>(
     t: &mut T,
     on_progress: &mut dyn FnMut(&ProgressReport),
-) -> Result<(DeviceInfo, bool), FlashError> {
+) -> Result<(DeviceInfo, Option<DeviceInfo>), FlashError> {
     let info = describe(t).await?;
     if info.mode == Mode::Dfu {
-        return Ok((info, false));
+        return Ok((info, None));
     }
     t.select_alt(info.interface, 0).await?;
     let mut s = Session::detach(info.target());
@@ -149,7 +187,15 @@ pub async fn enter_dfu_mode<T: Reconnect>(
     if now.mode != Mode::Dfu {
         return Err(FlashError::NoDfuMode);
     }
-    Ok((now, detached))
+    Ok((now, Some(info)))
+}
+
+fn ids(d: &DeviceInfo) -> UsbIds {
+    UsbIds {
+        vendor: d.vendor_id,
+        product: d.product_id,
+        device: d.device_version,
+    }
 }
 
 /// Update the device behind `t` with `image`.
@@ -159,7 +205,18 @@ pub async fn flash<T: Reconnect>(
     opts: FlashOptions,
     on_progress: &mut dyn FnMut(&ProgressReport),
 ) -> Result<FlashReport, FlashError> {
-    let (info, detached) = enter_dfu_mode(t, on_progress).await?;
+    let (info, runtime) = enter_dfu_mode(t, on_progress).await?;
+    let detached = runtime.is_some();
+    if let Some(file_ids) = opts.suffix {
+        if let IdCheck::Mismatch { file, device } =
+            file::check_ids(file_ids, runtime.as_ref().map(ids), Some(ids(&info)))
+        {
+            if !opts.force {
+                return Err(FlashError::WrongDevice { file, device });
+            }
+        }
+    }
+    let mut placed = None;
     let dfuse = info.version == DfuVersion::DfuSe;
     let jobs: Vec<FlashTarget> = match image {
         FlashImage::Raw(data) if dfuse => {
@@ -167,6 +224,7 @@ pub async fn flash<T: Reconnect>(
                 Some(a) => a,
                 None => first_writable(&info, opts.alt)?,
             };
+            placed = Some(address);
             vec![FlashTarget {
                 alt: opts.alt,
                 elements: vec![(address, data.clone())],
@@ -217,6 +275,7 @@ pub async fn flash<T: Reconnect>(
         verified: opts.verify,
         finish: Finish::Idle,
         detached,
+        address: placed,
         device: info.clone(),
     };
     for (alt, mut s) in sessions {

@@ -4,7 +4,7 @@
 
 mod describe;
 mod flash;
-// pub mod sim; (enabled with the simulator)
+pub mod sim;
 
 pub use describe::{describe, AltInfo, DescribeError, DeviceInfo};
 pub use flash::{

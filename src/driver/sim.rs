@@ -1,7 +1,7 @@
 //! The simulated device as a [`Transport`] on virtual time.
 
 use super::flash::Reconnect;
-use super::{DeviceInfo, Transport, TransferError, TransferErrorKind};
+use super::{DeviceInfo, TransferError, TransferErrorKind, Transport};
 use crate::core::protocol::Setup;
 use crate::sim::{self, SimDevice, SimError};
 
@@ -35,11 +35,16 @@ fn setup(s: Setup) -> sim::Setup {
 
 fn error(e: SimError) -> TransferError {
     match e {
-        SimError::Stall => TransferError::new(TransferErrorKind::Stall, "the device stalled the request"),
-        SimError::Disconnected => {
-            TransferError::new(TransferErrorKind::Disconnected, "the device is not connected")
+        SimError::Stall => {
+            TransferError::new(TransferErrorKind::Stall, "the device stalled the request")
         }
-        SimError::Timeout => TransferError::new(TransferErrorKind::Timeout, "the transfer timed out"),
+        SimError::Disconnected => TransferError::new(
+            TransferErrorKind::Disconnected,
+            "the device is not connected",
+        ),
+        SimError::Timeout => {
+            TransferError::new(TransferErrorKind::Timeout, "the transfer timed out")
+        }
     }
 }
 
@@ -48,7 +53,12 @@ impl Transport for SimTransport {
         self.device.control_in(setup(s)).map_err(error)
     }
 
-    async fn control_out(&mut self, s: Setup, data: &[u8], _timeout_ms: u32) -> Result<(), TransferError> {
+    async fn control_out(
+        &mut self,
+        s: Setup,
+        data: &[u8],
+        _timeout_ms: u32,
+    ) -> Result<(), TransferError> {
         self.device.control_out(setup(s), data).map_err(error)
     }
 

@@ -1,1 +1,682 @@
 //! A simulated DFU / DfuSe device on virtual time (std only).
+//!
+//! It answers raw control transfers like a real device, written from the spec tables
+//! (not from the core's encoders), checks the host's protocol manners as it runs, can
+//! inject faults, and keeps a transcript. It is the test oracle for the core and the
+//! engine of the page's demo mode.
+
+mod descriptors;
+mod dfu;
+mod flash;
+mod profiles;
+
+pub use profiles::{AltProfile, Profile, Timing};
+
+use descriptors::Strings;
+use flash::Memory;
+use std::collections::BTreeMap;
+
+/// The setup packet of a control transfer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Setup {
+    pub request_type: u8,
+    pub request: u8,
+    pub value: u16,
+    pub index: u16,
+    pub length: u16,
+}
+
+/// What a host's control transfer sees go wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SimError {
+    Stall,
+    Disconnected,
+    Timeout,
+}
+
+/// A protocol rule the host broke.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub at_us: u64,
+    pub rule: &'static str,
+    pub detail: String,
+}
+
+/// One request as the device saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TranscriptEntry {
+    pub at_us: u64,
+    pub name: &'static str,
+    pub setup: Setup,
+    pub data_len: usize,
+    pub outcome: &'static str,
+    /// bState after the request (DFU states; 0/1 in run-time mode).
+    pub state: u8,
+}
+
+/// When a fault fires (once).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trigger {
+    /// The nth (1-based) request with this name ("DNLOAD", "GETSTATUS", …).
+    Request { name: &'static str, nth: usize },
+    /// A DNLOAD data block with this wBlockNum.
+    Block(u16),
+    /// A DfuSe write or erase touching this address.
+    Address(u32),
+    /// The first request after this much virtual time.
+    AfterMs(u64),
+    /// The next host reset.
+    Reset,
+    /// The next re-attach after a detach or reset.
+    Reattach,
+}
+
+/// What a fault does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Stall,
+    /// dfuERROR with this bStatus (reported on the next GETSTATUS).
+    ErrorStatus(u8),
+    /// Vanish from the bus; come back after the given ms in DFU mode (power cycle).
+    Disconnect {
+        reattach_ms: Option<u32>,
+    },
+    /// The transfer never completes.
+    Timeout,
+    /// GETSTATUS answers 3 bytes.
+    ShortStatus,
+    /// GETSTATUS answers bState 0xEE.
+    GarbageStatus,
+    /// GETSTATUS reports this bwPollTimeout.
+    PollTimeout(u32),
+    /// The host reset fails (as on Windows).
+    ResetFails,
+    /// The device never comes back.
+    NeverReattach,
+}
+
+/// A fault to inject.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    pub trigger: Trigger,
+    pub effect: Effect,
+}
+
+/// Which descriptors the device shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Personality {
+    Runtime,
+    Dfu,
+    /// Left DFU mode and runs an application without a DFU interface.
+    App,
+}
+
+/// The simulated device.
+#[derive(Debug)]
+pub struct SimDevice {
+    profile: Profile,
+    personality: Personality,
+    attached: bool,
+    /// When and as what the device comes back on the bus.
+    reattach: Option<(u64, Personality)>,
+    enumeration: u32,
+    now_us: u64,
+    device_time_us: u64,
+    strings: Strings,
+    alt: u8,
+    // DFU state.
+    state: u8,
+    status: u8,
+    busy_until: u64,
+    /// Work queued by DNLOAD, run on the next GETSTATUS.
+    pending: Option<dfu::Pending>,
+    /// The pending work has run; the next GETSTATUS moves on.
+    done: bool,
+    next_block: Option<u16>,
+    image: Vec<u8>,
+    upload_pos: usize,
+    pointer: u32,
+    /// Run-time mode: detach window end.
+    detach_deadline: Option<u64>,
+    installed: Vec<Vec<u8>>,
+    memories: Vec<Option<Memory>>,
+    faults: Vec<Fault>,
+    forced_poll: Option<u32>,
+    status_fault: Option<Effect>,
+    counts: BTreeMap<&'static str, usize>,
+    transcript: Vec<TranscriptEntry>,
+    violations: Vec<Violation>,
+}
+
+impl SimDevice {
+    pub fn new(profile: Profile) -> SimDevice {
+        let mut strings = Strings::default();
+        let _ = strings.add(&profile.manufacturer);
+        let _ = strings.add(&profile.product);
+        let _ = strings.add(profile.serial.as_deref().unwrap_or(""));
+        for a in &profile.alts {
+            let _ = strings.add(&a.name);
+        }
+        let _ = strings.add("Demo Widget application");
+        let memories = profile
+            .alts
+            .iter()
+            .map(|a| {
+                profile
+                    .dfuse
+                    .then(|| flash::parse_layout(&a.name).map(Memory::new))
+                    .flatten()
+            })
+            .collect();
+        let mut installed = vec![Vec::new(); profile.alts.len()];
+        if let Some(first) = installed.first_mut() {
+            first.clone_from(&profile.firmware);
+        }
+        let personality = if profile.runtime_product.is_some() {
+            Personality::Runtime
+        } else {
+            Personality::Dfu
+        };
+        SimDevice {
+            state: if personality == Personality::Runtime {
+                0
+            } else {
+                profile.initial_state
+            },
+            status: if personality == Personality::Runtime {
+                0
+            } else {
+                profile.initial_status
+            },
+            profile,
+            personality,
+            attached: true,
+            reattach: None,
+            enumeration: 1,
+            now_us: 0,
+            device_time_us: 0,
+            strings,
+            alt: 0,
+            busy_until: 0,
+            pending: None,
+            done: false,
+            next_block: None,
+            image: Vec::new(),
+            upload_pos: 0,
+            pointer: 0x0800_0000,
+            detach_deadline: None,
+            installed,
+            memories,
+            faults: Vec::new(),
+            forced_poll: None,
+            status_fault: None,
+            counts: BTreeMap::new(),
+            transcript: Vec::new(),
+            violations: Vec::new(),
+        }
+    }
+
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    pub fn now_us(&self) -> u64 {
+        self.now_us
+    }
+
+    /// The host waits `ms` milliseconds.
+    pub fn sleep(&mut self, ms: u32) {
+        self.now_us += u64::from(ms) * 1000;
+        self.tick();
+    }
+
+    pub fn is_attached(&self) -> bool {
+        self.attached
+    }
+
+    /// Increments each time the device (re)attaches.
+    pub fn enumeration(&self) -> u32 {
+        self.enumeration
+    }
+
+    /// (idVendor, idProduct) the device shows now.
+    pub fn ids(&self) -> (u16, u16) {
+        match self.personality {
+            Personality::Runtime | Personality::App => (
+                self.profile.vendor,
+                self.profile
+                    .runtime_product
+                    .unwrap_or(self.profile.dfu_product),
+            ),
+            Personality::Dfu => (self.profile.vendor, self.profile.dfu_product),
+        }
+    }
+
+    /// Is the device in DFU mode?
+    pub fn in_dfu_mode(&self) -> bool {
+        self.personality == Personality::Dfu
+    }
+
+    /// The DFU state (bState) right now.
+    pub fn state(&self) -> u8 {
+        self.state
+    }
+
+    pub fn transcript(&self) -> &[TranscriptEntry] {
+        &self.transcript
+    }
+
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    pub fn request_counts(&self) -> BTreeMap<&'static str, usize> {
+        self.counts.clone()
+    }
+
+    /// Sum of the waits the device demanded (the bwPollTimeouts it reported).
+    pub fn device_time_us(&self) -> u64 {
+        self.device_time_us
+    }
+
+    /// DfuSe: bytes at an absolute address of an alt's memory; DFU 1.1: bytes of the
+    /// installed image of the alt at an offset.
+    pub fn read_memory(&self, alt: u8, address: u32, len: usize) -> Option<Vec<u8>> {
+        match self.memories.get(usize::from(alt))? {
+            Some(m) => m.peek(address, len),
+            None => {
+                let img = self.installed.get(usize::from(alt))?;
+                let start = address as usize;
+                img.get(start..start.checked_add(len)?).map(<[u8]>::to_vec)
+            }
+        }
+    }
+
+    /// DFU 1.1: the installed application image (alt 0).
+    pub fn firmware(&self) -> &[u8] {
+        self.installed.first().map_or(&[], Vec::as_slice)
+    }
+
+    pub fn add_fault(&mut self, fault: Fault) {
+        self.faults.push(fault);
+    }
+
+    fn violation(&mut self, rule: &'static str, detail: String) {
+        self.violations.push(Violation {
+            at_us: self.now_us,
+            rule,
+            detail,
+        });
+    }
+
+    /// Take the first fault whose trigger matches.
+    fn take_fault(&mut self, f: impl Fn(&Trigger) -> bool) -> Option<Effect> {
+        let i = self.faults.iter().position(|x| f(&x.trigger))?;
+        Some(self.faults.remove(i).effect)
+    }
+
+    /// Time-driven changes: re-attach, busy periods ending, detach windows.
+    fn tick(&mut self) {
+        if let Some((at, p)) = self.reattach {
+            if self.now_us >= at {
+                self.reattach = None;
+                if self.take_fault(|t| *t == Trigger::Reattach) == Some(Effect::NeverReattach) {
+                    return;
+                }
+                self.attach(p);
+            }
+        }
+        if self.personality == Personality::Runtime && self.state == 1 {
+            if let Some(d) = self.detach_deadline {
+                if self.now_us > d {
+                    self.state = 0;
+                    self.detach_deadline = None;
+                }
+            }
+        }
+        if self.personality == Personality::Dfu {
+            self.dfu_tick();
+        }
+    }
+
+    fn attach(&mut self, p: Personality) {
+        self.attached = true;
+        self.personality = p;
+        self.enumeration += 1;
+        self.alt = 0;
+        self.pending = None;
+        self.done = false;
+        self.next_block = None;
+        self.image.clear();
+        self.detach_deadline = None;
+        match p {
+            Personality::Dfu => {
+                self.state = 2;
+                self.status = 0;
+            }
+            _ => {
+                self.state = 0;
+                self.status = 0;
+            }
+        }
+    }
+
+    /// Drop off the bus; come back as `p` after `ms` (unless `None`).
+    fn detach(&mut self, back: Option<(u32, Personality)>) {
+        self.attached = false;
+        self.reattach = back.map(|(ms, p)| (self.now_us + u64::from(ms) * 1000, p));
+    }
+
+    /// A host-issued USB bus reset.
+    pub fn reset(&mut self) -> Result<(), SimError> {
+        self.tick();
+        if !self.attached {
+            return Err(SimError::Disconnected);
+        }
+        self.record(
+            "RESET",
+            Setup {
+                request_type: 0,
+                request: 0,
+                value: 0,
+                index: 0,
+                length: 0,
+            },
+            0,
+            "ok",
+        );
+        if self.take_fault(|t| *t == Trigger::Reset) == Some(Effect::ResetFails) {
+            return Err(SimError::Timeout);
+        }
+        let back = self.profile.timing.reattach_ms;
+        match self.personality {
+            Personality::Runtime => {
+                let detaching =
+                    self.state == 1 && self.detach_deadline.is_some_and(|d| self.now_us <= d);
+                if detaching && self.profile.attributes & 0x08 != 0 {
+                    self.violation(
+                        "reset only where allowed",
+                        "host reset a bitWillDetach device after DETACH".into(),
+                    );
+                }
+                let to = if detaching {
+                    Personality::Dfu
+                } else {
+                    Personality::Runtime
+                };
+                self.detach(Some((back, to)));
+            }
+            Personality::Dfu => {
+                if matches!(self.state, 3..=7) {
+                    self.violation(
+                        "reset only where allowed",
+                        format!(
+                            "host reset the device in state {} (mid-transfer)",
+                            self.state
+                        ),
+                    );
+                }
+                // A valid application starts after the reset; else DFU mode again.
+                let to = if self.profile.runtime_product.is_some() && !self.firmware().is_empty() {
+                    Personality::Runtime
+                } else {
+                    Personality::Dfu
+                };
+                self.detach(Some((back, to)));
+            }
+            Personality::App => self.detach(Some((back, Personality::App))),
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, name: &'static str, setup: Setup, data_len: usize, outcome: &'static str) {
+        *self.counts.entry(name).or_insert(0) += 1;
+        self.transcript.push(TranscriptEntry {
+            at_us: self.now_us,
+            name,
+            setup,
+            data_len,
+            outcome,
+            state: self.state,
+        });
+    }
+
+    fn charge(&mut self, bytes: usize) {
+        let t = &self.profile.timing;
+        self.now_us += t.request_us + bytes as u64 * t.byte_ns / 1000;
+    }
+
+    /// Device→host control transfer.
+    pub fn control_in(&mut self, setup: Setup) -> Result<Vec<u8>, SimError> {
+        self.transfer(setup, None).map(Option::unwrap_or_default)
+    }
+
+    /// Host→device control transfer.
+    pub fn control_out(&mut self, setup: Setup, data: &[u8]) -> Result<(), SimError> {
+        self.transfer(setup, Some(data)).map(|_| ())
+    }
+
+    fn transfer(&mut self, setup: Setup, out: Option<&[u8]>) -> Result<Option<Vec<u8>>, SimError> {
+        self.tick();
+        if !self.attached {
+            return Err(SimError::Disconnected);
+        }
+        let data_len = out.map_or(usize::from(setup.length), <[u8]>::len);
+        self.charge(data_len);
+        let name = request_name(setup);
+        let nth = self.counts.get(name).copied().unwrap_or(0) + 1;
+        let now_ms = self.now_us / 1000;
+        let fault = self.take_fault(|t| match t {
+            Trigger::Request { name: n, nth: k } => *n == name && *k == nth,
+            Trigger::AfterMs(ms) => now_ms >= *ms,
+            _ => false,
+        });
+        let result = match fault {
+            Some(Effect::Stall) => {
+                if self.personality == Personality::Dfu {
+                    self.state = 10;
+                    self.status = 0x0F;
+                }
+                Err(SimError::Stall)
+            }
+            Some(Effect::Timeout) => {
+                self.now_us += 5_000_000;
+                Err(SimError::Timeout)
+            }
+            Some(Effect::Disconnect { reattach_ms }) => {
+                self.detach(reattach_ms.map(|ms| (ms, Personality::Dfu)));
+                Err(SimError::Disconnected)
+            }
+            Some(Effect::ErrorStatus(s)) => {
+                self.state = 10;
+                self.status = s;
+                self.dispatch(setup, out)
+            }
+            Some(e @ (Effect::ShortStatus | Effect::GarbageStatus)) => {
+                self.status_fault = Some(e);
+                self.dispatch(setup, out)
+            }
+            Some(Effect::PollTimeout(ms)) => {
+                self.forced_poll = Some(ms);
+                self.dispatch(setup, out)
+            }
+            Some(e @ (Effect::ResetFails | Effect::NeverReattach)) => {
+                // Re-arm for the event it names.
+                let trigger = if e == Effect::ResetFails {
+                    Trigger::Reset
+                } else {
+                    Trigger::Reattach
+                };
+                self.faults.push(Fault { trigger, effect: e });
+                self.dispatch(setup, out)
+            }
+            None => self.dispatch(setup, out),
+        };
+        let outcome = match &result {
+            Ok(_) => "ok",
+            Err(SimError::Stall) => "stall",
+            Err(SimError::Timeout) => "timeout",
+            Err(SimError::Disconnected) => "disconnected",
+        };
+        self.record(name, setup, data_len, outcome);
+        result
+    }
+
+    fn dispatch(&mut self, setup: Setup, out: Option<&[u8]>) -> Result<Option<Vec<u8>>, SimError> {
+        match setup.request_type & 0x60 {
+            0x00 => self.standard(setup, out),
+            0x20 => match self.personality {
+                Personality::Runtime => self.runtime_request(setup),
+                Personality::Dfu => self.dfu_request(setup, out),
+                Personality::App => Err(SimError::Stall),
+            },
+            _ => Err(SimError::Stall),
+        }
+    }
+
+    fn configuration(&self) -> Vec<u8> {
+        let p = &self.profile;
+        let fd = descriptors::functional(
+            p.attributes,
+            p.detach_timeout,
+            p.transfer_size,
+            p.dfu_version,
+            true,
+        );
+        match self.personality {
+            Personality::Runtime => {
+                let mut body = descriptors::interface(0, 0, 2, 0xFF, 0, 0, 4 + p.alts.len() as u8);
+                body.extend(descriptors::endpoint(0x81));
+                body.extend(descriptors::endpoint(0x01));
+                body.extend(descriptors::interface(1, 0, 0, 0xFE, 0x01, 0x01, 0));
+                body.extend(fd);
+                descriptors::configuration(2, &body)
+            }
+            Personality::Dfu => {
+                let mut body = Vec::new();
+                for (i, _) in p.alts.iter().enumerate() {
+                    body.extend(descriptors::interface(
+                        0,
+                        i as u8,
+                        0,
+                        0xFE,
+                        0x01,
+                        0x02,
+                        4 + i as u8,
+                    ));
+                }
+                body.extend(fd);
+                descriptors::configuration(1, &body)
+            }
+            Personality::App => {
+                let body = descriptors::interface(0, 0, 0, 0xFF, 0, 0, 0);
+                descriptors::configuration(1, &body)
+            }
+        }
+    }
+
+    fn standard(&mut self, s: Setup, out: Option<&[u8]>) -> Result<Option<Vec<u8>>, SimError> {
+        let len = usize::from(s.length);
+        match (s.request_type & 0x80 != 0, s.request) {
+            // GET_DESCRIPTOR
+            (true, 0x06) => {
+                let index = (s.value & 0xFF) as u8;
+                let d = match s.value >> 8 {
+                    0x01 => {
+                        let (v, pid) = self.ids();
+                        Some(descriptors::device(
+                            0,
+                            0,
+                            v,
+                            pid,
+                            self.profile.release,
+                            [1, 2, if self.profile.serial.is_some() { 3 } else { 0 }],
+                        ))
+                    }
+                    0x02 if index == 0 => Some(self.configuration()),
+                    0x03 => self.strings.descriptor(index),
+                    _ => None,
+                };
+                let mut d = d.ok_or(SimError::Stall)?;
+                d.truncate(len);
+                Ok(Some(d))
+            }
+            // GET_STATUS
+            (true, 0x00) => Ok(Some(vec![0, 0][..len.min(2)].to_vec())),
+            // SET_CONFIGURATION
+            (false, 0x09) => Ok(None),
+            // SET_INTERFACE
+            (false, 0x0B) => {
+                let alt = s.value as u8;
+                if self.personality == Personality::Dfu {
+                    if usize::from(alt) >= self.profile.alts.len() || s.index != 0 {
+                        return Err(SimError::Stall);
+                    }
+                    if matches!(self.state, 3..=9) {
+                        self.violation(
+                            "alt change mid-transfer",
+                            format!("SET_INTERFACE in state {}", self.state),
+                        );
+                    }
+                    self.alt = alt;
+                } else if alt != 0 {
+                    return Err(SimError::Stall);
+                }
+                let _ = out;
+                Ok(None)
+            }
+            _ => Err(SimError::Stall),
+        }
+    }
+
+    fn runtime_request(&mut self, s: Setup) -> Result<Option<Vec<u8>>, SimError> {
+        match s.request {
+            3 if self.profile.runtime_getstatus => Ok(Some(
+                vec![0, 0, 0, 0, self.state, 0][..usize::from(s.length).min(6)].to_vec(),
+            )),
+            5 if self.profile.runtime_getstatus => Ok(Some(vec![self.state])),
+            0 => {
+                self.state = 1;
+                let window = u64::from(s.value.min(self.profile.detach_timeout)) * 1000;
+                self.detach_deadline = Some(self.now_us + window);
+                if self.profile.attributes & 0x08 != 0 {
+                    let t = &self.profile.timing;
+                    let (delay, back) = (t.detach_delay_ms, t.reattach_ms);
+                    // Leaves the bus shortly after, then enumerates in DFU mode.
+                    self.reattach = Some((
+                        self.now_us + u64::from(delay + back) * 1000,
+                        Personality::Dfu,
+                    ));
+                    self.attached = true;
+                    self.pending_detach(delay);
+                }
+                Ok(None)
+            }
+            _ => Err(SimError::Stall),
+        }
+    }
+
+    /// bitWillDetach: the device leaves the bus by itself after DETACH (the host sees
+    /// it gone from its next request on; `delay` is part of the re-attach time).
+    fn pending_detach(&mut self, _delay: u32) {
+        self.attached = false;
+    }
+}
+
+/// The name of a request, as transcripts and counts show it.
+pub fn request_name(s: Setup) -> &'static str {
+    match (s.request_type & 0x60, s.request) {
+        (0x00, 0x06) => "GET_DESCRIPTOR",
+        (0x00, 0x00) => "GET_STATUS",
+        (0x00, 0x09) => "SET_CONFIGURATION",
+        (0x00, 0x0B) => "SET_INTERFACE",
+        (0x20, 0) => "DETACH",
+        (0x20, 1) => "DNLOAD",
+        (0x20, 2) => "UPLOAD",
+        (0x20, 3) => "GETSTATUS",
+        (0x20, 4) => "CLRSTATUS",
+        (0x20, 5) => "GETSTATE",
+        (0x20, 6) => "ABORT",
+        _ => "OTHER",
+    }
+}

@@ -312,35 +312,52 @@ fn id_ok(file: u16, device: u16) -> bool {
     file == suffix::ANY || file == device
 }
 
-impl FirmwareFile {
-    /// Check the suffix ids against the run-time and the DFU-mode ids: either may match
-    /// (dfu-util and fwupd do the same).
-    pub fn check_ids(&self, runtime: Option<UsbIds>, dfu: Option<UsbIds>) -> IdCheck {
-        let Some(s) = self.suffix else {
-            return IdCheck::Unspecified;
-        };
-        if s.vendor == suffix::ANY && s.product == suffix::ANY && s.device == suffix::ANY {
-            return IdCheck::Unspecified;
+/// bcdDevice 0x0000 is what dfuse-pack writes when not told otherwise: unspecified too.
+fn release_ok(file: u16, device: u16) -> bool {
+    file == 0 || id_ok(file, device)
+}
+
+/// Check a suffix's ids against the run-time and the DFU-mode ids: either may match
+/// (dfu-util and fwupd do the same). 0xFFFF is a wildcard.
+pub fn check_ids(file: UsbIds, runtime: Option<UsbIds>, dfu: Option<UsbIds>) -> IdCheck {
+    let s = file;
+    if s.vendor == suffix::ANY && s.product == suffix::ANY && s.device == suffix::ANY {
+        return IdCheck::Unspecified;
+    }
+    let fits = |d: &UsbIds| {
+        id_ok(s.vendor, d.vendor) && id_ok(s.product, d.product) && release_ok(s.device, d.device)
+    };
+    let candidates: Vec<UsbIds> = runtime.into_iter().chain(dfu).collect();
+    if candidates.iter().any(fits) {
+        IdCheck::Match
+    } else {
+        IdCheck::Mismatch {
+            file,
+            device: candidates.last().copied().unwrap_or(file),
         }
-        let file = UsbIds {
+    }
+}
+
+impl FirmwareFile {
+    /// The ids the suffix names, if there is a suffix.
+    pub fn suffix_ids(&self) -> Option<UsbIds> {
+        self.suffix.map(|s| UsbIds {
             vendor: s.vendor,
             product: s.product,
             device: s.device,
-        };
-        let fits = |d: &UsbIds| {
-            id_ok(s.vendor, d.vendor) && id_ok(s.product, d.product) && id_ok(s.device, d.device)
-        };
-        let candidates: Vec<UsbIds> = runtime.into_iter().chain(dfu).collect();
-        if candidates.iter().any(fits) {
-            IdCheck::Match
-        } else {
-            IdCheck::Mismatch {
-                file,
-                device: candidates.last().copied().unwrap_or(file),
-            }
-        }
+        })
     }
 
+    /// Check the suffix ids against the run-time and the DFU-mode ids.
+    pub fn check_ids(&self, runtime: Option<UsbIds>, dfu: Option<UsbIds>) -> IdCheck {
+        match self.suffix_ids() {
+            Some(ids) => check_ids(ids, runtime, dfu),
+            None => IdCheck::Unspecified,
+        }
+    }
+}
+
+impl FirmwareFile {
     /// Total payload bytes.
     pub fn payload_len(&self) -> u64 {
         match &self.image {

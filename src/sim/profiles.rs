@@ -1,0 +1,219 @@
+//! Device profiles: identities, descriptors and timings of simulated devices, from the
+//! real devices' facts (device-logs) and datasheet figures.
+
+/// Timings on the virtual clock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timing {
+    /// Cost of one control transfer (setup + status stages), µs.
+    pub request_us: u64,
+    /// Data stage cost, ns per byte (full speed: about 1 µs per byte with overhead).
+    pub byte_ns: u64,
+    /// DFU 1.1: erase before the first block, ms.
+    pub first_block_erase_ms: u32,
+    /// Programming one transfer-size block, ms (DFU 1.1 and DfuSe).
+    pub program_ms: u32,
+    /// DfuSe Set-Address and other quick commands, ms.
+    pub command_ms: u32,
+    /// DfuSe mass erase, ms.
+    pub mass_erase_ms: u32,
+    /// Manifestation, ms.
+    pub manifest_ms: u32,
+    /// With bitWillDetach: time from DETACH to leaving the bus, ms.
+    pub detach_delay_ms: u32,
+    /// Time off the bus when re-enumerating, ms.
+    pub reattach_ms: u32,
+}
+
+/// One alt setting (memory target).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AltProfile {
+    /// iInterface text; for DfuSe the memory map.
+    pub name: String,
+    /// DFU 1.1 image capacity in bytes (DfuSe: from the map).
+    pub capacity: usize,
+}
+
+/// A simulated device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    pub name: String,
+    pub vendor: u16,
+    /// Product id in run-time mode; `None` for a device that only has DFU mode.
+    pub runtime_product: Option<u16>,
+    pub dfu_product: u16,
+    pub release: u16,
+    pub manufacturer: String,
+    pub product: String,
+    pub serial: Option<String>,
+    /// bmAttributes of the functional descriptor.
+    pub attributes: u8,
+    pub detach_timeout: u16,
+    pub transfer_size: u16,
+    pub dfu_version: u16,
+    /// ST DfuSe command set.
+    pub dfuse: bool,
+    pub alts: Vec<AltProfile>,
+    /// Erase time per sector size in bytes (DfuSe), ms; others scale linearly.
+    pub erase_ms: Vec<(u32, u32)>,
+    pub timing: Timing,
+    /// State and status at power-on in DFU mode.
+    pub initial_state: u8,
+    pub initial_status: u8,
+    /// The application image the device ships with (DFU 1.1 alt 0).
+    pub firmware: Vec<u8>,
+    /// The run-time interface answers GETSTATUS (some stall it).
+    pub runtime_getstatus: bool,
+}
+
+const NAMES: &[&str] = &[
+    "stm32f4",
+    "stm32f4-blank",
+    "dfu11-runtime",
+    "dfu11-nontolerant",
+    "dfu11-willdetach",
+    "dfu11-noupload",
+    "dfu11-dfumode",
+];
+
+fn stm32f4() -> Profile {
+    Profile {
+        name: "stm32f4".into(),
+        vendor: 0x0483,
+        runtime_product: None,
+        dfu_product: 0xDF11,
+        release: 0x2100,
+        manufacturer: "STMicroelectronics".into(),
+        product: "STM32  BOOTLOADER".into(),
+        serial: Some("315A28A0B956".into()),
+        attributes: 0x0B,
+        detach_timeout: 255,
+        transfer_size: 2048,
+        dfu_version: 0x011A,
+        dfuse: true,
+        alts: [
+            "@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg",
+            "@Option Bytes  /0x1FFFC000/01*016 g",
+            "@OTP Memory /0x1FFF7800/01*512 g,01*016 g",
+            "@Device Feature/0xFFFF0000/01*004 g",
+        ]
+        .iter()
+        .map(|n| AltProfile {
+            name: n.to_string(),
+            capacity: 0,
+        })
+        .collect(),
+        // STM32F405/407 datasheet, x32 parallelism: typical sector erase times.
+        erase_ms: vec![(16 << 10, 250), (64 << 10, 550), (128 << 10, 1000)],
+        timing: Timing {
+            request_us: 1000,
+            byte_ns: 1000,
+            first_block_erase_ms: 0,
+            // 2048 bytes as 512 words of 16 µs.
+            program_ms: 8,
+            command_ms: 1,
+            mass_erase_ms: 8000,
+            manifest_ms: 0,
+            detach_delay_ms: 50,
+            reattach_ms: 300,
+        },
+        initial_state: 2,
+        initial_status: 0,
+        firmware: Vec::new(),
+        runtime_getstatus: true,
+    }
+}
+
+fn demo_firmware() -> Vec<u8> {
+    let mut f = b"DEMO-WIDGET-FIRMWARE v1.0\n".to_vec();
+    f.extend((0..3000u32).map(|i| (i.wrapping_mul(31) >> 3) as u8));
+    f
+}
+
+fn dfu11() -> Profile {
+    Profile {
+        name: "dfu11-runtime".into(),
+        vendor: 0x1209,
+        runtime_product: Some(0x2301),
+        dfu_product: 0x2302,
+        release: 0x0100,
+        manufacturer: "Example Gadgets".into(),
+        product: "Demo Widget".into(),
+        serial: Some("DEMO-0001".into()),
+        attributes: 0x07,
+        detach_timeout: 1000,
+        transfer_size: 1024,
+        dfu_version: 0x0110,
+        dfuse: false,
+        alts: vec![
+            AltProfile {
+                name: "Application".into(),
+                capacity: 256 << 10,
+            },
+            AltProfile {
+                name: "Settings".into(),
+                capacity: 8 << 10,
+            },
+        ],
+        erase_ms: Vec::new(),
+        timing: Timing {
+            request_us: 1000,
+            byte_ns: 1000,
+            first_block_erase_ms: 120,
+            program_ms: 6,
+            command_ms: 1,
+            mass_erase_ms: 0,
+            manifest_ms: 200,
+            detach_delay_ms: 50,
+            reattach_ms: 300,
+        },
+        initial_state: 2,
+        initial_status: 0,
+        firmware: demo_firmware(),
+        runtime_getstatus: true,
+    }
+}
+
+impl Profile {
+    /// A profile by name (see [`Profile::names`]).
+    pub fn by_name(name: &str) -> Option<Profile> {
+        let mut p = match name {
+            "stm32f4" | "stm32f4-blank" => stm32f4(),
+            n if n.starts_with("dfu11-") => dfu11(),
+            _ => return None,
+        };
+        p.name = name.to_string();
+        match name {
+            "stm32f4-blank" => {
+                // ST ROMs on blank flash come up in dfuERROR / errFIRMWARE.
+                p.initial_state = 10;
+                p.initial_status = 0x0A;
+            }
+            "dfu11-nontolerant" => p.attributes &= !0x04,
+            "dfu11-willdetach" => p.attributes |= 0x08,
+            "dfu11-noupload" => p.attributes &= !0x02,
+            "dfu11-dfumode" => p.runtime_product = None,
+            "dfu11-runtime" | "stm32f4" => {}
+            _ => return None,
+        }
+        Some(p)
+    }
+
+    /// Every profile name.
+    pub fn names() -> &'static [&'static str] {
+        NAMES
+    }
+
+    /// Erase time of one sector of `size` bytes.
+    pub fn erase_time_ms(&self, size: u32) -> u32 {
+        if let Some((_, ms)) = self.erase_ms.iter().find(|(s, _)| *s == size) {
+            return *ms;
+        }
+        // Scale from the largest known sector, at least 1 ms.
+        match self.erase_ms.last() {
+            Some((s, ms)) => {
+                ((u64::from(size) * u64::from(*ms)) / u64::from((*s).max(1))).max(1) as u32
+            }
+            None => 1,
+        }
+    }
+}
