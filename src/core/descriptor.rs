@@ -193,15 +193,17 @@ impl FunctionalDescriptor {
         }
     }
 
-    /// The transfer size to use: 0 → 64 and 0xFFFF → 1024 (fwupd's guesses), and
-    /// never below the control endpoint's packet size.
+    /// The transfer size to use: 0 → the control endpoint's packet size (or 64) and
+    /// 0xFFFF → 1024 (fwupd's guesses). Other values are used as they are: a DfuSe
+    /// device computes addresses from its own wTransferSize, so raising it (as dfu-util
+    /// does to bMaxPacketSize0) would misplace data.
     pub fn transfer_size(&self, max_packet_size0: u8) -> u16 {
-        let t = match self.raw_transfer_size {
+        match self.raw_transfer_size {
+            0 if max_packet_size0 > 0 => u16::from(max_packet_size0),
             0 => 64,
             0xFFFF => 1024,
             t => t,
-        };
-        t.max(u16::from(max_packet_size0))
+        }
     }
 }
 
@@ -430,16 +432,18 @@ mod tests {
         assert_eq!(f.raw_version, None);
         assert_eq!(f.version(), DfuVersion::Dfu11);
         assert_eq!(f.transfer_size(8), 256);
+        assert_eq!(f.transfer_size(64), 256, "never raised to bMaxPacketSize0");
     }
 
     #[test]
     fn transfer_size_normalisation() {
         let mut f = FunctionalDescriptor::parse(&[9, 0x21, 0, 0, 0, 0, 0, 0x10, 0x01]).expect("ok");
-        assert_eq!(f.transfer_size(8), 64);
+        assert_eq!(f.transfer_size(8), 8, "0 means the control packet size");
+        assert_eq!(f.transfer_size(0), 64);
         f.raw_transfer_size = 0xFFFF;
         assert_eq!(f.transfer_size(64), 1024);
         f.raw_transfer_size = 16;
-        assert_eq!(f.transfer_size(64), 64);
+        assert_eq!(f.transfer_size(64), 16);
     }
 
     #[test]

@@ -357,7 +357,10 @@ impl Session {
                 steps.push(step(StepKind::Compare { run: ri }, Phase::Verify, 0, None));
             }
         }
-        if opts.leave {
+        if !opts.leave {
+            // Leave the device in dfuIDLE rather than dfuDNLOAD-IDLE.
+            steps.push(step(StepKind::Abort, Phase::Write, 0, None));
+        } else {
             let to = opts
                 .leave_address
                 .unwrap_or_else(|| runs.first().map_or(0, |r| r.address));
