@@ -2,9 +2,11 @@
 //! renders. Platform-neutral and tested natively.
 
 mod device;
+mod fit;
 mod problem;
 
 pub use device::{clean, size, DeviceView, Table};
+pub use fit::{busy_problem, closed_problem, DoneView, FirmwareView, FitView};
 pub use problem::{problem_for, Detail, Platform, Problem};
 
 use crate::core::Phase;

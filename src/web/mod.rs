@@ -1,5 +1,7 @@
 //! The browser edge (wasm32 only): the WebUSB transport, device discovery and
 //! re-pairing, the demo device, and the `#[wasm_bindgen]` API the page uses.
 
+pub mod api;
+pub mod demo;
 pub mod discover;
 pub mod usb;

@@ -125,6 +125,11 @@ impl WebUsbTransport {
         })
     }
 
+    /// Set how the device is found again after it re-enumerates.
+    pub fn set_repair(&mut self, repair: Option<Box<dyn Repair>>) {
+        self.repair = repair;
+    }
+
     pub fn device(&self) -> &UsbDevice {
         &self.device
     }

@@ -1,0 +1,529 @@
+//! The JavaScript API (`#[wasm_bindgen]`): opaque handles, structured data through
+//! serde-wasm-bindgen. A vendor can use it from their own page; see the README.
+
+use super::demo::DemoTransport;
+use super::discover;
+use super::usb::{Repair, WebUsbTransport};
+use crate::core::file::{self, FirmwareFile, ParseOptions};
+use crate::core::protocol::Setup;
+use crate::driver::{
+    self, describe, DeviceInfo, FlashError, FlashOptions, Reconnect, TransferError,
+    TransferErrorKind, Transport,
+};
+use crate::ui::{self, DeviceView, Platform, Problem, ProgressView};
+use js_sys::{Function, Promise, Uint8Array};
+use serde::Serialize;
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::future_to_promise;
+use web_sys::UsbDevice;
+
+fn to_js<T: Serialize>(v: &T) -> JsValue {
+    let s = serde_wasm_bindgen::Serializer::json_compatible();
+    v.serialize(&s).unwrap_or(JsValue::NULL)
+}
+
+fn platform() -> Platform {
+    web_sys::window()
+        .and_then(|w| w.navigator().user_agent().ok())
+        .map(|ua| Platform::from_user_agent(&ua))
+        .unwrap_or(Platform::Other)
+}
+
+/// A thrown error: an `Error` whose message is the title, plus `title`, `details`
+/// (paragraphs, or `{code}` blocks) and `kind`.
+fn problem_error(p: &Problem) -> JsValue {
+    let e = js_sys::Error::new(&p.title);
+    let details = js_sys::Array::new();
+    for d in &p.details {
+        match d {
+            ui::Detail::Text(t) => details.push(&JsValue::from_str(t)),
+            ui::Detail::Code(c) => {
+                let o = js_sys::Object::new();
+                let _ = js_sys::Reflect::set(&o, &"code".into(), &JsValue::from_str(c));
+                details.push(&o)
+            }
+        };
+    }
+    let _ = js_sys::Reflect::set(&e, &"title".into(), &JsValue::from_str(&p.title));
+    let _ = js_sys::Reflect::set(&e, &"details".into(), &details);
+    let _ = js_sys::Reflect::set(&e, &"kind".into(), &JsValue::from_str(p.kind));
+    e.into()
+}
+
+fn flash_error(e: &FlashError, ids: Option<(u16, u16)>) -> JsValue {
+    problem_error(&ui::problem_for(e, platform(), ids))
+}
+
+#[derive(Serialize)]
+struct Environment {
+    supported: bool,
+    advice: String,
+    platform: Platform,
+}
+
+/// Can this browser update devices? `{supported, advice, platform}`.
+#[wasm_bindgen]
+pub fn environment() -> JsValue {
+    let secure = web_sys::window()
+        .map(|w| w.is_secure_context())
+        .unwrap_or(false);
+    let supported = discover::usb().is_some();
+    let advice = if supported {
+        String::new()
+    } else if !secure {
+        "This page must be opened over https:// (or from localhost) to use USB. Open the secure address of this page.".into()
+    } else {
+        "Your browser does not support WebUSB. Open this page in Google Chrome, Microsoft Edge or another Chromium-based browser on a computer or an Android phone. Firefox, Safari and browsers on iPhone and iPad cannot update devices. You can still try the demo device below.".into()
+    };
+    to_js(&Environment {
+        supported,
+        advice,
+        platform: platform(),
+    })
+}
+
+/// The demo profiles: `[{name, label}]`.
+#[wasm_bindgen(js_name = demoProfiles)]
+pub fn demo_profiles() -> JsValue {
+    #[derive(Serialize)]
+    struct P {
+        name: &'static str,
+        label: &'static str,
+    }
+    to_js(&vec![
+        P {
+            name: "dfu11-runtime",
+            label: "Demo Widget (switches to update mode)",
+        },
+        P {
+            name: "stm32f4",
+            label: "STM32F4 bootloader (DfuSe)",
+        },
+    ])
+}
+
+/// Call `callback` whenever a USB device is plugged in or removed.
+#[wasm_bindgen(js_name = watchDevices)]
+pub fn watch_devices(callback: Function) {
+    discover::watch(&callback);
+}
+
+/// Devices the page may use without a chooser: `[{label, device}]`.
+#[wasm_bindgen(js_name = knownDevices)]
+pub async fn known_devices() -> JsValue {
+    let out = js_sys::Array::new();
+    for d in discover::known().await {
+        let get = |k: &str| js_sys::Reflect::get(&d, &k.into()).ok();
+        let name = get("productName")
+            .and_then(|v| v.as_string())
+            .map(|s| ui::clean(&s));
+        let vid = get("vendorId").and_then(|v| v.as_f64()).unwrap_or(0.0) as u16;
+        let pid = get("productId").and_then(|v| v.as_f64()).unwrap_or(0.0) as u16;
+        let label = match name {
+            Some(n) if !n.is_empty() => format!("{n} ({vid:04x}:{pid:04x})"),
+            _ => format!("USB device {vid:04x}:{pid:04x}"),
+        };
+        let o = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&o, &"label".into(), &label.into());
+        let _ = js_sys::Reflect::set(&o, &"device".into(), &d);
+        out.push(&o);
+    }
+    out.into()
+}
+
+/// Open the browser's chooser for a DFU device in update mode from `vendor`
+/// (call it from a click handler). Resolves to a `USBDevice`.
+#[wasm_bindgen(js_name = requestDfuDevice)]
+pub fn request_dfu_device(vendor: u16) -> Result<Promise, JsValue> {
+    discover::request(Some(vendor), &[]).map_err(|e| JsValue::from(js_sys::Error::new(&e.message)))
+}
+
+/// Open the chooser for any DFU-capable device and open it.
+#[wasm_bindgen(js_name = requestDevice)]
+pub async fn request_device() -> Result<DeviceHandle, JsValue> {
+    let p =
+        discover::request(None, &[]).map_err(|e| JsValue::from(js_sys::Error::new(&e.message)))?;
+    let d = p.await?;
+    open_device(d).await
+}
+
+/// Open a `USBDevice` (from the chooser, `getDevices()`, or your own code).
+#[wasm_bindgen(js_name = openDevice)]
+pub async fn open_device(device: JsValue) -> Result<DeviceHandle, JsValue> {
+    // Not `dyn_into`: that is an instanceof check, and callers may pass wrappers.
+    let device: UsbDevice = device.unchecked_into();
+    let mut t = WebUsbTransport::open(device, None)
+        .await
+        .map_err(|e| flash_error(&FlashError::Transfer(e), None))?;
+    let info = describe(&mut t)
+        .await
+        .map_err(|e| flash_error(&FlashError::Describe(e), None))?;
+    Ok(DeviceHandle::new(Backend::Usb(t), info))
+}
+
+/// Open the demo device (`dfu11-runtime` or `stm32f4`).
+#[wasm_bindgen(js_name = openDemo)]
+pub async fn open_demo(profile: String) -> Result<DeviceHandle, JsValue> {
+    let mut t = DemoTransport::new(&profile)
+        .ok_or_else(|| JsValue::from(js_sys::Error::new("unknown demo device")))?;
+    let info = describe(&mut t)
+        .await
+        .map_err(|e| flash_error(&FlashError::Describe(e), None))?;
+    t.grant(info.vendor_id, info.product_id);
+    Ok(DeviceHandle::new(Backend::Demo(Box::new(t)), info))
+}
+
+/// A parsed firmware file.
+#[wasm_bindgen]
+pub struct Firmware {
+    file: FirmwareFile,
+    name: String,
+    size: usize,
+}
+
+#[wasm_bindgen]
+impl Firmware {
+    /// Parse a file's bytes; throws an `Error` whose message says what is wrong.
+    pub fn parse(bytes: &[u8], name: String) -> Result<Firmware, JsValue> {
+        file::parse(bytes, &ParseOptions::default())
+            .map(|file| Firmware {
+                file,
+                name,
+                size: bytes.len(),
+            })
+            .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))
+    }
+
+    /// `{title, facts, targets, warnings}` for the page.
+    pub fn describe(&self) -> JsValue {
+        to_js(&ui::FirmwareView::new(&self.file, &self.name, self.size))
+    }
+}
+
+enum Backend {
+    Usb(WebUsbTransport),
+    Demo(Box<DemoTransport>),
+}
+
+/// Dispatch the transport calls to the backend.
+struct Active<'a> {
+    backend: &'a mut Backend,
+    cancel: Rc<Cell<bool>>,
+}
+
+impl Transport for Active<'_> {
+    async fn control_in(&mut self, s: Setup, t: u32) -> Result<Vec<u8>, TransferError> {
+        match self.backend {
+            Backend::Usb(u) => u.control_in(s, t).await,
+            Backend::Demo(d) => d.control_in(s, t).await,
+        }
+    }
+    async fn control_out(&mut self, s: Setup, data: &[u8], t: u32) -> Result<(), TransferError> {
+        match self.backend {
+            Backend::Usb(u) => u.control_out(s, data, t).await,
+            Backend::Demo(d) => d.control_out(s, data, t).await,
+        }
+    }
+    async fn reset(&mut self) -> Result<(), TransferError> {
+        match self.backend {
+            Backend::Usb(u) => u.reset().await,
+            Backend::Demo(d) => d.reset().await,
+        }
+    }
+    async fn sleep(&mut self, ms: u32) {
+        match self.backend {
+            Backend::Usb(u) => u.sleep(ms).await,
+            Backend::Demo(d) => d.sleep(ms).await,
+        }
+    }
+    fn now_ms(&self) -> f64 {
+        match &*self.backend {
+            Backend::Usb(u) => u.now_ms(),
+            Backend::Demo(d) => d.now_ms(),
+        }
+    }
+    async fn select_alt(&mut self, i: u8, a: u8) -> Result<(), TransferError> {
+        match self.backend {
+            Backend::Usb(u) => u.select_alt(i, a).await,
+            Backend::Demo(d) => d.select_alt(i, a).await,
+        }
+    }
+    fn cancelled(&self) -> bool {
+        self.cancel.get()
+    }
+}
+
+impl Reconnect for Active<'_> {
+    async fn reconnect(&mut self, before: &DeviceInfo) -> Result<(), TransferError> {
+        match self.backend {
+            Backend::Usb(u) => u.reconnect(before).await,
+            Backend::Demo(d) => d.reconnect(before).await,
+        }
+    }
+}
+
+struct Inner {
+    /// `None` while an operation runs (it owns the backend then) or after `close`.
+    backend: Option<Backend>,
+    info: DeviceInfo,
+    busy: bool,
+    closed: bool,
+}
+
+/// Take the backend for one operation; `Err` says why not.
+fn checkout(inner: &Rc<RefCell<Inner>>) -> Result<(Backend, DeviceInfo), JsValue> {
+    let mut i = inner.borrow_mut();
+    if i.busy {
+        return Err(problem_error(&ui::busy_problem()));
+    }
+    let info = i.info.clone();
+    match i.backend.take() {
+        Some(b) => {
+            i.busy = true;
+            Ok((b, info))
+        }
+        None => Err(problem_error(&ui::closed_problem())),
+    }
+}
+
+/// Give the backend back after an operation (dropping it if the page closed it).
+fn checkin(inner: &Rc<RefCell<Inner>>, backend: Backend, info: Option<DeviceInfo>) {
+    let mut i = inner.borrow_mut();
+    i.busy = false;
+    if let Some(info) = info {
+        i.info = info;
+    }
+    if !i.closed {
+        i.backend = Some(backend);
+    }
+}
+
+/// An open device (USB or demo). Only one operation runs at a time.
+#[wasm_bindgen]
+pub struct DeviceHandle {
+    inner: Rc<RefCell<Inner>>,
+    cancel: Rc<Cell<bool>>,
+}
+
+/// The request the page shows as a re-pair button.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RepairRequest {
+    message: String,
+    button_label: String,
+    vendor_id: u16,
+    demo: bool,
+}
+
+fn repair_request(before: &DeviceInfo, demo: bool) -> RepairRequest {
+    let name = ui::clean(&before.display_name());
+    RepairRequest {
+        message: format!(
+            "{name} restarted in update mode. Your browser treats it as a new device, so it needs your permission once more: press the button and choose it from the list."
+        ),
+        button_label: format!("Select {name} in update mode"),
+        vendor_id: before.vendor_id,
+        demo,
+    }
+}
+
+/// Calls the page's `onRepair` and waits for the user's choice, while still looking
+/// for the device among those already permitted.
+struct PageRepair {
+    on_repair: Function,
+    on_progress: Function,
+}
+
+impl Repair for PageRepair {
+    fn wait_for(
+        &self,
+        before: &DeviceInfo,
+    ) -> Pin<Box<dyn Future<Output = Result<UsbDevice, TransferError>>>> {
+        let on_repair = self.on_repair.clone();
+        let on_progress = self.on_progress.clone();
+        let before = before.clone();
+        Box::pin(async move {
+            let report = |p: &ProgressView| {
+                let _ = on_progress.call1(&JsValue::NULL, &to_js(p));
+            };
+            // Reconnect by itself where permission exists (same serial, or policy).
+            if let Some(d) = discover::wait_for_known(&before, 6, &report).await {
+                return Ok(d);
+            }
+            let req = to_js(&repair_request(&before, false));
+            let p: Promise = on_repair
+                .call1(&JsValue::NULL, &req)
+                .map_err(|e| discover::chooser_error(&e))?
+                .unchecked_into();
+            let d = p.await.map_err(|e| discover::chooser_error(&e))?;
+            if d.is_null() || d.is_undefined() {
+                return Err(TransferError::new(
+                    TransferErrorKind::Disconnected,
+                    "no device was selected",
+                ));
+            }
+            Ok(d.unchecked_into())
+        })
+    }
+}
+
+#[derive(Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct UpdateOptions {
+    verify: bool,
+    force: bool,
+    alt: Option<u8>,
+    address: Option<u32>,
+    restart: Option<bool>,
+}
+
+#[wasm_bindgen]
+impl DeviceHandle {
+    fn new(backend: Backend, info: DeviceInfo) -> DeviceHandle {
+        DeviceHandle {
+            inner: Rc::new(RefCell::new(Inner {
+                backend: Some(backend),
+                info,
+                busy: false,
+                closed: false,
+            })),
+            cancel: Rc::new(Cell::new(false)),
+        }
+    }
+
+    /// The device panel: `{title, modeText, facts, alts, canUpload, uploadNote}`.
+    pub fn describe(&self) -> JsValue {
+        to_js(&DeviceView::new(&self.inner.borrow().info))
+    }
+
+    /// Does `firmware` fit this device? `{ok, verdict, problems, warnings, canForce, canVerify}`.
+    pub fn check(&self, firmware: &Firmware) -> JsValue {
+        to_js(&ui::FitView::new(&self.inner.borrow().info, &firmware.file))
+    }
+
+    /// Ask the running operation to stop; the device is left in dfuIDLE.
+    pub fn cancel(&self) {
+        self.cancel.set(true);
+    }
+
+    /// Release the device.
+    pub fn close(&self) {
+        let mut i = self.inner.borrow_mut();
+        i.closed = true;
+        i.backend = None;
+        self.cancel.set(true);
+    }
+
+    /// Update the firmware. `options`: `{verify, force, alt, address, restart}`;
+    /// `onProgress(p)` gets `{phase, percent, done, total, rate, etaMs, text}`;
+    /// `onRepair(req)` must resolve with the re-selected `USBDevice` (or anything, for
+    /// the demo) after showing `req.buttonLabel`. Resolves to `{title, details}`.
+    pub fn update(
+        &self,
+        firmware: &Firmware,
+        options: JsValue,
+        on_progress: Function,
+        on_repair: Function,
+    ) -> Promise {
+        let opts: UpdateOptions = serde_wasm_bindgen::from_value(options).unwrap_or_default();
+        let inner = self.inner.clone();
+        let cancel = self.cancel.clone();
+        let file = firmware.file.clone();
+        future_to_promise(async move {
+            let fit = ui::FitView::new(&inner.borrow().info, &file);
+            if !(fit.ok || opts.force && fit.can_force) {
+                return Err(problem_error(&fit.as_problem()));
+            }
+            let (mut backend, info) = checkout(&inner)?;
+            cancel.set(false);
+            match &mut backend {
+                Backend::Usb(u) => u.set_repair(Some(Box::new(PageRepair {
+                    on_repair: on_repair.clone(),
+                    on_progress: on_progress.clone(),
+                }))),
+                Backend::Demo(d) => {
+                    let on_repair = on_repair.clone();
+                    d.set_prompt(Some(Box::new(move |before: &DeviceInfo| {
+                        let req = to_js(&repair_request(before, true));
+                        let r = on_repair.call1(&JsValue::NULL, &req);
+                        Box::pin(async move {
+                            let p: Promise =
+                                r.map_err(|e| discover::chooser_error(&e))?.unchecked_into();
+                            p.await.map(|_| ()).map_err(|e| discover::chooser_error(&e))
+                        })
+                    })))
+                }
+            }
+            let mut t = Active {
+                backend: &mut backend,
+                cancel: cancel.clone(),
+            };
+            let fopts = FlashOptions {
+                alt: opts.alt.unwrap_or(0),
+                address: opts.address,
+                verify: opts.verify && fit.can_verify,
+                mass_erase: false,
+                restart: opts.restart.unwrap_or(true),
+                suffix: file.suffix_ids(),
+                force: opts.force && fit.can_force,
+            };
+            let image = driver::FlashImage::from(&file);
+            let mut report = |p: &driver::ProgressReport| {
+                let _ = on_progress.call1(&JsValue::NULL, &to_js(&ProgressView::new(p)));
+            };
+            let r = driver::flash(&mut t, &image, fopts, &mut report).await;
+            // Describe the device as it is now (it may have changed mode), if it is there.
+            let now = match &r {
+                Ok(rep) => Some(rep.device.clone()),
+                Err(_) => describe(&mut t).await.ok(),
+            };
+            checkin(&inner, backend, now);
+            match r {
+                Ok(rep) => Ok(to_js(&ui::DoneView::update(&rep))),
+                Err(e) => Err(flash_error(&e, Some((info.vendor_id, info.product_id)))),
+            }
+        })
+    }
+
+    /// Read the firmware back. Resolves to `{bytes, fileName, title, details}`.
+    pub fn backup(&self, on_progress: Function) -> Promise {
+        let inner = self.inner.clone();
+        let cancel = self.cancel.clone();
+        future_to_promise(async move {
+            let (mut backend, info) = checkout(&inner)?;
+            cancel.set(false);
+            let mut t = Active {
+                backend: &mut backend,
+                cancel,
+            };
+            let mut report = |p: &driver::ProgressReport| {
+                let _ = on_progress.call1(&JsValue::NULL, &to_js(&ProgressView::new(p)));
+            };
+            let r = driver::backup(&mut t, &mut report).await;
+            let now = describe(&mut t).await.ok();
+            checkin(&inner, backend, now);
+            match r {
+                Ok(b) => {
+                    let o = to_js(&ui::DoneView::backup(&info, &b));
+                    let _ = js_sys::Reflect::set(
+                        &o,
+                        &"bytes".into(),
+                        &Uint8Array::from(b.data.as_slice()),
+                    );
+                    let _ = js_sys::Reflect::set(
+                        &o,
+                        &"fileName".into(),
+                        &JsValue::from_str(&b.file_name),
+                    );
+                    Ok(o)
+                }
+                Err(e) => Err(flash_error(&e, Some((info.vendor_id, info.product_id)))),
+            }
+        })
+    }
+}

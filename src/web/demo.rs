@@ -1,0 +1,124 @@
+//! The demo device: the simulator compiled into the page, running the real flows in real
+//! time (device waits scaled down), including the re-pair step after re-enumeration.
+
+use crate::core::descriptor;
+use crate::core::protocol::{Control, Setup};
+use crate::driver::sim::SimTransport;
+use crate::driver::{DeviceInfo, Reconnect, TransferError, TransferErrorKind, Transport};
+use crate::sim::{Profile, SimDevice};
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
+/// Real milliseconds per virtual millisecond of device time.
+pub const TIME_SCALE: f64 = 0.25;
+
+/// Ask the page to let the user pick the device again; resolves when they did.
+pub type RepairPrompt =
+    Box<dyn Fn(&DeviceInfo) -> Pin<Box<dyn Future<Output = Result<(), TransferError>>>>>;
+
+/// The simulator behind the transport interface, on the page's clock.
+pub struct DemoTransport {
+    sim: SimTransport,
+    /// Ids the "browser" has permission for (the demo models WebUSB's per-id grants).
+    granted: Rc<RefCell<BTreeSet<(u16, u16)>>>,
+    pub cancel: Rc<Cell<bool>>,
+    prompt: Option<RepairPrompt>,
+    transfers: u32,
+}
+
+impl DemoTransport {
+    pub fn new(profile: &str) -> Option<DemoTransport> {
+        let p = Profile::by_name(profile)?;
+        let sim = SimTransport::new(SimDevice::new(p));
+        Some(DemoTransport {
+            sim,
+            granted: Rc::new(RefCell::new(BTreeSet::new())),
+            cancel: Rc::new(Cell::new(false)),
+            prompt: None,
+            transfers: 0,
+        })
+    }
+
+    pub fn grant(&self, vendor: u16, product: u16) {
+        self.granted.borrow_mut().insert((vendor, product));
+    }
+
+    pub fn set_prompt(&mut self, prompt: Option<RepairPrompt>) {
+        self.prompt = prompt;
+    }
+
+    pub fn sim(&self) -> &SimDevice {
+        &self.sim.device
+    }
+
+    /// Let the page breathe: a zero timer every few transfers so progress renders.
+    async fn pace(&mut self) {
+        self.transfers += 1;
+        if self.transfers % 8 == 0 {
+            gloo_timers::future::TimeoutFuture::new(0).await;
+        }
+    }
+}
+
+impl Transport for DemoTransport {
+    async fn control_in(&mut self, s: Setup, t: u32) -> Result<Vec<u8>, TransferError> {
+        self.pace().await;
+        self.sim.control_in(s, t).await
+    }
+
+    async fn control_out(&mut self, s: Setup, data: &[u8], t: u32) -> Result<(), TransferError> {
+        self.pace().await;
+        self.sim.control_out(s, data, t).await
+    }
+
+    async fn reset(&mut self) -> Result<(), TransferError> {
+        self.sim.reset().await
+    }
+
+    async fn sleep(&mut self, ms: u32) {
+        self.sim.sleep(ms).await;
+        let real = (f64::from(ms) * TIME_SCALE) as u32;
+        if real > 0 {
+            gloo_timers::future::TimeoutFuture::new(real).await;
+        }
+    }
+
+    fn now_ms(&self) -> f64 {
+        self.sim.now_ms()
+    }
+
+    async fn select_alt(&mut self, interface: u8, alt: u8) -> Result<(), TransferError> {
+        self.sim.select_alt(interface, alt).await
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.get()
+    }
+}
+
+impl Reconnect for DemoTransport {
+    async fn reconnect(&mut self, before: &DeviceInfo) -> Result<(), TransferError> {
+        // The device drops off the bus and comes back (virtual time, scaled).
+        self.sim.reconnect(before).await?;
+        gloo_timers::future::TimeoutFuture::new(600).await;
+        let c = Control::get_descriptor(descriptor::DEVICE, 0, 0, 18);
+        let raw = self.sim.control_in(c.setup, 1000).await?;
+        let d = descriptor::DeviceDescriptor::parse(&raw)
+            .map_err(|e| TransferError::new(TransferErrorKind::Other, e.to_string()))?;
+        let ids = (d.vendor_id, d.product_id);
+        if !self.granted.borrow().contains(&ids) {
+            let Some(prompt) = &self.prompt else {
+                return Err(TransferError::new(
+                    TransferErrorKind::Disconnected,
+                    "the device came back with new ids and must be selected again",
+                ));
+            };
+            prompt(before).await?;
+            self.granted.borrow_mut().insert(ids);
+        }
+        Ok(())
+    }
+}
