@@ -152,9 +152,13 @@ fn fuzz(secs: u32, runs: Option<u64>) -> Result<(), String> {
         let corpus = format!("fuzz/corpus/{target}");
         let seeds = format!("fuzz/seeds/{target}");
         std::fs::create_dir_all(&corpus).map_err(|e| format!("cannot create {corpus}: {e}"))?;
-        let mut cmd = cargo();
+        // libFuzzer needs nightly; `rustup run` picks it however xtask was started.
+        let mut cmd = Command::new("rustup");
+        cmd.env_remove("RUSTUP_TOOLCHAIN").env_remove("CARGO");
         cmd.args([
-            "+nightly",
+            "run",
+            "nightly",
+            "cargo",
             "fuzz",
             "run",
             "--fuzz-dir",
