@@ -227,7 +227,7 @@ async function backup() {
   $('result').hidden = true;
   setBusy(true);
   try {
-    const r = await device.backup(onProgress);
+    const r = await device.backup(onProgress, onRepair);
     const url = URL.createObjectURL(new Blob([r.bytes], { type: 'application/octet-stream' }));
     const a = el('a');
     a.href = url;
@@ -240,6 +240,7 @@ async function backup() {
   } catch (e) {
     showResult(false, e.title || 'The backup failed', (e.details || [e.message || String(e)]).map((x) => ({ text: x })));
   } finally {
+    hideRepair();
     setBusy(false);
   }
 }
@@ -282,6 +283,8 @@ async function main() {
     watchDevices(() => { if (!state.busy) refreshKnown(); });
     refreshKnown();
   }
+  // For end-to-end tests: the current device and firmware handles.
+  window.dfuPage = state;
   document.body.dataset.ready = 'true';
 }
 

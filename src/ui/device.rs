@@ -67,7 +67,75 @@ pub fn clean(s: &str) -> String {
     }
 }
 
+/// One DfuSe alt setting's memory map as a table.
+fn dfuse_table(a: &crate::driver::AltInfo) -> Table {
+    let name = a
+        .memory_map
+        .as_ref()
+        .map(|m| m.name.clone())
+        .or_else(|| a.name.clone());
+    let caption = format!(
+        "Memory area {}: {}",
+        a.alt,
+        name.as_deref()
+            .map(clean)
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "unnamed".into())
+    );
+    match &a.memory_map {
+        Some(m) => Table {
+            caption,
+            headers: ["Start", "End", "Sectors", "Access"]
+                .map(String::from)
+                .to_vec(),
+            rows: m
+                .segments
+                .iter()
+                .map(|s| {
+                    let access = [
+                        (s.readable, "read"),
+                        (s.erasable, "erase"),
+                        (s.writable, "write"),
+                    ]
+                    .iter()
+                    .filter(|(b, _)| *b)
+                    .map(|(_, n)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                    vec![
+                        format!("{:#010x}", s.start),
+                        format!("{:#010x}", s.end().saturating_sub(1)),
+                        format!("{} × {}", s.sectors, size(u64::from(s.sector_size))),
+                        if access.is_empty() {
+                            "none".into()
+                        } else {
+                            access
+                        },
+                    ]
+                })
+                .collect(),
+        },
+        None => Table {
+            caption,
+            headers: vec!["Layout".into()],
+            rows: vec![vec![a.map_error.clone().unwrap_or_else(|| {
+                "The device does not describe this area's layout.".into()
+            })]],
+        },
+    }
+}
+
 impl DeviceView {
+    /// The panel of a device that just restarted into its firmware: the handle is
+    /// stale until the user connects again.
+    pub fn restarted(mut self) -> DeviceView {
+        self.mode_text =
+            "Restarted with the new firmware. To update it again, connect it again.".into();
+        self.can_upload = false;
+        self.upload_note = "Connect the device again first.".into();
+        self
+    }
+
     pub fn new(d: &DeviceInfo) -> DeviceView {
         let title = clean(&d.display_name());
         let mode_text = match d.mode {
@@ -139,67 +207,29 @@ impl DeviceView {
             ));
         }
         const MAX_ALTS: usize = 16;
-        let mut alts: Vec<Table> = d
-            .alts
-            .iter()
-            .take(MAX_ALTS)
-            .map(|a| {
-                let name = a
-                    .memory_map
-                    .as_ref()
-                    .map(|m| m.name.clone())
-                    .or_else(|| a.name.clone());
-                let caption = format!(
-                    "Memory area {}: {}",
-                    a.alt,
-                    name.as_deref()
-                        .map(clean)
-                        .filter(|s| !s.is_empty())
-                        .unwrap_or_else(|| "unnamed".into())
-                );
-                match &a.memory_map {
-                    Some(m) => Table {
-                        caption,
-                        headers: ["Start", "End", "Sectors", "Access"]
-                            .map(String::from)
-                            .to_vec(),
-                        rows: m
-                            .segments
-                            .iter()
-                            .map(|s| {
-                                let access = [
-                                    (s.readable, "read"),
-                                    (s.erasable, "erase"),
-                                    (s.writable, "write"),
-                                ]
-                                .iter()
-                                .filter(|(b, _)| *b)
-                                .map(|(_, n)| *n)
-                                .collect::<Vec<_>>()
-                                .join(", ");
-                                vec![
-                                    format!("{:#010x}", s.start),
-                                    format!("{:#010x}", s.end().saturating_sub(1)),
-                                    format!("{} × {}", s.sectors, size(u64::from(s.sector_size))),
-                                    if access.is_empty() {
-                                        "none".into()
-                                    } else {
-                                        access
-                                    },
-                                ]
-                            })
-                            .collect(),
-                    },
-                    None => Table {
-                        caption,
-                        headers: vec!["Layout".into()],
-                        rows: vec![vec![a.map_error.clone().unwrap_or_else(|| {
-                            "The device does not describe this area's layout.".into()
-                        })]],
-                    },
-                }
-            })
-            .collect();
+        let mut alts: Vec<Table> = Vec::new();
+        if d.mode == Mode::Runtime {
+            facts.push((
+                "Memory areas".into(),
+                "shown once the device is in update mode".into(),
+            ));
+        } else if d.version != DfuVersion::DfuSe {
+            alts.push(Table {
+                caption: "Memory areas".into(),
+                headers: vec!["Area".into(), "Name".into()],
+                rows: d
+                    .alts
+                    .iter()
+                    .take(MAX_ALTS)
+                    .map(|a| {
+                        let name = a.name.as_deref().map(clean).filter(|s| !s.is_empty());
+                        vec![a.alt.to_string(), name.unwrap_or_else(|| "unnamed".into())]
+                    })
+                    .collect(),
+            });
+        } else {
+            alts = d.alts.iter().take(MAX_ALTS).map(dfuse_table).collect();
+        }
         if d.alts.len() > MAX_ALTS {
             alts.push(Table {
                 caption: format!("{} more memory areas not shown", d.alts.len() - MAX_ALTS),

@@ -6,6 +6,7 @@ use super::discover;
 use super::usb::{Repair, WebUsbTransport};
 use crate::core::file::{self, FirmwareFile, ParseOptions};
 use crate::core::protocol::Setup;
+use crate::core::Finish;
 use crate::driver::{
     self, describe, DeviceInfo, FlashError, FlashOptions, Reconnect, TransferError,
     TransferErrorKind, Transport,
@@ -273,6 +274,8 @@ struct Inner {
     info: DeviceInfo,
     busy: bool,
     closed: bool,
+    /// The device restarted into its firmware and must be connected again.
+    restarted: bool,
 }
 
 /// Take the backend for one operation; `Err` says why not.
@@ -292,9 +295,15 @@ fn checkout(inner: &Rc<RefCell<Inner>>) -> Result<(Backend, DeviceInfo), JsValue
 }
 
 /// Give the backend back after an operation (dropping it if the page closed it).
-fn checkin(inner: &Rc<RefCell<Inner>>, backend: Backend, info: Option<DeviceInfo>) {
+fn checkin(
+    inner: &Rc<RefCell<Inner>>,
+    backend: Backend,
+    info: Option<DeviceInfo>,
+    restarted: bool,
+) {
     let mut i = inner.borrow_mut();
     i.busy = false;
+    i.restarted = restarted;
     if let Some(info) = info {
         i.info = info;
     }
@@ -382,6 +391,27 @@ struct UpdateOptions {
     restart: Option<bool>,
 }
 
+/// Let the backend ask the page for the device again after it re-enumerates.
+fn install_repair(backend: &mut Backend, on_repair: &Function, on_progress: &Function) {
+    match backend {
+        Backend::Usb(u) => u.set_repair(Some(Box::new(PageRepair {
+            on_repair: on_repair.clone(),
+            on_progress: on_progress.clone(),
+        }))),
+        Backend::Demo(d) => {
+            let on_repair = on_repair.clone();
+            d.set_prompt(Some(Box::new(move |before: &DeviceInfo| {
+                let req = to_js(&repair_request(before, true));
+                let r = on_repair.call1(&JsValue::NULL, &req);
+                Box::pin(async move {
+                    let p: Promise = r.map_err(|e| discover::chooser_error(&e))?.unchecked_into();
+                    p.await.map(|_| ()).map_err(|e| discover::chooser_error(&e))
+                })
+            })))
+        }
+    }
+}
+
 #[wasm_bindgen]
 impl DeviceHandle {
     fn new(backend: Backend, info: DeviceInfo) -> DeviceHandle {
@@ -391,6 +421,7 @@ impl DeviceHandle {
                 info,
                 busy: false,
                 closed: false,
+                restarted: false,
             })),
             cancel: Rc::new(Cell::new(false)),
         }
@@ -398,12 +429,32 @@ impl DeviceHandle {
 
     /// The device panel: `{title, modeText, facts, alts, canUpload, uploadNote}`.
     pub fn describe(&self) -> JsValue {
-        to_js(&DeviceView::new(&self.inner.borrow().info))
+        let i = self.inner.borrow();
+        let v = DeviceView::new(&i.info);
+        to_js(&if i.restarted { v.restarted() } else { v })
     }
 
     /// Does `firmware` fit this device? `{ok, verdict, problems, warnings, canForce, canVerify}`.
     pub fn check(&self, firmware: &Firmware) -> JsValue {
         to_js(&ui::FitView::new(&self.inner.borrow().info, &firmware.file))
+    }
+
+    /// Demo devices only: sha256 (hex) of `length` bytes the simulated device holds at
+    /// `address` of alt setting `alt` (DFU 1.1: offset into the image); `null` for a
+    /// real device or an unreadable range. For tests and for showing what happened.
+    #[wasm_bindgen(js_name = demoDigest)]
+    pub fn demo_digest(&self, alt: u8, address: u32, length: usize) -> Option<String> {
+        use sha2::{Digest, Sha256};
+        let i = self.inner.borrow();
+        match &i.backend {
+            Some(Backend::Demo(d)) => d.sim().read_memory(alt, address, length).map(|b| {
+                Sha256::digest(&b)
+                    .iter()
+                    .map(|x| format!("{x:02x}"))
+                    .collect()
+            }),
+            _ => None,
+        }
     }
 
     /// Ask the running operation to stop; the device is left in dfuIDLE.
@@ -441,24 +492,7 @@ impl DeviceHandle {
             }
             let (mut backend, info) = checkout(&inner)?;
             cancel.set(false);
-            match &mut backend {
-                Backend::Usb(u) => u.set_repair(Some(Box::new(PageRepair {
-                    on_repair: on_repair.clone(),
-                    on_progress: on_progress.clone(),
-                }))),
-                Backend::Demo(d) => {
-                    let on_repair = on_repair.clone();
-                    d.set_prompt(Some(Box::new(move |before: &DeviceInfo| {
-                        let req = to_js(&repair_request(before, true));
-                        let r = on_repair.call1(&JsValue::NULL, &req);
-                        Box::pin(async move {
-                            let p: Promise =
-                                r.map_err(|e| discover::chooser_error(&e))?.unchecked_into();
-                            p.await.map(|_| ()).map_err(|e| discover::chooser_error(&e))
-                        })
-                    })))
-                }
-            }
+            install_repair(&mut backend, &on_repair, &on_progress);
             let mut t = Active {
                 backend: &mut backend,
                 cancel: cancel.clone(),
@@ -478,11 +512,26 @@ impl DeviceHandle {
             };
             let r = driver::flash(&mut t, &image, fopts, &mut report).await;
             // Describe the device as it is now (it may have changed mode), if it is there.
-            let now = match &r {
-                Ok(rep) => Some(rep.device.clone()),
-                Err(_) => describe(&mut t).await.ok(),
+            let restarting = matches!(
+                &r,
+                Ok(rep) if matches!(rep.finish, Finish::Restarting | Finish::ReplugNeeded)
+            );
+            let now = if restarting {
+                // The demo device comes back at once; a real one needs connecting again.
+                if matches!(t.backend, Backend::Demo(_)) {
+                    t.sleep(1_000).await;
+                    describe(&mut t)
+                        .await
+                        .ok()
+                        .filter(|d| d.mode == crate::core::descriptor::Mode::Runtime)
+                } else {
+                    None
+                }
+            } else {
+                describe(&mut t).await.ok()
             };
-            checkin(&inner, backend, now);
+            let stale = restarting && now.is_none();
+            checkin(&inner, backend, now, stale);
             match r {
                 Ok(rep) => Ok(to_js(&ui::DoneView::update(&rep))),
                 Err(e) => Err(flash_error(&e, Some((info.vendor_id, info.product_id)))),
@@ -490,13 +539,15 @@ impl DeviceHandle {
         })
     }
 
-    /// Read the firmware back. Resolves to `{bytes, fileName, title, details}`.
-    pub fn backup(&self, on_progress: Function) -> Promise {
+    /// Read the firmware back (switching a run-time device to update mode first, with
+    /// `onRepair` as for `update`). Resolves to `{bytes, fileName, title, details}`.
+    pub fn backup(&self, on_progress: Function, on_repair: Function) -> Promise {
         let inner = self.inner.clone();
         let cancel = self.cancel.clone();
         future_to_promise(async move {
             let (mut backend, info) = checkout(&inner)?;
             cancel.set(false);
+            install_repair(&mut backend, &on_repair, &on_progress);
             let mut t = Active {
                 backend: &mut backend,
                 cancel,
@@ -506,7 +557,7 @@ impl DeviceHandle {
             };
             let r = driver::backup(&mut t, &mut report).await;
             let now = describe(&mut t).await.ok();
-            checkin(&inner, backend, now);
+            checkin(&inner, backend, now, false);
             match r {
                 Ok(b) => {
                     let o = to_js(&ui::DoneView::backup(&info, &b));

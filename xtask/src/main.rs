@@ -47,9 +47,10 @@ fn main() {
             web::serve(port)
         }
         Some("build") => web::build(),
+        Some("e2e") => web::e2e(),
         Some("dist") => web::dist(),
         _ => {
-            eprintln!("usage: cargo xtask <test | fuzz [SECONDS] | bench | build | serve [--port N] | dist>");
+            eprintln!("usage: cargo xtask <test | fuzz [SECONDS] | bench | build | e2e | serve [--port N] | dist>");
             exit(2);
         }
     };

@@ -152,6 +152,33 @@ fn respond(mut s: TcpStream, root: &Path) {
     let _ = s.write_all(&body);
 }
 
+/// Serve the project root on an unused loopback port in a background thread.
+pub fn spawn_server() -> Result<u16, String> {
+    let listener =
+        TcpListener::bind(("127.0.0.1", 0)).map_err(|e| format!("cannot listen: {e}"))?;
+    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    let root = std::env::current_dir().map_err(|e| e.to_string())?;
+    thread::spawn(move || {
+        for s in listener.incoming().flatten() {
+            let root = root.clone();
+            thread::spawn(move || respond(s, &root));
+        }
+    });
+    Ok(port)
+}
+
+/// Build the page, serve it, and run the end-to-end tests in Chromium.
+pub fn e2e() -> Result<(), String> {
+    build()?;
+    deps::browser_tools()?;
+    let port = spawn_server()?;
+    let shots = std::env::var("E2E_SCREENSHOTS").unwrap_or_default();
+    run(Command::new("node")
+        .args(["--test", "--test-concurrency=1", "tests/e2e/"])
+        .env("E2E_URL", format!("http://127.0.0.1:{port}/"))
+        .env("E2E_SCREENSHOTS", shots))
+}
+
 /// Serve the project root on 127.0.0.1:`port` until interrupted.
 pub fn serve(port: u16) -> Result<(), String> {
     build()?;

@@ -1,0 +1,183 @@
+// End-to-end: the served page in Debian's Chromium, driven like a user (clicks and file
+// inputs), against the demo device. Files come from dfu-util's tools. Run by
+// `cargo xtask test`, which builds the page, serves it and sets E2E_URL.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const URL = process.env.E2E_URL || 'http://127.0.0.1:8000/';
+const SHOTS = process.env.E2E_SCREENSHOTS || '';
+let browser;
+const dir = mkdtempSync(join(tmpdir(), 'dfu-e2e-'));
+
+function bytes(n, seed) {
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed * 7 + (i >> 8)) & 0xff;
+  return b;
+}
+const sha = (b) => createHash('sha256').update(b).digest('hex');
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+after(async () => { await browser?.close(); });
+
+async function open(name) {
+  const page = await browser.newPage({ viewport: { width: 1000, height: 1200 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.goto(URL);
+  await page.waitForSelector('body[data-ready=true]', { timeout: 20000 });
+  page.shot = async (step) => {
+    if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}-${step}.png`), fullPage: true });
+  };
+  page.errors = errors;
+  return page;
+}
+
+async function demo(page, profile) {
+  await page.selectOption('#demo-profile', profile);
+  await page.click('#demo');
+  await page.waitForSelector('#device-panel:not([hidden])');
+}
+
+test('DfuSe file made by dfuse-pack flashes onto the stm32f4 demo and verifies', async () => {
+  const app = bytes(50000, 1);
+  writeFileSync(join(dir, 'app.bin'), app);
+  execFileSync('dfuse-pack', ['-b', '0x08000000:app.bin', '-D', '0x0483:0xdf11', 'app.dfu'], { cwd: dir });
+  const page = await open('stm32f4');
+  await demo(page, 'stm32f4');
+  assert.match(await page.textContent('#device-name'), /STM32\s+BOOTLOADER/);
+  assert.match(await page.textContent('#alts'), /0x08000000/);
+  await page.shot('1-device');
+  await page.setInputFiles('#file', join(dir, 'app.dfu'));
+  await page.waitForSelector('#fit.ok');
+  assert.match(await page.textContent('#file-panel'), /DfuSe file/);
+  await page.shot('2-file');
+  await page.click('#update');
+  await page.waitForSelector('#progress:not([hidden])');
+  await page.waitForSelector('#result:not([hidden])', { timeout: 60000 });
+  await page.shot('3-done');
+  assert.match(await page.textContent('#result'), /Done! .* restarting/);
+  assert.match(await page.textContent('#result'), /Checked/);
+  assert.equal(await page.getAttribute('#progress-text', 'aria-live'), 'polite');
+  // Not what the page says: what the simulated device holds.
+  const digest = await page.evaluate(() => window.dfuPage.device.demoDigest(0, 0x08000000, 50000));
+  assert.equal(digest, sha(app));
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('DFU-suffixed file onto the run-time demo: detach, re-pair click, manifest, restart', async () => {
+  const fw = bytes(20000, 2);
+  writeFileSync(join(dir, 'widget.bin'), fw);
+  execFileSync('dfu-suffix', ['-v', '1209', '-p', '2302', '-a', 'widget.bin'], { cwd: dir });
+  const page = await open('runtime');
+  await demo(page, 'dfu11-runtime');
+  assert.match(await page.textContent('#device-mode'), /Running its firmware/);
+  await page.setInputFiles('#file', join(dir, 'widget.bin'));
+  await page.waitForSelector('#fit.ok');
+  await page.click('#update');
+  // The device re-enumerates with a new product id: the page asks for it again.
+  await page.waitForSelector('#repair:not([hidden])', { timeout: 20000 });
+  assert.match(await page.textContent('#repair-button'), /Select Demo Widget in update mode/);
+  await page.shot('1-repair');
+  await page.click('#repair-button');
+  await page.waitForSelector('#result:not([hidden])', { timeout: 60000 });
+  await page.shot('2-done');
+  assert.match(await page.textContent('#result'), /Done! Demo Widget is restarting/);
+  assert.ok(await page.isHidden('#repair'));
+  // Back in run-time mode, running what was written.
+  assert.match(await page.textContent('#device-mode'), /Running its firmware/);
+  const digest = await page.evaluate(() => window.dfuPage.device.demoDigest(0, 0, 20000));
+  assert.equal(digest, sha(fw));
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('back up reads the firmware and offers it as a file', async () => {
+  const page = await open('backup');
+  await demo(page, 'dfu11-runtime');
+  const download = page.waitForEvent('download', { timeout: 60000 });
+  await page.click('#backup');
+  await page.waitForSelector('#repair:not([hidden])', { timeout: 20000 });
+  await page.click('#repair-button');
+  const d = await download;
+  const saved = readFileSync(await d.path());
+  assert.match(d.suggestedFilename(), /^demo-widget-backup\.bin$/);
+  assert.match(saved.subarray(0, 26).toString(), /^DEMO-WIDGET-FIRMWARE v1\.0/);
+  await page.waitForSelector('#result:not([hidden])');
+  assert.match(await page.textContent('#result'), /Backup saved/);
+  await page.close();
+});
+
+test('a file for another device is refused with the reason, nothing written', async () => {
+  const fw = bytes(4000, 3);
+  writeFileSync(join(dir, 'other.bin'), fw);
+  execFileSync('dfu-suffix', ['-v', '1d50', '-p', '6017', '-a', 'other.bin'], { cwd: dir });
+  const page = await open('wrong');
+  await demo(page, 'stm32f4');
+  await page.setInputFiles('#file', join(dir, 'other.bin'));
+  await page.waitForSelector('#fit.bad');
+  const text = await page.textContent('#fit');
+  assert.match(text, /cannot be used/);
+  assert.match(text, /1d50:6017/);
+  assert.ok(await page.isDisabled('#update'));
+  assert.ok(await page.isHidden('#force-label'), 'no "flash anyway" across vendors');
+  await page.shot('1-refused');
+  // A damaged file: precise message, nothing offered.
+  const bad = readFileSync(join(dir, 'other.bin'));
+  bad[100] ^= 0xff;
+  writeFileSync(join(dir, 'damaged.bin'), bad);
+  await page.setInputFiles('#file', join(dir, 'damaged.bin'));
+  await page.waitForFunction(() => /damaged/.test(document.querySelector('#fit').textContent));
+  assert.ok(await page.isDisabled('#update'));
+  const digest = await page.evaluate(() => window.dfuPage.device.demoDigest(0, 0x08000000, 16));
+  assert.equal(digest, sha(Buffer.alloc(16, 0xff)), 'flash still erased');
+  await page.close();
+});
+
+test('cancel stops the update, leaves the device ready, and a retry succeeds', async () => {
+  const app = bytes(400000, 4);
+  writeFileSync(join(dir, 'big.bin'), app);
+  const page = await open('cancel');
+  await demo(page, 'stm32f4');
+  await page.setInputFiles('#file', join(dir, 'big.bin'));
+  await page.waitForSelector('#fit.ok');
+  await page.click('#update');
+  await page.waitForFunction(() => /Writing/.test(document.querySelector('#progress-text').textContent), null, { timeout: 30000 });
+  await page.click('#cancel');
+  await page.waitForSelector('#result:not([hidden])', { timeout: 30000 });
+  await page.shot('1-cancelled');
+  const text = await page.textContent('#result');
+  assert.match(text, /Update cancelled/);
+  assert.match(text, /ready/);
+  await page.click('#update');
+  await page.waitForFunction(() => /Done!/.test(document.querySelector('#result').textContent), null, { timeout: 120000 });
+  const digest = await page.evaluate(() => window.dfuPage.device.demoDigest(0, 0x08000000, 400000));
+  assert.equal(digest, sha(app));
+  await page.close();
+});
+
+test('device text is rendered as text, never as markup', async () => {
+  const page = await open('xss');
+  await demo(page, 'stm32f4');
+  const hostile = '<img src=x onerror="window.pwned=1">.bin';
+  writeFileSync(join(dir, 'x.bin'), bytes(100, 5));
+  await page.setInputFiles('#file', { name: hostile, mimeType: 'application/octet-stream', buffer: bytes(100, 5) });
+  await page.waitForSelector('#file-panel:not([hidden])');
+  assert.equal(await page.textContent('#file-name'), hostile);
+  assert.equal(await page.$('#file-name img'), null);
+  assert.equal(await page.evaluate(() => window.pwned), undefined);
+  await page.close();
+});
