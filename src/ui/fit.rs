@@ -212,6 +212,17 @@ impl FitView {
         }
     }
 
+    /// The device restarted into its firmware: it must be connected again first.
+    pub fn needs_reconnect(mut self) -> FitView {
+        self.ok = false;
+        self.can_force = false;
+        self.verdict = "Connect the device again to update it.".into();
+        self.problems = vec![
+            "It restarted with its new firmware, so the browser needs to open it again.".into(),
+        ];
+        self
+    }
+
     /// The refusal as an error the page can show.
     pub fn as_problem(&self) -> Problem {
         let mut details: Vec<Detail> = self.problems.iter().cloned().map(Detail::Text).collect();

@@ -436,7 +436,12 @@ impl DeviceHandle {
 
     /// Does `firmware` fit this device? `{ok, verdict, problems, warnings, canForce, canVerify}`.
     pub fn check(&self, firmware: &Firmware) -> JsValue {
-        to_js(&ui::FitView::new(&self.inner.borrow().info, &firmware.file))
+        let i = self.inner.borrow();
+        let mut fit = ui::FitView::new(&i.info, &firmware.file);
+        if i.restarted {
+            fit = fit.needs_reconnect();
+        }
+        to_js(&fit)
     }
 
     /// Demo devices only: sha256 (hex) of `length` bytes the simulated device holds at
@@ -486,7 +491,15 @@ impl DeviceHandle {
         let cancel = self.cancel.clone();
         let file = firmware.file.clone();
         future_to_promise(async move {
-            let fit = ui::FitView::new(&inner.borrow().info, &file);
+            let fit = {
+                let i = inner.borrow();
+                let f = ui::FitView::new(&i.info, &file);
+                if i.restarted {
+                    f.needs_reconnect()
+                } else {
+                    f
+                }
+            };
             if !(fit.ok || opts.force && fit.can_force) {
                 return Err(problem_error(&fit.as_problem()));
             }
