@@ -126,6 +126,8 @@ fn test() -> Result<(), String> {
         run(cargo().args([
             "clippy",
             "--lib",
+            "--test",
+            "web_bridge",
             "--target",
             "wasm32-unknown-unknown",
             "--",
