@@ -330,11 +330,89 @@ fn simulate(a: &Args) {
     }
 }
 
+/// Speed figures: parsing throughput and simulated flashing cost per megabyte.
+fn bench() {
+    use dfu_flasher::core::file::{dfuse, ihex, suffix, Element, Target};
+    use std::time::Instant;
+    let mb = 8usize;
+    let data: Vec<u8> = (0..mb << 20).map(|i| (i * 31 + (i >> 11)) as u8).collect();
+    let time = |label: &str, bytes: usize, f: &mut dyn FnMut()| {
+        let t = Instant::now();
+        let mut n = 0;
+        while t.elapsed().as_secs_f64() < 0.5 || n < 3 {
+            f();
+            n += 1;
+        }
+        let s = t.elapsed().as_secs_f64() / f64::from(n);
+        println!(
+            "{label:<44} {:>9.1} MB/s  ({:.2} ms per run)",
+            bytes as f64 / s / 1e6,
+            s * 1e3
+        );
+    };
+    let with_suffix = suffix::append(&data, 0x0483, 0xDF11, 0xFFFF, 0x0100);
+    time(
+        "parse raw + DFU suffix (8 MiB)",
+        with_suffix.len(),
+        &mut || {
+            let _ = file::parse(&with_suffix, &ParseOptions::default());
+        },
+    );
+    let t = vec![Target {
+        alt: 0,
+        name: Some("bench".into()),
+        elements: vec![Element {
+            address: 0x0800_0000,
+            data: data.clone(),
+        }],
+    }];
+    let dfu = dfuse::write(&t, 0x0483, 0xDF11, 0xFFFF, dfuse::ImageSize::WithoutSuffix);
+    time("parse DfuSe (8 MiB)", dfu.len(), &mut || {
+        let _ = file::parse(&dfu, &ParseOptions::default());
+    });
+    let hex = ihex::write(&t[0].elements, None);
+    time("parse Intel HEX (8 MiB of data)", hex.len(), &mut || {
+        let _ = file::parse(hex.as_bytes(), &ParseOptions::default());
+    });
+    for (profile, len) in [("stm32f4", 1usize << 20), ("dfu11-dfumode", 256 << 10)] {
+        let img = FlashImage::Raw(data[..len].to_vec());
+        let opts = FlashOptions {
+            verify: true,
+            restart: false,
+            ..FlashOptions::default()
+        };
+        let t0 = Instant::now();
+        let mut t = SimTransport::new(SimDevice::new(
+            Profile::by_name(profile).unwrap_or_else(|| die("profile")),
+        ));
+        let r = block_on(driver::flash(&mut t, &img, opts, &mut |_| {}));
+        let wall = t0.elapsed().as_secs_f64();
+        let ok = matches!(r, Some(Ok(_)));
+        let reqs: usize = t.device.request_counts().values().sum();
+        println!(
+            "simulated flash+verify {profile:<14} {:>5} KiB: {} in {:.1} ms host CPU, {reqs} requests, {:.2} s virtual ({:.2} s device-mandated)",
+            len >> 10,
+            if ok { "ok" } else { "FAILED" },
+            wall * 1e3,
+            t.device.now_us() as f64 / 1e6,
+            t.device.device_time_us() as f64 / 1e6
+        );
+    }
+    if let Ok(m) = std::fs::metadata("www/pkg/dfu_flasher_bg.wasm") {
+        println!(
+            "{:<44} {:>9} bytes (after wasm-opt -Oz)",
+            "wasm module size",
+            m.len()
+        );
+    }
+}
+
 fn main() {
     let a = args();
     match a.positional.first().map(String::as_str) {
         Some("inspect") => inspect(&a),
         Some("simulate") => simulate(&a),
+        Some("bench") => bench(),
         Some("devices") => {
             for n in Profile::names() {
                 println!("{n}");
