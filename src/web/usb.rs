@@ -237,15 +237,9 @@ impl Transport for WebUsbTransport {
     }
 }
 
-impl Reconnect for WebUsbTransport {
-    async fn reconnect(&mut self, before: &DeviceInfo) -> Result<(), TransferError> {
-        let Some(repair) = &self.repair else {
-            return Err(TransferError::new(
-                TransferErrorKind::Disconnected,
-                "the device restarted and must be selected again",
-            ));
-        };
-        let device = repair.wait_for(before).await?;
+impl WebUsbTransport {
+    /// Switch to `device` (the same gadget after it re-enumerated) and open it.
+    pub async fn adopt(&mut self, device: UsbDevice) -> Result<(), TransferError> {
         self.claimed = None;
         if !device.opened() {
             device.open().await.map_err(|e| map_error(&e, "open"))?;
@@ -258,5 +252,18 @@ impl Reconnect for WebUsbTransport {
         }
         self.device = device;
         Ok(())
+    }
+}
+
+impl Reconnect for WebUsbTransport {
+    async fn reconnect(&mut self, before: &DeviceInfo) -> Result<(), TransferError> {
+        let Some(repair) = &self.repair else {
+            return Err(TransferError::new(
+                TransferErrorKind::Disconnected,
+                "the device restarted and must be selected again",
+            ));
+        };
+        let device = repair.wait_for(before).await?;
+        self.adopt(device).await
     }
 }
