@@ -136,6 +136,21 @@ fn test() -> Result<(), String> {
         ]))
     })?;
     timed("tests", &mut || run(cargo().args(["test", "--workspace"])))?;
+    timed("wasm bridge tests (headless Chromium)", &mut || {
+        deps::browser_tools()?;
+        // Not `-q`: the runner needs the default output.
+        run(cargo()
+            .args([
+                "test",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--test",
+                "web_bridge",
+            ])
+            .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))
+    })?;
+    timed("browser end-to-end (demo device)", &mut web::e2e)?;
     timed("fuzz (short run per target)", &mut || {
         fuzz(15, Some(2_000_000))
     })?;
