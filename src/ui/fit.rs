@@ -120,9 +120,18 @@ impl FitView {
                 file.vendor, file.product
             )),
             IdCheck::Mismatch { file, device } => {
+                let release = |v: u16| match v {
+                    0 | 0xFFFF => String::new(),
+                    v => format!(" release {v:x}"),
+                };
                 problems.push(format!(
-                    "The file is made for USB id {:04x}:{:04x} (release {:x}), but this device is {:04x}:{:04x} (release {:x}).",
-                    file.vendor, file.product, file.device, device.vendor, device.product, device.device
+                    "The file is made for USB id {:04x}:{:04x}{}, but this device is {:04x}:{:04x}{}.",
+                    file.vendor,
+                    file.product,
+                    release(file.device),
+                    device.vendor,
+                    device.product,
+                    if file.device == 0 || file.device == 0xFFFF { String::new() } else { release(device.device) }
                 ));
                 can_force &= file.vendor == device.vendor;
             }
