@@ -96,6 +96,20 @@ pub trait Repair {
     ) -> std::pin::Pin<Box<dyn Future<Output = Result<UsbDevice, TransferError>>>>;
 }
 
+/// Open `device` if needed and make sure a configuration is active.
+async fn prepare(device: &UsbDevice) -> Result<(), TransferError> {
+    if !device.opened() {
+        device.open().await.map_err(|e| map_error(&e, "open"))?;
+    }
+    if device.configuration().is_none() {
+        device
+            .select_configuration(1)
+            .await
+            .map_err(|e| map_error(&e, "configure"))?;
+    }
+    Ok(())
+}
+
 /// A `USBDevice`, opened, with at most one claimed interface.
 pub struct WebUsbTransport {
     device: UsbDevice,
@@ -109,15 +123,7 @@ impl WebUsbTransport {
         device: UsbDevice,
         repair: Option<Box<dyn Repair>>,
     ) -> Result<WebUsbTransport, TransferError> {
-        if !device.opened() {
-            device.open().await.map_err(|e| map_error(&e, "open"))?;
-        }
-        if device.configuration().is_none() {
-            device
-                .select_configuration(1)
-                .await
-                .map_err(|e| map_error(&e, "configure"))?;
-        }
+        prepare(&device).await?;
         Ok(WebUsbTransport {
             device,
             claimed: None,
@@ -241,15 +247,7 @@ impl WebUsbTransport {
     /// Switch to `device` (the same gadget after it re-enumerated) and open it.
     pub async fn adopt(&mut self, device: UsbDevice) -> Result<(), TransferError> {
         self.claimed = None;
-        if !device.opened() {
-            device.open().await.map_err(|e| map_error(&e, "open"))?;
-        }
-        if device.configuration().is_none() {
-            device
-                .select_configuration(1)
-                .await
-                .map_err(|e| map_error(&e, "configure"))?;
-        }
+        prepare(&device).await?;
         self.device = device;
         Ok(())
     }
