@@ -9,6 +9,7 @@ mod descriptors;
 mod dfu;
 mod flash;
 mod profiles;
+mod requests;
 
 pub use profiles::{AltProfile, Profile, Timing};
 
@@ -532,134 +533,6 @@ impl SimDevice {
             },
             _ => Err(SimError::Stall),
         }
-    }
-
-    fn configuration(&self) -> Vec<u8> {
-        let p = &self.profile;
-        let fd = descriptors::functional(
-            p.attributes,
-            p.detach_timeout,
-            p.transfer_size,
-            p.dfu_version,
-            true,
-        );
-        match self.personality {
-            Personality::Runtime => {
-                let mut body = descriptors::interface(0, 0, 2, 0xFF, 0, 0, 4 + p.alts.len() as u8);
-                body.extend(descriptors::endpoint(0x81));
-                body.extend(descriptors::endpoint(0x01));
-                body.extend(descriptors::interface(1, 0, 0, 0xFE, 0x01, 0x01, 0));
-                body.extend(fd);
-                descriptors::configuration(2, &body)
-            }
-            Personality::Dfu => {
-                let mut body = Vec::new();
-                for (i, _) in p.alts.iter().enumerate() {
-                    body.extend(descriptors::interface(
-                        0,
-                        i as u8,
-                        0,
-                        0xFE,
-                        0x01,
-                        0x02,
-                        4 + i as u8,
-                    ));
-                }
-                body.extend(fd);
-                descriptors::configuration(1, &body)
-            }
-            Personality::App => {
-                let body = descriptors::interface(0, 0, 0, 0xFF, 0, 0, 0);
-                descriptors::configuration(1, &body)
-            }
-        }
-    }
-
-    fn standard(&mut self, s: Setup, out: Option<&[u8]>) -> Result<Option<Vec<u8>>, SimError> {
-        let len = usize::from(s.length);
-        match (s.request_type & 0x80 != 0, s.request) {
-            // GET_DESCRIPTOR
-            (true, 0x06) => {
-                let index = (s.value & 0xFF) as u8;
-                let d = match s.value >> 8 {
-                    0x01 => {
-                        let (v, pid) = self.ids();
-                        Some(descriptors::device(
-                            0,
-                            0,
-                            v,
-                            pid,
-                            self.profile.release,
-                            [1, 2, if self.profile.serial.is_some() { 3 } else { 0 }],
-                        ))
-                    }
-                    0x02 if index == 0 => Some(self.configuration()),
-                    0x03 => self.strings.descriptor(index),
-                    _ => None,
-                };
-                let mut d = d.ok_or(SimError::Stall)?;
-                d.truncate(len);
-                Ok(Some(d))
-            }
-            // GET_STATUS
-            (true, 0x00) => Ok(Some(vec![0, 0][..len.min(2)].to_vec())),
-            // SET_CONFIGURATION
-            (false, 0x09) => Ok(None),
-            // SET_INTERFACE
-            (false, 0x0B) => {
-                let alt = s.value as u8;
-                if self.personality == Personality::Dfu {
-                    if usize::from(alt) >= self.profile.alts.len() || s.index != 0 {
-                        return Err(SimError::Stall);
-                    }
-                    if matches!(self.state, 3..=9) {
-                        self.violation(
-                            "alt change mid-transfer",
-                            format!("SET_INTERFACE in state {}", self.state),
-                        );
-                    }
-                    self.alt = alt;
-                } else if alt != 0 {
-                    return Err(SimError::Stall);
-                }
-                let _ = out;
-                Ok(None)
-            }
-            _ => Err(SimError::Stall),
-        }
-    }
-
-    fn runtime_request(&mut self, s: Setup) -> Result<Option<Vec<u8>>, SimError> {
-        match s.request {
-            3 if self.profile.runtime_getstatus => Ok(Some(
-                vec![0, 0, 0, 0, self.state, 0][..usize::from(s.length).min(6)].to_vec(),
-            )),
-            5 if self.profile.runtime_getstatus => Ok(Some(vec![self.state])),
-            0 => {
-                self.state = 1;
-                let window = u64::from(s.value.min(self.profile.detach_timeout)) * 1000;
-                self.detach_deadline = Some(self.now_us + window);
-                if self.profile.attributes & 0x08 != 0 {
-                    let t = &self.profile.timing;
-                    let (delay, back) = (t.detach_delay_ms, t.reattach_ms);
-                    // Leaves the bus shortly after, then enumerates in DFU mode.
-                    self.reattach = Some((
-                        self.now_us + u64::from(delay + back) * 1000,
-                        Personality::Dfu,
-                    ));
-                    self.attached = true;
-                    self.pending_detach(delay);
-                }
-                Ok(None)
-            }
-            _ => Err(SimError::Stall),
-        }
-    }
-
-    /// bitWillDetach: the device leaves the bus by itself after DETACH (the host sees
-    /// it gone from its next request on; `delay` is part of the re-attach time).
-    fn pending_detach(&mut self, _delay: u32) {
-        self.attached = false;
     }
 }
 

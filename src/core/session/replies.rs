@@ -1,0 +1,254 @@
+//! How the session reacts to status replies, detach, resets, uploads and read-back.
+
+use super::*;
+
+impl Session {
+    pub(super) fn on_status(&mut self, kind: &StepKind, st: StatusRecord) {
+        if st.poll_timeout_ms > MAX_POLL_MS {
+            self.pending_wait_ms = 0;
+            return self.fail(ErrorKind::PollTimeoutTooLong {
+                ms: st.poll_timeout_ms,
+            });
+        }
+        self.pending_wait_ms = st.poll_timeout_ms;
+        self.polls += 1;
+        if self.polls > MAX_POLLS_PER_STEP || self.waited_ms > MAX_BUSY_MS {
+            let (polls, waited_ms) = (self.polls, self.waited_ms);
+            return self.fail(ErrorKind::StuckBusy { polls, waited_ms });
+        }
+        match kind {
+            StepKind::ClearToIdle => self.on_clear_status(st),
+            StepKind::Detach => {
+                if st.state.is_runtime() {
+                    self.send_detach();
+                } else {
+                    self.outcome.finish = Finish::AlreadyInDfuMode;
+                    self.steps.clear();
+                    self.stage = Stage::Start;
+                }
+            }
+            StepKind::Dnload { .. } => {
+                if st.status != Status::Ok || st.state == State::DfuError {
+                    return self.fail_status(&st);
+                }
+                match st.state {
+                    State::DfuDnloadIdle => {
+                        let bytes = self.step().map_or(0, |s| s.bytes);
+                        let phase = self.phase();
+                        self.progress.add(phase, bytes);
+                        if phase == Phase::Write {
+                            self.outcome.written += bytes;
+                        }
+                        self.next_step();
+                    }
+                    State::DfuDnbusy | State::DfuDnloadSync => self.stage = Stage::NeedStatus,
+                    state => self.fail(ErrorKind::UnexpectedState { state }),
+                }
+            }
+            StepKind::EndOfImage { .. } => {
+                if st.status != Status::Ok || st.state == State::DfuError {
+                    return self.fail_status(&st);
+                }
+                match st.state {
+                    State::DfuManifest if !self.target.attributes.manifestation_tolerant => {
+                        // After the wait the device is in dfuMANIFEST-WAIT-RESET and may
+                        // not answer again (fwupd does not poll it).
+                        self.stage = Stage::WaitingThenReset;
+                        if self.pending_wait_ms > 0 {
+                            let ms = std::mem::take(&mut self.pending_wait_ms);
+                            self.pending = Some(Action::Wait { ms });
+                        }
+                    }
+                    State::DfuManifestSync | State::DfuManifest => self.stage = Stage::NeedStatus,
+                    State::DfuManifestWaitReset => self.stage = Stage::WaitingThenReset,
+                    State::DfuIdle => {
+                        self.progress.complete(Phase::Manifest);
+                        self.next_step();
+                    }
+                    state => self.fail(ErrorKind::UnexpectedState { state }),
+                }
+            }
+            StepKind::Leave { .. } => {
+                if st.status != Status::Ok || st.state == State::DfuError {
+                    return self.fail_status(&st);
+                }
+                self.outcome.finish = match st.state {
+                    State::DfuManifest | State::DfuManifestSync | State::DfuManifestWaitReset => {
+                        Finish::Restarting
+                    }
+                    _ => Finish::ReplugNeeded,
+                };
+                self.steps.clear();
+                self.stage = Stage::Start;
+            }
+            _ => self.fail(ErrorKind::UnexpectedState { state: st.state }),
+        }
+    }
+
+    pub(super) fn on_clear_status(&mut self, st: StatusRecord) {
+        self.attempts += 1;
+        if self.attempts > 8 {
+            return self.fail(ErrorKind::NotIdle {
+                state: st.state,
+                status: st.status,
+            });
+        }
+        // While recovering from a stall, the status says what really went wrong.
+        if let Some(e) = &mut self.failing {
+            if matches!(e.kind, ErrorKind::Stalled { .. }) && st.status != Status::Ok {
+                e.kind = ErrorKind::DeviceStatus {
+                    status: st.status,
+                    state: st.state,
+                    string_index: st.string_index,
+                };
+            }
+        }
+        match st.state {
+            State::DfuIdle if st.status == Status::Ok => self.next_step(),
+            State::DfuIdle | State::DfuError => {
+                self.stage = Stage::SentClear;
+                self.pending = Some(self.control(DfuRequest::ClrStatus, 0, Data::Out(Vec::new())));
+            }
+            State::DfuDnloadIdle | State::DfuUploadIdle | State::DfuDnloadSync => {
+                self.stage = Stage::SentAbort;
+                self.pending = Some(self.control(DfuRequest::Abort, 0, Data::Out(Vec::new())));
+            }
+            State::DfuDnbusy | State::DfuManifest | State::DfuManifestSync => {
+                self.stage = Stage::NeedStatus
+            }
+            State::AppIdle | State::AppDetach => self.fail(ErrorKind::RuntimeMode),
+            state => self.fail(ErrorKind::NotIdle {
+                state,
+                status: st.status,
+            }),
+        }
+    }
+
+    pub(super) fn send_detach(&mut self) {
+        // Both dfu-util and fwupd send a fixed 1000 ms detach timeout.
+        self.pending = Some(self.control(DfuRequest::Detach, 1000, Data::Out(Vec::new())));
+        if let Some(s) = self.steps.front_mut() {
+            s.kind = StepKind::DetachSent;
+        }
+        self.stage = Stage::Sent;
+    }
+
+    pub(super) fn on_detach_sent(&mut self, r: Reply) {
+        match r {
+            // Some devices reboot at once and stall or vanish (fwupd ignores these).
+            Reply::Out | Reply::Stall | Reply::Failed(LinkError::Disconnected) => {
+                if self.target.attributes.will_detach {
+                    self.outcome.finish = Finish::Detached { reset: false };
+                    self.next_step();
+                } else {
+                    self.stage = Stage::SentReset;
+                    self.pending = Some(Action::Reset);
+                }
+            }
+            r => self.fail_reply(r, DfuRequest::Detach),
+        }
+    }
+
+    pub(super) fn on_reset(&mut self, r: Reply) {
+        let ok = matches!(r, Reply::ResetDone | Reply::Failed(LinkError::Disconnected));
+        let detaching = matches!(self.step().map(|s| &s.kind), Some(StepKind::DetachSent));
+        self.outcome.finish = match (detaching, ok) {
+            (true, true) => Finish::Detached { reset: true },
+            (true, false) => Finish::DetachedReplugNeeded,
+            (false, true) => Finish::Restarting,
+            (false, false) => Finish::ReplugNeeded,
+        };
+        // Nothing can follow a reset: the device re-enumerates.
+        self.steps.clear();
+        self.stage = Stage::Start;
+    }
+
+    /// After manifestation of a non-tolerant device (or silence): reset unless the
+    /// device detaches by itself.
+    pub(super) fn reset_or_finish(&mut self) -> Action {
+        if self.target.attributes.will_detach {
+            self.outcome.finish = Finish::Restarting;
+            self.steps.clear();
+            self.stage = Stage::Start;
+            self.progress.complete(Phase::Manifest);
+            self.advance()
+        } else {
+            self.progress.complete(Phase::Manifest);
+            self.stage = Stage::SentReset;
+            Action::Reset
+        }
+    }
+
+    pub(super) fn reset_decision_after_silence(&mut self) {
+        self.stage = Stage::WaitingThenReset;
+    }
+
+    pub(super) fn on_upload(&mut self, len: usize, until_short: bool, data: Vec<u8>) {
+        if data.len() > len {
+            return self.fail(ErrorKind::OverlongReply {
+                asked: len,
+                got: data.len(),
+            });
+        }
+        let n = data.len() as u64;
+        let short = data.len() < len;
+        self.read.extend_from_slice(&data);
+        let phase = self.phase();
+        self.progress.add(phase, n);
+        if short && !until_short {
+            let address = self.step().and_then(|s| s.address).unwrap_or(0);
+            return self.fail(ErrorKind::ShortRead {
+                address: address.wrapping_add(n as u32),
+                missing: (len - data.len()) as u64,
+            });
+        }
+        if short && until_short {
+            // End of image: the device is back in dfuIDLE. Drop the remaining reads of
+            // this upload, and the ABORT that would end an unfinished one.
+            while matches!(
+                self.steps.get(1).map(|s| &s.kind),
+                Some(StepKind::Upload { .. } | StepKind::Abort)
+            ) {
+                self.steps.remove(1);
+            }
+        }
+        if phase == Phase::Upload {
+            self.outcome.data.extend_from_slice(&data);
+        }
+        self.next_step();
+    }
+
+    pub(super) fn compare(&mut self, run: usize) {
+        let read = std::mem::take(&mut self.read);
+        let Some(r) = self.runs.get(run) else {
+            return self.next_step();
+        };
+        let mismatch = r
+            .data
+            .iter()
+            .zip(read.iter().chain(std::iter::repeat(&0u8)))
+            .position(|(a, b)| a != b);
+        if read.len() < r.data.len() {
+            let (address, missing) = (r.address, (r.data.len() - read.len()) as u64);
+            return self.fail(ErrorKind::ShortRead { address, missing });
+        }
+        if let Some(i) = mismatch {
+            let address = r.address.wrapping_add(i as u32);
+            let (expected, found) = (r.data[i], read[i]);
+            return self.fail(ErrorKind::VerifyMismatch {
+                address,
+                expected,
+                found,
+            });
+        }
+        if self
+            .steps
+            .iter()
+            .skip(1)
+            .all(|s| !matches!(s.kind, StepKind::Compare { .. }))
+        {
+            self.outcome.verified = true;
+        }
+        self.next_step();
+    }
+}
