@@ -181,3 +181,18 @@ test('device text is rendered as text, never as markup', async () => {
   assert.equal(await page.evaluate(() => window.pwned), undefined);
   await page.close();
 });
+
+test('a browser without WebUSB gets a plain explanation and can still try the demo', async () => {
+  const page = await browser.newPage();
+  await page.addInitScript(() => {
+    Object.defineProperty(Navigator.prototype, 'usb', { get: () => undefined, configurable: true });
+  });
+  await page.goto(URL);
+  await page.waitForSelector('body[data-ready=true]', { timeout: 20000 });
+  assert.ok(await page.isVisible('#unsupported'));
+  assert.match(await page.textContent('#unsupported-text'), /Chrome.*Edge/);
+  assert.ok(await page.isDisabled('#connect'));
+  await demo(page, 'stm32f4');
+  assert.match(await page.textContent('#device-name'), /STM32/);
+  await page.close();
+});
