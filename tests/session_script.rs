@@ -254,7 +254,7 @@ fn cancel_finishes_the_block_in_flight_then_aborts_to_idle() {
 }
 
 #[test]
-fn implausible_poll_timeout_and_malformed_status_fail_at_once() {
+fn implausible_poll_timeout_and_malformed_status_fail_then_recover_after_a_sane_wait() {
     let mut s = Session::download(target(0x07), &[1; 4], DownloadOptions::default()).expect("plan");
     script(
         &mut s,
@@ -262,12 +262,18 @@ fn implausible_poll_timeout_and_malformed_status_fail_at_once() {
             ("GETSTATUS", idle()),
             ("DNLOAD(0,4)", Reply::Out),
             ("GETSTATUS", status(State::DfuDnbusy, 0xFF_FFFF)),
+            // Not 4.6 hours: a conservative second, then back to dfuIDLE.
+            ("wait 1000", Reply::Waited),
+            ("GETSTATUS", status(State::DfuDnloadIdle, 0)),
+            ("ABORT", Reply::Out),
+            ("GETSTATUS", idle()),
         ],
     );
     let Action::Failed(e) = s.next_action() else {
         panic!("must fail")
     };
     assert_eq!(e.kind, ErrorKind::PollTimeoutTooLong { ms: 0xFF_FFFF });
+    assert_eq!(e.recovered, Some(true));
 
     let mut s = Session::download(target(0x07), &[1; 4], DownloadOptions::default()).expect("plan");
     script(
@@ -276,7 +282,8 @@ fn implausible_poll_timeout_and_malformed_status_fail_at_once() {
             ("GETSTATUS", idle()),
             ("DNLOAD(0,4)", Reply::Out),
             ("GETSTATUS", Reply::In(vec![0, 0, 0])),
-            // Recovery: the device still answers.
+            // Recovery: the poll timeout is unknown, so wait before asking again.
+            ("wait 1000", Reply::Waited),
             ("GETSTATUS", status(State::DfuDnloadIdle, 0)),
             ("ABORT", Reply::Out),
             ("GETSTATUS", idle()),

@@ -29,6 +29,9 @@ use std::collections::VecDeque;
 
 /// The longest single wait the host accepts from bwPollTimeout.
 pub const MAX_POLL_MS: u32 = 60_000;
+/// How long to wait before asking again when the device's poll timeout is unknown
+/// (malformed or stalled status): long enough for a sector erase.
+pub const UNKNOWN_POLL_MS: u32 = 1_000;
 /// A step fails as stuck after this many status polls …
 pub const MAX_POLLS_PER_STEP: u32 = 2_000;
 /// … or after the device asked for this much waiting in total (fwupd: 120 s).
@@ -367,10 +370,13 @@ impl Session {
             (Stage::SentReset, r) => self.on_reset(r),
             (Stage::SentStatus, Reply::In(bytes)) => match StatusRecord::parse(&bytes) {
                 Some(st) => self.on_status(&kind, st),
-                None => self.fail(ErrorKind::BadStatusReply { len: bytes.len() }),
+                None => self.on_bad_status(kind.clone(), bytes.len()),
             },
             (Stage::SentStatus, r) => self.on_status_failure(&kind, r),
             (Stage::SentClear | Stage::SentAbort, Reply::Out) => self.stage = Stage::NeedStatus,
+            // A stalled CLRSTATUS/ABORT put the device in dfuERROR: look again.
+            (Stage::SentClear | Stage::SentAbort, Reply::Stall)
+                if kind == StepKind::ClearToIdle && self.retry_status() => {}
             (Stage::SentClear | Stage::SentAbort, r) => {
                 let req = if self.stage == Stage::SentClear {
                     DfuRequest::ClrStatus
@@ -426,14 +432,43 @@ impl Session {
         match r {
             Reply::In(bytes) => match StatusRecord::parse(&bytes) {
                 Some(st) => self.on_status(kind, st),
-                None => self.fail(ErrorKind::BadStatusReply { len: bytes.len() }),
+                None => self.on_bad_status(kind.clone(), bytes.len()),
             },
             r => self.on_status_failure(kind, r),
         }
     }
 
+    /// A status reply that is not 6 bytes: the poll timeout is unknown, so wait a
+    /// conservative time before anyone asks again (the device may be busy erasing).
+    fn on_bad_status(&mut self, kind: StepKind, len: usize) {
+        if kind == StepKind::ClearToIdle && self.retry_status() {
+            return;
+        }
+        // A device that leaves or manifests may answer garbage as it goes.
+        if matches!(kind, StepKind::Leave { .. } | StepKind::EndOfImage { .. }) {
+            return self.on_status_failure(&kind, Reply::In(Vec::new()));
+        }
+        self.fail(ErrorKind::BadStatusReply { len });
+        self.pending_wait_ms = UNKNOWN_POLL_MS;
+    }
+
+    /// While clearing to idle: wait and ask again (bounded). A strict device stalls a
+    /// GETSTATUS that came too early and enters dfuERROR, which the next round clears.
+    fn retry_status(&mut self) -> bool {
+        self.attempts += 1;
+        if self.attempts > 8 {
+            return false;
+        }
+        self.pending_wait_ms = UNKNOWN_POLL_MS;
+        self.stage = Stage::NeedStatus;
+        true
+    }
+
     fn on_status_failure(&mut self, kind: &StepKind, r: Reply) {
         match kind {
+            StepKind::ClearToIdle
+                if matches!(r, Reply::Stall | Reply::Failed(LinkError::Timeout))
+                    && self.retry_status() => {}
             // After the last block, a non-answering device is manifesting or rebooting.
             StepKind::EndOfImage { .. } => self.reset_decision_after_silence(),
             StepKind::Leave { .. } => {
@@ -503,9 +538,7 @@ impl Session {
         }
         let can_recover = !matches!(
             e.kind,
-            ErrorKind::Link(LinkError::Disconnected)
-                | ErrorKind::PollTimeoutTooLong { .. }
-                | ErrorKind::RuntimeMode
+            ErrorKind::Link(LinkError::Disconnected) | ErrorKind::RuntimeMode
         );
         let runtime = matches!(
             self.step().map(|s| &s.kind),

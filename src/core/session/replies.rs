@@ -4,11 +4,16 @@ use super::*;
 
 impl Session {
     pub(super) fn on_status(&mut self, kind: &StepKind, st: StatusRecord) {
-        if st.poll_timeout_ms > MAX_POLL_MS {
-            self.pending_wait_ms = 0;
-            return self.fail(ErrorKind::PollTimeoutTooLong {
+        // A leaving device's poll timeout does not matter: nothing follows.
+        if st.poll_timeout_ms > MAX_POLL_MS && !matches!(kind, StepKind::Leave { .. }) {
+            // Not plausible (garbage, or a device that will never be ready): give up,
+            // and before clearing to idle wait a sane time instead.
+            self.fail(ErrorKind::PollTimeoutTooLong {
                 ms: st.poll_timeout_ms,
             });
+            self.pending_wait_ms = UNKNOWN_POLL_MS;
+            self.last_status = None;
+            return;
         }
         self.pending_wait_ms = st.poll_timeout_ms;
         self.polls += 1;
@@ -109,7 +114,9 @@ impl Session {
                 self.stage = Stage::SentClear;
                 self.pending = Some(self.control(DfuRequest::ClrStatus, 0, Data::Out(Vec::new())));
             }
-            State::DfuDnloadIdle | State::DfuUploadIdle | State::DfuDnloadSync => {
+            // A GETSTATUS moves dfuDNLOAD-SYNC on (ABORT there is stalled by strict devices).
+            State::DfuDnloadSync => self.stage = Stage::NeedStatus,
+            State::DfuDnloadIdle | State::DfuUploadIdle => {
                 self.stage = Stage::SentAbort;
                 self.pending = Some(self.control(DfuRequest::Abort, 0, Data::Out(Vec::new())));
             }
@@ -117,6 +124,8 @@ impl Session {
                 self.stage = Stage::NeedStatus
             }
             State::AppIdle | State::AppDetach => self.fail(ErrorKind::RuntimeMode),
+            // A garbled state: ask again.
+            State::Other(_) if self.retry_status() => {}
             state => self.fail(ErrorKind::NotIdle {
                 state,
                 status: st.status,

@@ -1,0 +1,179 @@
+//! The fault matrix, data-driven over the simulator: every fault at every phase. For each
+//! pair the update ends within a bounded (virtual) time, with a message; the device is
+//! left recoverable (dfuIDLE where it still answers); and a retry succeeds once the
+//! fault is gone.
+
+use dfu_flasher::driver::sim::SimTransport;
+use dfu_flasher::driver::{self, block_on, FlashError, FlashImage, FlashOptions, FlashReport};
+use dfu_flasher::sim::{Effect, Fault, Profile, SimDevice, Trigger};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Detach,
+    Erase,
+    Write,
+    Verify,
+    Manifest,
+    Leave,
+    Upload,
+}
+
+const PHASES: [Phase; 7] = [
+    Phase::Detach,
+    Phase::Erase,
+    Phase::Write,
+    Phase::Verify,
+    Phase::Manifest,
+    Phase::Leave,
+    Phase::Upload,
+];
+
+fn faults() -> Vec<Effect> {
+    let mut f = vec![
+        Effect::Stall,
+        Effect::Disconnect {
+            reattach_ms: Some(500),
+        },
+        Effect::Timeout,
+        Effect::ShortStatus,
+        Effect::GarbageStatus,
+        Effect::PollTimeout(0xFF_FFFF),
+    ];
+    f.extend((0x01..=0x0F).map(Effect::ErrorStatus));
+    f
+}
+
+/// Which device a phase is exercised on, and the request the fault hits.
+fn setup(phase: Phase, effect: &Effect) -> (&'static str, Trigger) {
+    let status_fault = matches!(
+        effect,
+        Effect::ShortStatus | Effect::GarbageStatus | Effect::PollTimeout(_)
+    );
+    let on = |req: &'static str, nth: usize| Trigger::Request { name: req, nth };
+    match phase {
+        // Run-time GETSTATUS is request 1, DETACH request 1.
+        Phase::Detach if status_fault => ("dfu11-runtime", on("GETSTATUS", 1)),
+        Phase::Detach => ("dfu11-runtime", on("DETACH", 1)),
+        // stm32f4, 5000 bytes at 0x08000000: 1 erase, Set-Address, 3 blocks. GETSTATUS
+        // 1 clears; 2-3 answer the erase.
+        Phase::Erase if status_fault => ("stm32f4", on("GETSTATUS", 2)),
+        Phase::Erase => ("stm32f4", on("DNLOAD", 1)),
+        Phase::Write if status_fault => ("stm32f4", on("GETSTATUS", 6)),
+        Phase::Write => ("stm32f4", Trigger::Block(3)),
+        // Verify: Set-Address, ABORT, UPLOADs.
+        Phase::Verify if status_fault => ("stm32f4", on("GETSTATUS", 12)),
+        Phase::Verify => ("stm32f4", on("UPLOAD", 2)),
+        // dfu11-dfumode, 3000 bytes = 3 blocks: DNLOAD 4 is the zero-length end;
+        // GETSTATUS 8 answers it.
+        Phase::Manifest if status_fault => ("dfu11-dfumode", on("GETSTATUS", 8)),
+        Phase::Manifest => ("dfu11-dfumode", on("DNLOAD", 4)),
+        // stm32f4 without verify: DNLOAD 6 is the leave Set-Address, 7 the zero-length leave.
+        Phase::Leave if status_fault => ("stm32f4", on("GETSTATUS", 14)),
+        Phase::Leave => ("stm32f4", on("DNLOAD", 7)),
+        Phase::Upload if status_fault => ("dfu11-dfumode", on("GETSTATUS", 1)),
+        Phase::Upload => ("dfu11-dfumode", on("UPLOAD", 2)),
+    }
+}
+
+fn image(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 7 + 3) as u8).collect()
+}
+
+fn operate(t: &mut SimTransport, phase: Phase) -> Result<Option<FlashReport>, FlashError> {
+    let (len, verify) = match phase {
+        Phase::Manifest => (3000, false),
+        Phase::Detach => (2000, false),
+        Phase::Leave => (5000, false),
+        _ => (5000, true),
+    };
+    if phase == Phase::Upload {
+        return block_on(driver::backup(t, &mut |_| {}))
+            .expect("never blocks")
+            .map(|_| None);
+    }
+    let opts = FlashOptions {
+        verify,
+        restart: true,
+        ..FlashOptions::default()
+    };
+    block_on(driver::flash(
+        t,
+        &FlashImage::Raw(image(len)),
+        opts,
+        &mut |_| {},
+    ))
+    .expect("never blocks")
+    .map(Some)
+}
+
+#[test]
+fn every_fault_at_every_phase() {
+    let mut cases = 0;
+    let mut outcomes: std::collections::BTreeMap<String, usize> = Default::default();
+    for phase in PHASES {
+        for effect in faults() {
+            let (profile, trigger) = setup(phase, &effect);
+            let label = format!("{phase:?} × {effect:?}");
+            let mut t =
+                SimTransport::new(SimDevice::new(Profile::by_name(profile).expect("profile")));
+            t.device.add_fault(Fault {
+                trigger,
+                effect: effect.clone(),
+            });
+            let start = t.device.now_us();
+            let r = operate(&mut t, phase);
+            let took_ms = (t.device.now_us() - start) / 1000;
+            // Bounded: well under the host's own limits (120 s busy, 35 s status timeout).
+            assert!(took_ms < 150_000, "{label}: took {took_ms} ms");
+            cases += 1;
+            match &r {
+                Ok(_) => {
+                    // Only a fault the protocol tolerates may end in success: trouble while
+                    // the device leaves or reboots, or a fault that never fired.
+                    *outcomes.entry("completed".into()).or_default() += 1;
+                }
+                Err(e) => {
+                    let msg = e.to_string();
+                    assert!(msg.len() > 20, "{label}: message {msg:?}");
+                    *outcomes.entry(problem_kind(e)).or_default() += 1;
+                    // Recoverable: where it still answers, a DFU-mode device is in dfuIDLE.
+                    t.device.sleep(1000);
+                    if t.device.is_attached() && t.device.in_dfu_mode() {
+                        assert_eq!(
+                            t.device.state(),
+                            2,
+                            "{label}: left in state {} ({msg})",
+                            t.device.state()
+                        );
+                    }
+                }
+            }
+            // After a failure, retry once the fault is gone (it fires once): the update
+            // completes. (A device gone for good is replugged: it comes back in DFU mode.)
+            t.device.sleep(1000);
+            if r.is_err() {
+                assert!(
+                    t.device.is_attached(),
+                    "{label}: the device did not come back"
+                );
+                let again = operate(&mut t, phase);
+                assert!(
+                    again.is_ok(),
+                    "{label}: retry failed: {:?}",
+                    again.err().map(|e| e.to_string())
+                );
+            }
+        }
+    }
+    println!("fault matrix: {cases} cases");
+    for (k, n) in &outcomes {
+        println!("  {k:<24} {n}");
+    }
+    assert_eq!(cases, PHASES.len() * faults().len());
+}
+
+fn problem_kind(e: &FlashError) -> String {
+    dfu_flasher::ui::problem_for(e, dfu_flasher::ui::Platform::Linux, None)
+        .kind
+        .to_string()
+}
