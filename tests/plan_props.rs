@@ -15,6 +15,7 @@ fn target(transfer_size: u16, dfuse: bool) -> Target {
         transfer_size,
         attributes: Attributes::from_bits(0x0F),
         dfuse,
+        quirks: Default::default(),
     }
 }
 

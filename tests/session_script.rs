@@ -13,6 +13,7 @@ fn target(attrs: u8) -> Target {
         transfer_size: 4,
         attributes: Attributes::from_bits(attrs),
         dfuse: false,
+        quirks: Default::default(),
     }
 }
 

@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
     let attributes = Attributes::from_bits(data[0]);
     let transfer_size = u16::from_le_bytes([data[1], data[2]]).max(1) % 4097;
     let dfuse = data[3] & 1 != 0;
-    let target = Target { interface: 0, transfer_size: transfer_size.max(1), attributes, dfuse };
+    let target = Target { interface: 0, transfer_size: transfer_size.max(1), attributes, dfuse, quirks: Default::default() };
     let image = vec![0xA5u8; 5000];
     let session: Option<Session> = match data[3] >> 1 & 3 {
         0 => Some(Session::detach(target)),

@@ -9,6 +9,7 @@ pub mod memmap;
 pub mod plan;
 pub mod progress;
 pub mod protocol;
+pub mod quirks;
 pub mod session;
 
 pub use error::{Error, ErrorKind, LinkError};

@@ -207,7 +207,8 @@ impl Session {
         if !target.attributes.can_download {
             return Err(PlanError::DownloadNotSupported);
         }
-        let verify = opts.verify && target.attributes.manifestation_tolerant;
+        let verify =
+            opts.verify && target.attributes.manifestation_tolerant && !target.quirks.broken_upload;
         if verify && !target.attributes.can_upload {
             return Err(PlanError::UploadNotSupported);
         }
@@ -252,7 +253,7 @@ impl Session {
 
     /// DFU 1.1 upload: blocks until a short reply, at most `max_len` bytes.
     pub fn upload(target: Target, max_len: u64) -> Result<Session, PlanError> {
-        if !target.attributes.can_upload {
+        if !target.attributes.can_upload || target.quirks.broken_upload {
             return Err(PlanError::UploadNotSupported);
         }
         let mut steps = vec![clear(Phase::Prepare)];
@@ -277,6 +278,8 @@ impl Session {
         if !target.attributes.can_download {
             return Err(PlanError::DownloadNotSupported);
         }
+        let mut opts = opts;
+        opts.verify &= !target.quirks.broken_upload;
         if opts.verify && !target.attributes.can_upload {
             return Err(PlanError::UploadNotSupported);
         }
@@ -379,7 +382,7 @@ impl Session {
 
     /// DfuSe upload of `len` bytes from `address`.
     pub fn dfuse_upload(target: Target, address: u32, len: u64) -> Result<Session, PlanError> {
-        if !target.attributes.can_upload {
+        if !target.attributes.can_upload || target.quirks.broken_upload {
             return Err(PlanError::UploadNotSupported);
         }
         if u64::from(address) + len > 1 << 32 {

@@ -8,6 +8,7 @@ use crate::core::descriptor::{
 };
 use crate::core::memmap::MemoryMap;
 use crate::core::protocol::Control;
+use crate::core::quirks::{self, Quirks};
 use crate::core::session::Target;
 use serde::Serialize;
 use std::fmt;
@@ -42,6 +43,8 @@ pub struct DeviceInfo {
     pub max_packet_size0: u8,
     /// Other DFU interfaces beyond the one chosen (rare).
     pub other_interfaces: usize,
+    /// Workarounds from the quirk table.
+    pub quirks: Quirks,
 }
 
 impl DeviceInfo {
@@ -52,6 +55,7 @@ impl DeviceInfo {
             transfer_size: self.transfer_size,
             attributes: self.attributes,
             dfuse: self.version == DfuVersion::DfuSe,
+            quirks: self.quirks,
         }
     }
 
@@ -150,7 +154,8 @@ pub async fn describe<T: Transport>(t: &mut T) -> Result<DeviceInfo, DescribeErr
     let manufacturer = string(t, dev.manufacturer_index, lang).await;
     let product = string(t, dev.product_index, lang).await;
     let serial = string(t, dev.serial_index, lang).await;
-    let functional = intf.functional.unwrap_or(FunctionalDescriptor {
+    let quirks = quirks::lookup(dev.vendor_id, dev.product_id, dev.device_version);
+    let mut functional = intf.functional.unwrap_or(FunctionalDescriptor {
         // No functional descriptor: DFU 1.0 defaults, download only (dfu-util fakes
         // the same and asks the user for a transfer size).
         attributes: Attributes::from_bits(0x01),
@@ -158,7 +163,14 @@ pub async fn describe<T: Transport>(t: &mut T) -> Result<DeviceInfo, DescribeErr
         raw_transfer_size: 0,
         raw_version: None,
     });
-    let mode = intf.mode(&dev);
+    if let Some(v) = quirks.force_version {
+        functional.raw_version = Some(v);
+    }
+    let mode = if quirks.force_dfu_mode {
+        Mode::Dfu
+    } else {
+        intf.mode(&dev)
+    };
     let mut alts = Vec::new();
     for a in &intf.alts {
         let name = string(t, a.name_index, lang).await;
@@ -192,5 +204,6 @@ pub async fn describe<T: Transport>(t: &mut T) -> Result<DeviceInfo, DescribeErr
         alts,
         max_packet_size0: dev.max_packet_size0,
         other_interfaces: interfaces.len() - 1,
+        quirks,
     })
 }

@@ -23,6 +23,9 @@ const ERR_ADDRESS: u8 = 0x08;
 const ERR_NOTDONE: u8 = 0x09;
 const ERR_STALLEDPKT: u8 = 0x0F;
 
+/// What a device with a garbage bwPollTimeout reports (3.5 hours).
+const GARBAGE_POLL_MS: u32 = 0xC0_FFEE;
+
 /// Work a DNLOAD queued; it runs on the next GETSTATUS.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pending {
@@ -77,6 +80,15 @@ impl SimDevice {
 
     pub(super) fn dfu_request(&mut self, s: super::Setup, out: Option<&[u8]>) -> Reply {
         if matches!(self.state, DNBUSY | MANIFEST) && self.now_us < self.busy_until {
+            let bugs = &self.profile.bugs;
+            if s.request == 3 && bugs.lenient_busy {
+                // U-Boot answers GETSTATUS while busy.
+                return Ok(Some(self.busy_status(usize::from(s.length))));
+            }
+            if s.request == 3 && bugs.erase_overrun_ms > 0 && self.now_us >= self.stated_until {
+                // The host waited as told; the erase runs late: stall, state unchanged.
+                return Err(SimError::Stall);
+            }
             let early = (self.busy_until - self.now_us) / 1000;
             self.violation(
                 "request to busy device",
@@ -250,6 +262,9 @@ impl SimDevice {
         } else {
             UPLOAD_IDLE
         };
+        if self.profile.bugs.broken_upload {
+            return Ok(Some(vec![0; end - start]));
+        }
         Ok(Some(img[start..end].to_vec()))
     }
 
@@ -329,11 +344,26 @@ impl SimDevice {
         }
     }
 
+    /// The status a lenient device gives while still busy.
+    fn busy_status(&self, len: usize) -> Vec<u8> {
+        let left = ((self.busy_until - self.now_us) / 1000) as u32;
+        let poll = if self.profile.bugs.garbage_poll {
+            GARBAGE_POLL_MS
+        } else {
+            left
+        };
+        let p = poll.to_le_bytes();
+        let mut r = vec![self.status, p[0], p[1], p[2], self.state, 0];
+        r.truncate(len);
+        r
+    }
+
     fn get_status(&mut self, len: usize) -> Vec<u8> {
         let mut poll = 0u32;
         match self.state {
             DNLOAD_SYNC | MANIFEST_SYNC if !self.done => {
                 let leave = self.pending == Some(Pending::Leave);
+                let erase = matches!(self.pending, Some(Pending::Erase(_) | Pending::MassErase));
                 match self.pending.take().map(|p| self.execute(p)) {
                     Some(Err(st)) => {
                         self.state = DFU_ERROR;
@@ -343,6 +373,10 @@ impl SimDevice {
                         self.done = true;
                         poll = ms;
                         self.busy_until = self.now_us + u64::from(ms) * 1000;
+                        self.stated_until = self.busy_until;
+                        if erase {
+                            self.busy_until += u64::from(self.profile.bugs.erase_overrun_ms) * 1000;
+                        }
                         self.state = match (self.state, ms) {
                             (DNLOAD_SYNC, 0) => DNLOAD_IDLE,
                             (DNLOAD_SYNC, _) => DNBUSY,
@@ -367,10 +401,13 @@ impl SimDevice {
             }
             _ => {}
         }
+        self.device_time_us += u64::from(poll) * 1000;
+        if self.profile.bugs.garbage_poll && poll > 0 {
+            poll = GARBAGE_POLL_MS;
+        }
         if let Some(p) = self.forced_poll.take() {
             poll = p;
         }
-        self.device_time_us += u64::from(poll) * 1000;
         let p = poll.to_le_bytes();
         let mut r = vec![self.status, p[0], p[1], p[2], self.state, 0];
         match self.status_fault.take() {

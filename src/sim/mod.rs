@@ -129,6 +129,9 @@ pub struct SimDevice {
     state: u8,
     status: u8,
     busy_until: u64,
+    /// When the poll timeout the device reported ends (before `busy_until` only for
+    /// a device whose erases overrun).
+    stated_until: u64,
     /// Work queued by DNLOAD, run on the next GETSTATUS.
     pending: Option<dfu::Pending>,
     /// The pending work has run; the next GETSTATUS moves on.
@@ -199,6 +202,7 @@ impl SimDevice {
             strings,
             alt: 0,
             busy_until: 0,
+            stated_until: 0,
             pending: None,
             done: false,
             next_block: None,

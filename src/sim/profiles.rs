@@ -63,11 +63,34 @@ pub struct Profile {
     pub firmware: Vec<u8>,
     /// The run-time interface answers GETSTATUS (some stall it).
     pub runtime_getstatus: bool,
+    /// bInterfaceProtocol of the DFU-mode interface (2; NXP's LPC ROM says 1).
+    pub dfu_protocol: u8,
+    /// Device bugs, for the quirk tests.
+    pub bugs: Bugs,
+}
+
+/// Misbehaviour of real devices (digest §9), off by default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Bugs {
+    /// Reports a garbage bwPollTimeout (Openmoko, SAM7DFU).
+    pub garbage_poll: bool,
+    /// Answers GETSTATUS while busy with dfuDNBUSY instead of stalling (U-Boot).
+    pub lenient_busy: bool,
+    /// UPLOAD returns zeros instead of the firmware (FlatFrog, Jabra).
+    pub broken_upload: bool,
+    /// Erases take this much longer than the poll timeout reported, and GETSTATUS
+    /// stalls meanwhile without entering dfuERROR (STM32L4 ROM).
+    pub erase_overrun_ms: u32,
 }
 
 const NAMES: &[&str] = &[
     "stm32f4",
     "stm32f4-blank",
+    "stm32l4-erase-stalls",
+    "openmoko-freerunner",
+    "maple",
+    "lpc-rom",
+    "flatfrog",
     "dfu11-runtime",
     "dfu11-nontolerant",
     "dfu11-willdetach",
@@ -120,6 +143,8 @@ fn stm32f4() -> Profile {
         initial_status: 0,
         firmware: Vec::new(),
         runtime_getstatus: true,
+        dfu_protocol: 2,
+        bugs: Bugs::default(),
     }
 }
 
@@ -170,15 +195,64 @@ fn dfu11() -> Profile {
         initial_status: 0,
         firmware: demo_firmware(),
         runtime_getstatus: true,
+        dfu_protocol: 2,
+        bugs: Bugs::default(),
     }
+}
+
+/// DFU-mode-only devices with the bugs of real ones (device-logs, digest §9).
+fn quirky(name: &str) -> Profile {
+    let mut p = dfu11();
+    p.runtime_product = None;
+    p.firmware = Vec::new();
+    p.serial = None;
+    match name {
+        "openmoko-freerunner" => {
+            p.vendor = 0x1D50;
+            p.dfu_product = 0x5119;
+            p.release = 0x0000;
+            p.manufacturer = "OpenMoko, Inc".into();
+            p.product = "Neo1973 Bootloader U-Boot 1.3.2-moko12".into();
+            p.transfer_size = 4096;
+            p.dfu_version = 0x0100;
+            p.alts[0].name = "kernel".into();
+            p.bugs.garbage_poll = true;
+            p.bugs.lenient_busy = true;
+        }
+        "maple" => {
+            p.vendor = 0x1EAF;
+            p.dfu_product = 0x0003;
+            p.release = 0x0200;
+            p.manufacturer = "LeafLabs".into();
+            p.product = "Maple 003".into();
+            // Says DfuSe; speaks plain DFU 1.1.
+            p.dfu_version = 0x011A;
+        }
+        "lpc-rom" => {
+            p.vendor = 0x1FC9;
+            p.dfu_product = 0x000C;
+            p.manufacturer = "NXP".into();
+            p.product = "LPC ROM DFU".into();
+            p.dfu_protocol = 1;
+        }
+        _ => {
+            p.vendor = 0x25B5;
+            p.dfu_product = 0x0004;
+            p.manufacturer = "FlatFrog".into();
+            p.product = "FlatFrog DFU".into();
+            p.bugs.broken_upload = true;
+        }
+    }
+    p
 }
 
 impl Profile {
     /// A profile by name (see [`Profile::names`]).
     pub fn by_name(name: &str) -> Option<Profile> {
         let mut p = match name {
-            "stm32f4" | "stm32f4-blank" => stm32f4(),
+            "stm32f4" | "stm32f4-blank" | "stm32l4-erase-stalls" => stm32f4(),
             n if n.starts_with("dfu11-") => dfu11(),
+            "openmoko-freerunner" | "maple" | "lpc-rom" | "flatfrog" => quirky(name),
             _ => return None,
         };
         p.name = name.to_string();
@@ -192,7 +266,18 @@ impl Profile {
             "dfu11-willdetach" => p.attributes |= 0x08,
             "dfu11-noupload" => p.attributes &= !0x02,
             "dfu11-dfumode" => p.runtime_product = None,
-            "dfu11-runtime" | "stm32f4" => {}
+            "stm32l4-erase-stalls" => {
+                // 2 KiB pages reported as 25 ms that really take 85 ms.
+                p.alts[0].name = "@Internal Flash  /0x08000000/256*02Kg".into();
+                p.erase_ms = vec![(2048, 25)];
+                p.bugs.erase_overrun_ms = 60;
+            }
+            "dfu11-runtime"
+            | "stm32f4"
+            | "openmoko-freerunner"
+            | "maple"
+            | "lpc-rom"
+            | "flatfrog" => {}
             _ => return None,
         }
         Some(p)

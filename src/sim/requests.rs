@@ -31,7 +31,7 @@ impl SimDevice {
                         0,
                         0xFE,
                         0x01,
-                        0x02,
+                        p.dfu_protocol,
                         4 + i as u8,
                     ));
                 }

@@ -201,8 +201,12 @@ impl FitView {
             can_force = false;
         }
         warnings.extend(f.warnings.iter().map(ToString::to_string));
-        let can_verify =
-            d.attributes.can_upload && (dfuse || d.attributes.manifestation_tolerant || runtime);
+        let can_verify = d.attributes.can_upload
+            && !d.quirks.broken_upload
+            && (dfuse || d.attributes.manifestation_tolerant || runtime);
+        if d.quirks.broken_upload {
+            warnings.push("This device cannot read its firmware back reliably, so the update is not checked afterwards.".into());
+        }
         let ok = problems.is_empty();
         FitView {
             ok,

@@ -24,6 +24,7 @@ use super::error::{Error, ErrorKind, LinkError};
 use super::plan::{Payload, Run, Step, StepKind};
 use super::progress::{Phase, Progress};
 use super::protocol::{Control, Data, DfuRequest, State, Status, StatusRecord};
+use super::quirks::Quirks;
 use serde::Serialize;
 use std::collections::VecDeque;
 
@@ -46,6 +47,8 @@ pub struct Target {
     pub attributes: Attributes,
     /// ST DfuSe command set.
     pub dfuse: bool,
+    /// Workarounds for this device's bugs.
+    pub quirks: Quirks,
 }
 
 /// The next thing the driver must do.
@@ -143,6 +146,9 @@ pub struct Session {
     pending_wait_ms: u32,
     polls: u32,
     waited_ms: u64,
+    /// The poll timeout of the last status, and stalls tolerated in this step (quirk).
+    last_poll_ms: u32,
+    stalls: u8,
     attempts: u32,
     progress: Progress,
     outcome: Outcome,
@@ -174,6 +180,8 @@ impl Session {
             pending_wait_ms: 0,
             polls: 0,
             waited_ms: 0,
+            last_poll_ms: 0,
+            stalls: 0,
             attempts: 0,
             progress: Progress::new(totals),
             outcome: Outcome {
@@ -465,6 +473,21 @@ impl Session {
     }
 
     fn on_status_failure(&mut self, kind: &StepKind, r: Reply) {
+        // Quirk: a DfuSe command (erase) that overruns its poll timeout may stall
+        // GETSTATUS; wait the last poll timeout again, a few times.
+        let command = matches!(
+            kind,
+            StepKind::Dnload {
+                payload: Payload::Bytes(_),
+                ..
+            }
+        );
+        if command && r == Reply::Stall && self.stalls < self.target.quirks.erase_stalls {
+            self.stalls += 1;
+            self.pending_wait_ms = self.last_poll_ms.max(1);
+            self.stage = Stage::NeedStatus;
+            return;
+        }
         match kind {
             StepKind::ClearToIdle
                 if matches!(r, Reply::Stall | Reply::Failed(LinkError::Timeout))
@@ -485,6 +508,7 @@ impl Session {
         self.polls = 0;
         self.waited_ms = 0;
         self.attempts = 0;
+        self.stalls = 0;
     }
 
     fn finish_ok(&mut self) {

@@ -4,6 +4,12 @@ use super::*;
 
 impl Session {
     pub(super) fn on_status(&mut self, kind: &StepKind, st: StatusRecord) {
+        // Quirk: devices whose bwPollTimeout is garbage are polled at a fixed pace.
+        let mut st = st;
+        if let Some(ms) = self.target.quirks.fixed_poll_ms {
+            st.poll_timeout_ms = ms;
+        }
+        self.last_poll_ms = st.poll_timeout_ms;
         // A leaving device's poll timeout does not matter: nothing follows.
         if st.poll_timeout_ms > MAX_POLL_MS && !matches!(kind, StepKind::Leave { .. }) {
             // Not plausible (garbage, or a device that will never be ready): give up,

@@ -1,0 +1,183 @@
+//! One table of device bugs the host works around, keyed by USB ids (digest §9; the
+//! union of dfu-util's and fwupd's quirks). Each entry names the device and the bug;
+//! each behaviour has a simulator variant and a test that fails without it
+//! (`tests/quirks.rs`).
+
+use serde::Serialize;
+
+/// Workarounds for one device.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Quirks {
+    /// bwPollTimeout is garbage: poll every this many ms instead.
+    pub fixed_poll_ms: Option<u32>,
+    /// bcdDFUVersion is wrong: use this one.
+    pub force_version: Option<u16>,
+    /// The interface says run-time (or protocol 0) but the device is in DFU mode.
+    pub force_dfu_mode: bool,
+    /// UPLOAD returns garbage: never verify by read-back (and say so).
+    pub broken_upload: bool,
+    /// GETSTATUS may stall while a DfuSe erase overruns its poll timeout: wait the
+    /// last poll timeout again, this many times at most.
+    pub erase_stalls: u8,
+}
+
+/// Which devices an entry covers.
+struct Entry {
+    vendor: u16,
+    /// Inclusive product-id range.
+    products: (u16, u16),
+    /// bcdDevice, where the bug is tied to a release.
+    device: Option<u16>,
+    quirks: Quirks,
+}
+
+const NONE: Quirks = Quirks {
+    fixed_poll_ms: None,
+    force_version: None,
+    force_dfu_mode: false,
+    broken_upload: false,
+    erase_stalls: 0,
+};
+
+/// dfu-util and fwupd both use 5 ms for devices whose poll timeout is garbage.
+const GARBAGE_POLL: Quirks = Quirks {
+    fixed_poll_ms: Some(5),
+    ..NONE
+};
+
+const BROKEN_UPLOAD: Quirks = Quirks {
+    broken_upload: true,
+    ..NONE
+};
+
+const TABLE: &[Entry] = &[
+    // Openmoko Neo1973 / FreeRunner (old U-Boot DFU): garbage bwPollTimeout.
+    Entry {
+        vendor: 0x1D50,
+        products: (0x5117, 0x5126),
+        device: None,
+        quirks: GARBAGE_POLL,
+    },
+    Entry {
+        vendor: 0x1457,
+        products: (0x5117, 0x5126),
+        device: None,
+        quirks: GARBAGE_POLL,
+    },
+    // OpenPCD / SIMtrace / OpenPICC (SAM7DFU): garbage bwPollTimeout.
+    Entry {
+        vendor: 0x16C0,
+        products: (0x0762, 0x0762),
+        device: None,
+        quirks: GARBAGE_POLL,
+    },
+    Entry {
+        vendor: 0x16C0,
+        products: (0x076B, 0x076C),
+        device: None,
+        quirks: GARBAGE_POLL,
+    },
+    // Siemens PXM40/50 with bcdDevice 0: garbage bwPollTimeout.
+    Entry {
+        vendor: 0x0908,
+        products: (0x02C4, 0x02C5),
+        device: Some(0x0000),
+        quirks: GARBAGE_POLL,
+    },
+    // M-Audio Transit: garbage bwPollTimeout.
+    Entry {
+        vendor: 0x0763,
+        products: (0x2806, 0x2806),
+        device: None,
+        quirks: GARBAGE_POLL,
+    },
+    // SunplusIT camera: garbage bwPollTimeout, broken upload.
+    Entry {
+        vendor: 0x1BCF,
+        products: (0x0B1D, 0x0B1D),
+        device: None,
+        quirks: Quirks {
+            fixed_poll_ms: Some(5),
+            broken_upload: true,
+            ..NONE
+        },
+    },
+    // Maple rev 3/5 (LeafLabs): reports a wrong DFU version; it speaks DFU 1.1.
+    Entry {
+        vendor: 0x1EAF,
+        products: (0x0003, 0x0003),
+        device: Some(0x0200),
+        quirks: Quirks {
+            force_version: Some(0x0110),
+            ..NONE
+        },
+    },
+    // NXP LPC ROM bootloader: DFU mode with interface protocol 1.
+    Entry {
+        vendor: 0x1FC9,
+        products: (0x000C, 0x000C),
+        device: None,
+        quirks: Quirks {
+            force_dfu_mode: true,
+            ..NONE
+        },
+    },
+    // STM32 ROM bootloaders (STM32L4 among them): GETSTATUS stalls while an erase
+    // takes longer than the poll timeout it reported; dfu-util tolerates three.
+    Entry {
+        vendor: 0x0483,
+        products: (0xDF11, 0xDF11),
+        device: None,
+        quirks: Quirks {
+            erase_stalls: 3,
+            ..NONE
+        },
+    },
+    // FlatFrog, Jabra (0B0E), Sonix cameras: UPLOAD does not return the firmware.
+    Entry {
+        vendor: 0x25B5,
+        products: (0x0004, 0x0004),
+        device: None,
+        quirks: BROKEN_UPLOAD,
+    },
+    Entry {
+        vendor: 0x0B0E,
+        products: (0x0000, 0xFFFF),
+        device: None,
+        quirks: BROKEN_UPLOAD,
+    },
+    Entry {
+        vendor: 0x0C45,
+        products: (0x636C, 0x6374),
+        device: None,
+        quirks: BROKEN_UPLOAD,
+    },
+];
+
+/// The workarounds for a device (none for most).
+pub fn lookup(vendor: u16, product: u16, device: u16) -> Quirks {
+    TABLE
+        .iter()
+        .find(|e| {
+            e.vendor == vendor
+                && (e.products.0..=e.products.1).contains(&product)
+                && e.device.is_none_or(|d| d == device)
+        })
+        .map_or(NONE, |e| e.quirks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookup_matches_ids_ranges_and_releases() {
+        assert_eq!(lookup(0x1D50, 0x5119, 0x1234).fixed_poll_ms, Some(5));
+        assert_eq!(lookup(0x1D50, 0x5127, 0).fixed_poll_ms, None);
+        assert_eq!(lookup(0x1EAF, 0x0003, 0x0200).force_version, Some(0x0110));
+        assert_eq!(lookup(0x1EAF, 0x0003, 0x0201), Quirks::default());
+        assert!(lookup(0x0908, 0x02C4, 0).fixed_poll_ms.is_some());
+        assert!(lookup(0x0908, 0x02C4, 1).fixed_poll_ms.is_none());
+        assert_eq!(lookup(0x1209, 0x2302, 0x0100), Quirks::default());
+    }
+}

@@ -1,0 +1,239 @@
+//! Each quirk in `src/core/quirks.rs` against a simulator variant with that device's bug:
+//! the update works with the quirk, and fails without it.
+
+use dfu_flasher::core::descriptor::{self, DfuVersion, Mode};
+use dfu_flasher::core::quirks::Quirks;
+use dfu_flasher::core::{DownloadOptions, ErrorKind, Session};
+use dfu_flasher::driver::sim::SimTransport;
+use dfu_flasher::driver::{self, block_on, describe, DeviceInfo, FlashImage, FlashOptions};
+use dfu_flasher::sim::{Profile, SimDevice};
+
+fn device(name: &str) -> SimTransport {
+    SimTransport::new(SimDevice::new(Profile::by_name(name).expect("profile")))
+}
+
+fn info(t: &mut SimTransport) -> DeviceInfo {
+    block_on(describe(t))
+        .expect("completes")
+        .expect("describes")
+}
+
+fn image(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 5 + 1) as u8).collect()
+}
+
+/// Download with the given quirks, bypassing the table.
+fn download_with(
+    t: &mut SimTransport,
+    quirks: Quirks,
+    data: &[u8],
+) -> Result<(), dfu_flasher::core::Error> {
+    let i = info(t);
+    block_on(t.select_alt_now(i.interface, 0));
+    let mut target = i.target();
+    target.quirks = quirks;
+    let mut s = Session::download(target, data, DownloadOptions::default()).expect("plan");
+    block_on(driver::run(t, &mut s, &mut |_| {}))
+        .expect("completes")
+        .map(|_| ())
+}
+
+trait SelectNow {
+    async fn select_alt_now(&mut self, interface: u8, alt: u8);
+}
+
+impl SelectNow for SimTransport {
+    async fn select_alt_now(&mut self, interface: u8, alt: u8) {
+        use dfu_flasher::driver::Transport;
+        self.select_alt(interface, alt).await.expect("alt");
+    }
+}
+
+#[test]
+fn garbage_poll_timeout_is_replaced_by_a_fixed_short_poll() {
+    // Openmoko FreeRunner U-Boot reports bwPollTimeout garbage.
+    let mut t = device("openmoko-freerunner");
+    let i = info(&mut t);
+    assert_eq!(i.quirks.fixed_poll_ms, Some(5));
+    let data = image(10_000);
+    download_with(&mut t, i.quirks, &data).expect("with the quirk");
+    assert_eq!(t.device.firmware(), &data[..]);
+    assert!(
+        t.device.violations().is_empty(),
+        "{:?}",
+        t.device.violations()
+    );
+
+    let mut t = device("openmoko-freerunner");
+    let e = download_with(&mut t, Quirks::default(), &data).expect_err("without the quirk");
+    assert!(
+        matches!(e.kind, ErrorKind::PollTimeoutTooLong { .. }),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn wrong_dfu_version_is_overridden() {
+    // Maple rev 3/5 says DfuSe (0x011A) but speaks plain DFU 1.1.
+    let mut t = device("maple");
+    let raw = t
+        .device
+        .control_in(dfu_flasher::sim::Setup {
+            request_type: 0x80,
+            request: 6,
+            value: 0x0200,
+            index: 0,
+            length: 255,
+        })
+        .expect("config");
+    let cfg = descriptor::parse_configuration(&raw).expect("parses");
+    let reported = cfg.interfaces[0].functional.expect("functional").version();
+    assert_eq!(reported, DfuVersion::DfuSe, "the device lies");
+    let i = info(&mut t);
+    assert_eq!(i.version, DfuVersion::Dfu11, "the quirk corrects it");
+    let data = image(3000);
+    let r = block_on(driver::flash(
+        &mut t,
+        &FlashImage::Raw(data.clone()),
+        FlashOptions::default(),
+        &mut |_| {},
+    ))
+    .expect("completes")
+    .expect("flashes as DFU 1.1");
+    assert_eq!(r.written, 3000);
+    assert_eq!(t.device.firmware(), &data[..]);
+}
+
+#[test]
+fn wrong_interface_protocol_is_taken_as_dfu_mode() {
+    // NXP LPC ROM: DFU mode with bInterfaceProtocol 1 (run-time).
+    let mut t = device("lpc-rom");
+    let raw = t
+        .device
+        .control_in(dfu_flasher::sim::Setup {
+            request_type: 0x80,
+            request: 6,
+            value: 0x0200,
+            index: 0,
+            length: 255,
+        })
+        .expect("config");
+    let dev = descriptor::DeviceDescriptor::parse(
+        &t.device
+            .control_in(dfu_flasher::sim::Setup {
+                request_type: 0x80,
+                request: 6,
+                value: 0x0100,
+                index: 0,
+                length: 18,
+            })
+            .expect("device"),
+    )
+    .expect("parses");
+    let cfg = descriptor::parse_configuration(&raw).expect("parses");
+    assert_eq!(
+        cfg.interfaces[0].mode(&dev),
+        Mode::Runtime,
+        "the descriptor lies"
+    );
+    assert_eq!(info(&mut t).mode, Mode::Dfu, "the quirk corrects it");
+    let data = image(2000);
+    block_on(driver::flash(
+        &mut t,
+        &FlashImage::Raw(data.clone()),
+        FlashOptions::default(),
+        &mut |_| {},
+    ))
+    .expect("completes")
+    .expect("flashes without trying to detach");
+    assert_eq!(t.device.firmware(), &data[..]);
+    assert_eq!(t.device.request_counts().get("DETACH"), None);
+}
+
+#[test]
+fn broken_upload_skips_verify_and_says_so() {
+    // FlatFrog: UPLOAD returns zeros.
+    let data = image(4000);
+    let opts = FlashOptions {
+        verify: true,
+        ..FlashOptions::default()
+    };
+    let mut t = device("flatfrog");
+    let r = block_on(driver::flash(
+        &mut t,
+        &FlashImage::Raw(data.clone()),
+        opts,
+        &mut |_| {},
+    ))
+    .expect("completes")
+    .expect("flashes");
+    assert!(!r.verified, "not claimed as verified");
+    assert_eq!(t.device.firmware(), &data[..]);
+    let fit = dfu_flasher::ui::FitView::new(
+        &r.device,
+        &dfu_flasher::core::file::parse(&data, &Default::default()).expect("raw"),
+    );
+    assert!(!fit.can_verify);
+    assert!(dfu_flasher::ui::DoneView::update(&r)
+        .details
+        .iter()
+        .any(|d| d.contains("Not read back")));
+
+    // Without the quirk the read-back is believed and the update "fails".
+    let mut t = device("flatfrog");
+    let i = info(&mut t);
+    let mut target = i.target();
+    target.quirks = Quirks::default();
+    let mut s = Session::download(
+        target,
+        &data,
+        DownloadOptions {
+            verify: true,
+            restart: false,
+        },
+    )
+    .expect("plan");
+    let e = block_on(driver::run(&mut t, &mut s, &mut |_| {}))
+        .expect("completes")
+        .expect_err("mismatch");
+    assert!(matches!(e.kind, ErrorKind::VerifyMismatch { .. }), "{e:?}");
+}
+
+#[test]
+fn getstatus_stalls_during_a_late_erase_are_tolerated() {
+    // STM32L4 ROM: erases overrun the reported poll timeout and GETSTATUS stalls.
+    let data = image(6000);
+    let mut t = device("stm32l4-erase-stalls");
+    let r = block_on(driver::flash(
+        &mut t,
+        &FlashImage::Raw(data.clone()),
+        FlashOptions::default(),
+        &mut |_| {},
+    ))
+    .expect("completes")
+    .expect("flashes");
+    assert_eq!(r.written, 6000);
+    assert_eq!(
+        t.device.read_memory(0, 0x0800_0000, data.len()),
+        Some(data.clone())
+    );
+
+    let mut t = device("stm32l4-erase-stalls");
+    let i = info(&mut t);
+    block_on(t.select_alt_now(i.interface, 0));
+    let mut target = i.target();
+    target.quirks = Quirks::default();
+    let map = i.alts[0].memory_map.clone().expect("map");
+    let mut s = Session::dfuse_download(target, &map, &[(0x0800_0000, &data)], Default::default())
+        .expect("plan");
+    let e = block_on(driver::run(&mut t, &mut s, &mut |_| {}))
+        .expect("completes")
+        .expect_err("stalls");
+    assert!(
+        matches!(
+            e.kind,
+            ErrorKind::Stalled { .. } | ErrorKind::DeviceStatus { .. }
+        ),
+        "{e:?}"
+    );
+}
