@@ -1,0 +1,159 @@
+//! The command line on files made by the Debian tools, and on bad files.
+
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_dfu-flasher"))
+}
+
+fn scratch(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("dfu-flasher-cli-{}-{tag}", std::process::id()));
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+fn tool(dir: &Path, cmd: &str, args: &[&str]) {
+    let ok = Command::new(cmd)
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .unwrap_or_else(|e| panic!("`{cmd}` missing ({e}); `cargo xtask test` installs dfu-util"))
+        .success();
+    assert!(ok, "{cmd} {args:?}");
+}
+
+fn sha(b: &[u8]) -> String {
+    Sha256::digest(b)
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn inspect_and_simulate_a_dfuse_pack_file() {
+    let d = scratch("dfuse");
+    let app: Vec<u8> = (0..7000u32).map(|i| (i * 3) as u8).collect();
+    std::fs::write(d.join("app.bin"), &app).expect("write");
+    tool(
+        &d,
+        "dfuse-pack",
+        &["-b", "0x08004000:app.bin", "-D", "0x0483:0xdf11", "app.dfu"],
+    );
+    let f = d.join("app.dfu");
+    let o = bin()
+        .args(["inspect", f.to_str().expect("utf-8"), "--json"])
+        .output()
+        .expect("runs");
+    assert!(o.status.success());
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(j["format"], "dfuse");
+    assert_eq!(j["suffix"]["crc_ok"], true);
+    assert_eq!(j["targets"][0]["elements"][0]["address"], "0x08004000");
+    assert_eq!(j["targets"][0]["elements"][0]["sha256"], sha(&app));
+
+    let o = bin()
+        .args([
+            "simulate",
+            f.to_str().expect("utf-8"),
+            "--device",
+            "stm32f4",
+            "--json",
+        ])
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", stdout(&o));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(j["outcome"], "success");
+    assert_eq!(j["verified"], true);
+    assert_eq!(j["device_holds"][0]["sha256"], sha(&app));
+    assert!(
+        j["device_time_ms"].as_f64().expect("number") > 250.0,
+        "one 16 KiB sector erase at least"
+    );
+    assert!(j["elapsed_ms"].as_f64() >= j["device_time_ms"].as_f64());
+    assert_eq!(j["violations"].as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn simulate_a_dfu_suffix_file_on_the_runtime_device() {
+    let d = scratch("suffix");
+    let fw: Vec<u8> = (0..5000u32).map(|i| (i * 11) as u8).collect();
+    std::fs::write(d.join("fw.bin"), &fw).expect("write");
+    tool(
+        &d,
+        "dfu-suffix",
+        &["-v", "1209", "-p", "2301", "-a", "fw.bin"],
+    );
+    let f = d.join("fw.bin");
+    let o = bin()
+        .args([
+            "simulate",
+            f.to_str().expect("utf-8"),
+            "--device",
+            "dfu11-runtime",
+        ])
+        .output()
+        .expect("runs");
+    let text = stdout(&o);
+    assert!(o.status.success(), "{text}");
+    assert!(text.contains("DETACH 1"), "{text}");
+    assert!(text.contains(&sha(&fw)), "{text}");
+    // The wrong device: refused, non-zero.
+    let o = bin()
+        .args([
+            "simulate",
+            f.to_str().expect("utf-8"),
+            "--device",
+            "stm32f4",
+        ])
+        .output()
+        .expect("runs");
+    assert!(!o.status.success());
+    assert!(stdout(&o).contains("another device"), "{}", stdout(&o));
+}
+
+#[test]
+fn bad_files_exit_non_zero_with_one_line() {
+    let d = scratch("bad");
+    let mut damaged = vec![0x55u8; 100];
+    damaged.extend_from_slice(&[
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x01, b'U', b'F', b'D', 16, 1, 2, 3, 4,
+    ]);
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("empty.bin", vec![], "empty"),
+        ("crc.bin", damaged, "damaged"),
+        (
+            "bad.hex",
+            b":0401000001020305F1\n:00000001FF\n".to_vec(),
+            "checksum",
+        ),
+        (
+            "cut.dfu",
+            b"DfuSe\x01\x00\x00\x00\x00\x01Target".to_vec(),
+            "DfuSe",
+        ),
+    ];
+    for (name, bytes, word) in cases {
+        let f = d.join(name);
+        std::fs::write(&f, &bytes).expect("write");
+        let o = bin()
+            .args(["inspect", f.to_str().expect("utf-8")])
+            .output()
+            .expect("runs");
+        assert!(!o.status.success(), "{name} must fail");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(err.trim().lines().count(), 1, "{name}: one line: {err}");
+        assert!(err.contains(word), "{name}: {err}");
+    }
+    let o = bin()
+        .args(["inspect", "/nonexistent/file.dfu"])
+        .output()
+        .expect("runs");
+    assert!(!o.status.success());
+}
