@@ -91,6 +91,7 @@ const NAMES: &[&str] = &[
     "maple",
     "lpc-rom",
     "flatfrog",
+    "hostile",
     "dfu11-runtime",
     "dfu11-nontolerant",
     "dfu11-willdetach",
@@ -246,6 +247,26 @@ fn quirky(name: &str) -> Profile {
     p
 }
 
+/// A device whose strings are markup and control characters, with far more alt
+/// settings than a page can show and a nonsense wTransferSize.
+fn hostile() -> Profile {
+    let mut p = dfu11();
+    p.runtime_product = None;
+    p.vendor = 0xF00D;
+    p.dfu_product = 0xBAD0;
+    p.product = "<img src=x onerror=alert(1)>".into();
+    p.manufacturer = format!("Evil\u{7}\u{1b}[31m Corp {}", "&lt;".repeat(60));
+    p.serial = Some("\u{202e}1234<b>".into());
+    p.transfer_size = 0xFFFF;
+    p.alts = (0..40)
+        .map(|i| AltProfile {
+            name: format!("<script>alert({i})</script>"),
+            capacity: 64 << 10,
+        })
+        .collect();
+    p
+}
+
 impl Profile {
     /// A profile by name (see [`Profile::names`]).
     pub fn by_name(name: &str) -> Option<Profile> {
@@ -253,6 +274,7 @@ impl Profile {
             "stm32f4" | "stm32f4-blank" | "stm32l4-erase-stalls" => stm32f4(),
             n if n.starts_with("dfu11-") => dfu11(),
             "openmoko-freerunner" | "maple" | "lpc-rom" | "flatfrog" => quirky(name),
+            "hostile" => hostile(),
             _ => return None,
         };
         p.name = name.to_string();
@@ -277,7 +299,8 @@ impl Profile {
             | "openmoko-freerunner"
             | "maple"
             | "lpc-rom"
-            | "flatfrog" => {}
+            | "flatfrog"
+            | "hostile" => {}
             _ => return None,
         }
         Some(p)

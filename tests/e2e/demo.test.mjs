@@ -196,3 +196,55 @@ test('a browser without WebUSB gets a plain explanation and can still try the de
   assert.match(await page.textContent('#device-name'), /STM32/);
   await page.close();
 });
+
+test('a hostile device: markup in its strings shows as text, 40 alt settings do not break the page', async () => {
+  const page = await open('hostile');
+  // Not among the advertised demos: add it the way a tester would.
+  await page.evaluate(() => {
+    const o = document.createElement('option');
+    o.value = 'hostile';
+    o.textContent = 'hostile';
+    document.querySelector('#demo-profile').append(o);
+  });
+  await demo(page, 'hostile');
+  await page.shot('1-device');
+  assert.equal(await page.textContent('#device-name'), '<img src=x onerror=alert(1)>');
+  assert.equal(await page.$('#device-panel img'), null);
+  assert.equal(await page.$('#device-panel script'), null);
+  assert.equal(await page.evaluate(() => window.alerted), undefined);
+  const rows = await page.$$('#alts tr');
+  assert.ok(rows.length <= 20, `${rows.length} rows`);
+  assert.match(await page.textContent('#alts'), /<script>alert\(0\)<\/script>/);
+  // It still updates.
+  writeFileSync(join(dir, 'h.bin'), bytes(3000, 6));
+  await page.setInputFiles('#file', join(dir, 'h.bin'));
+  await page.waitForSelector('#fit.ok');
+  await page.click('#update');
+  await page.waitForFunction(() => /Done!/.test(document.querySelector('#result').textContent), null, { timeout: 60000 });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('closing the tab mid-update asks first; a second update cannot start', async () => {
+  const page = await open('unload');
+  await demo(page, 'stm32f4');
+  writeFileSync(join(dir, 'u.bin'), bytes(900000, 7));
+  await page.setInputFiles('#file', join(dir, 'u.bin'));
+  await page.waitForSelector('#fit.ok');
+  await page.click('#update');
+  await page.waitForFunction(() => /Writing|Erasing/.test(document.querySelector('#progress-text').textContent), null, { timeout: 30000 });
+  assert.ok(await page.isDisabled('#update'), 'one update at a time');
+  assert.ok(await page.isDisabled('#demo'), 'no switching devices mid-update');
+  assert.match(await page.textContent('#progress-text'), /Writing|Erasing/, 'still running');
+  // The page asks the browser to confirm leaving (headless Chromium shows no dialog).
+  const asks = () => page.evaluate(() => {
+    const e = new Event('beforeunload', { cancelable: true });
+    window.dispatchEvent(e);
+    return e.defaultPrevented;
+  });
+  assert.equal(await asks(), true, 'leaving mid-update asks first');
+  await page.click('#cancel');
+  await page.waitForSelector('#result:not([hidden])', { timeout: 30000 });
+  assert.equal(await asks(), false, 'after the update, leaving is free');
+  await page.close();
+});
