@@ -136,6 +136,9 @@ fn test() -> Result<(), String> {
         ]))
     })?;
     timed("tests", &mut || run(cargo().args(["test", "--workspace"])))?;
+    timed("fault matrix summary", &mut || {
+        run(cargo().args(["test", "--test", "fault_matrix", "--", "--nocapture"]))
+    })?;
     timed("wasm bridge tests (headless Chromium)", &mut || {
         deps::browser_tools()?;
         // Not `-q`: the runner needs the default output.
