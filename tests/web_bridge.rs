@@ -94,9 +94,11 @@ struct Fake {
 }
 
 fn fake(profile: &str) -> Fake {
-    let sim = Rc::new(RefCell::new(SimDevice::new(
-        Profile::by_name(profile).expect("profile"),
-    )));
+    fake_with(Profile::by_name(profile).expect("profile"))
+}
+
+fn fake_with(profile: Profile) -> Fake {
+    let sim = Rc::new(RefCell::new(SimDevice::new(profile)));
     let s = sim.clone();
     // The simulator's clock follows the page's: the transport really sleeps.
     let mut last = js_sys::Date::now();
@@ -114,6 +116,13 @@ fn fake(profile: &str) -> Fake {
             ])
         };
         if kind == "claim" {
+            // Another tab or program holds the interface: Chromium says NetworkError.
+            if sim.profile().product.contains("held") {
+                return obj(&[
+                    ("name", "NetworkError".into()),
+                    ("message", "Unable to claim interface.".into()),
+                ]);
+            }
             return obj(&[("status", "ok".into())]);
         }
         if kind == "reset" {
@@ -286,4 +295,36 @@ async fn devices_already_permitted_are_listed_and_matched_after_reenumeration() 
     let mut t = open(&f).await;
     let info = describe(&mut t).await.expect("describes");
     assert!(discover::is_same_device_in_dfu_mode(&known[0], &info));
+}
+
+#[wasm_bindgen_test]
+async fn a_device_held_by_another_tab_gets_the_in_use_message() {
+    let mut p = Profile::by_name("stm32f4").expect("profile");
+    p.product = "held elsewhere".into();
+    let f = fake_with(p);
+    let mut t = open(&f).await;
+    let e = driver::flash(
+        &mut t,
+        &FlashImage::Raw(vec![1; 100]),
+        FlashOptions::default(),
+        &mut |_| {},
+    )
+    .await
+    .expect_err("claimed elsewhere");
+    assert!(
+        matches!(&e, FlashError::Transfer(t) if t.kind == TransferErrorKind::AccessDenied),
+        "{e:?}"
+    );
+    let p = dfu_flasher::ui::problem_for(
+        &e,
+        dfu_flasher::ui::Platform::ChromeOs,
+        Some((0x0483, 0xDF11)),
+    );
+    assert_eq!(p.kind, "access-denied");
+    assert!(format!("{:?}", p.details).contains("Another program or browser tab"));
+    assert_eq!(
+        f.sim.borrow().request_counts().get("DNLOAD"),
+        None,
+        "nothing written"
+    );
 }
