@@ -237,3 +237,54 @@ fn getstatus_stalls_during_a_late_erase_are_tolerated() {
         "{e:?}"
     );
 }
+
+#[test]
+fn gd32_layout_is_rebuilt_from_the_utf8_serial_number() {
+    // GD32VF103: says 64 × 2 KiB pages; really 128 × 1 KiB, told by serial "3CB…".
+    let data = image(10 * 1024 + 100);
+    let mut t = device("gd32vf103");
+    let i = info(&mut t);
+    assert_eq!(
+        i.serial.as_deref(),
+        Some("3CBJ123456"),
+        "UTF-8 serial decoded"
+    );
+    let map = i.alts[0].memory_map.clone().expect("map");
+    assert_eq!(
+        (map.segments[0].sectors, map.segments[0].sector_size),
+        (128, 1024)
+    );
+    let r = block_on(driver::flash(
+        &mut t,
+        &FlashImage::Raw(data.clone()),
+        FlashOptions {
+            verify: true,
+            ..FlashOptions::default()
+        },
+        &mut |_| {},
+    ))
+    .expect("completes")
+    .expect("flashes over the old firmware");
+    assert!(r.verified);
+    assert_eq!(
+        t.device.read_memory(0, 0x0800_0000, data.len()),
+        Some(data.clone())
+    );
+
+    // Without the quirk: 2 KiB erases leave every other 1 KiB page unerased.
+    let mut t = device("gd32vf103");
+    let i = info(&mut t);
+    block_on(t.select_alt_now(i.interface, 0));
+    let mut target = i.target();
+    target.quirks = Quirks::default();
+    let wrong =
+        dfu_flasher::core::memmap::MemoryMap::parse("@Internal Flash  /0x08000000/064*002Kg")
+            .expect("map");
+    let mut s =
+        Session::dfuse_download(target, &wrong, &[(0x0800_0000, &data)], Default::default())
+            .expect("plan");
+    let e = block_on(driver::run(&mut t, &mut s, &mut |_| {}))
+        .expect("completes")
+        .expect_err("unerased pages");
+    assert!(matches!(e.kind, ErrorKind::DeviceStatus { .. }), "{e:?}");
+}

@@ -19,6 +19,8 @@ pub struct Quirks {
     /// GETSTATUS may stall while a DfuSe erase overruns its poll timeout: wait the
     /// last poll timeout again, this many times at most.
     pub erase_stalls: u8,
+    /// GD32VF103: the serial number is UTF-8 and gives the real flash layout.
+    pub gd32_layout: bool,
 }
 
 /// Which devices an entry covers.
@@ -37,6 +39,7 @@ const NONE: Quirks = Quirks {
     force_dfu_mode: false,
     broken_upload: false,
     erase_stalls: 0,
+    gd32_layout: false,
 };
 
 /// dfu-util and fwupd both use 5 ms for devices whose poll timeout is garbage.
@@ -133,6 +136,17 @@ const TABLE: &[Entry] = &[
             ..NONE
         },
     },
+    // GigaDevice GD32VF103: wrong DfuSe layout; the UTF-8 (!) serial number tells
+    // the flash size (dfu-util and fwupd rebuild the layout from it).
+    Entry {
+        vendor: 0x28E9,
+        products: (0x0189, 0x0189),
+        device: None,
+        quirks: Quirks {
+            gd32_layout: true,
+            ..NONE
+        },
+    },
     // FlatFrog, Jabra (0B0E), Sonix cameras: UPLOAD does not return the firmware.
     Entry {
         vendor: 0x25B5,
@@ -153,6 +167,20 @@ const TABLE: &[Entry] = &[
         quirks: BROKEN_UPLOAD,
     },
 ];
+
+/// GD32VF103: the memory map from the serial number's third character (1 KiB pages).
+pub fn gd32_layout(serial: &str) -> Option<String> {
+    let kib = match serial.chars().nth(2)? {
+        '2' => 8,
+        '4' => 16,
+        '6' => 32,
+        '8' => 64,
+        'B' => 128,
+        'D' => 256,
+        _ => return None,
+    };
+    Some(format!("@Internal Flash  /0x08000000/{kib:03}*001Kg"))
+}
 
 /// The workarounds for a device (none for most).
 pub fn lookup(vendor: u16, product: u16, device: u16) -> Quirks {
@@ -179,5 +207,11 @@ mod tests {
         assert!(lookup(0x0908, 0x02C4, 0).fixed_poll_ms.is_some());
         assert!(lookup(0x0908, 0x02C4, 1).fixed_poll_ms.is_none());
         assert_eq!(lookup(0x1209, 0x2302, 0x0100), Quirks::default());
+        assert!(lookup(0x28E9, 0x0189, 0).gd32_layout);
+        assert_eq!(
+            gd32_layout("3CBJ").as_deref(),
+            Some("@Internal Flash  /0x08000000/128*001Kg")
+        );
+        assert_eq!(gd32_layout("3Z"), None);
     }
 }

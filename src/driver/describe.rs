@@ -153,8 +153,16 @@ pub async fn describe<T: Transport>(t: &mut T) -> Result<DeviceInfo, DescribeErr
     };
     let manufacturer = string(t, dev.manufacturer_index, lang).await;
     let product = string(t, dev.product_index, lang).await;
-    let serial = string(t, dev.serial_index, lang).await;
     let quirks = quirks::lookup(dev.vendor_id, dev.product_id, dev.device_version);
+    let serial = if quirks.gd32_layout && dev.serial_index != 0 {
+        // Quirk: this serial number is UTF-8 bytes.
+        get(t, descriptor::STRING, dev.serial_index, lang, 255)
+            .await
+            .ok()
+            .map(|b| String::from_utf8_lossy(b.get(2..).unwrap_or_default()).into_owned())
+    } else {
+        string(t, dev.serial_index, lang).await
+    };
     let mut functional = intf.functional.unwrap_or(FunctionalDescriptor {
         // No functional descriptor: DFU 1.0 defaults, download only (dfu-util fakes
         // the same and asks the user for a transfer size).
@@ -187,6 +195,16 @@ pub async fn describe<T: Transport>(t: &mut T) -> Result<DeviceInfo, DescribeErr
             memory_map,
             map_error,
         });
+    }
+    // Quirk: rebuild alt 0's layout from the serial number.
+    if let (true, Some(layout)) = (
+        quirks.gd32_layout,
+        serial.as_deref().and_then(quirks::gd32_layout),
+    ) {
+        if let (Some(a), Ok(m)) = (alts.first_mut(), MemoryMap::parse(&layout)) {
+            a.memory_map = Some(m);
+            a.map_error = None;
+        }
     }
     Ok(DeviceInfo {
         vendor_id: dev.vendor_id,

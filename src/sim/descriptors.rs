@@ -5,6 +5,8 @@
 #[derive(Debug, Clone, Default)]
 pub struct Strings {
     strings: Vec<String>,
+    /// Indices whose descriptor carries UTF-8 bytes instead of UTF-16 (GD32VF103).
+    utf8: Vec<u8>,
 }
 
 impl Strings {
@@ -14,6 +16,13 @@ impl Strings {
         self.strings.len() as u8
     }
 
+    /// Add a string sent as raw UTF-8 (a device bug) and return its index.
+    pub fn add_utf8(&mut self, s: &str) -> u8 {
+        let i = self.add(s);
+        self.utf8.push(i);
+        i
+    }
+
     /// String descriptor `index`, or `None` if there is no such string.
     pub fn descriptor(&self, index: u8) -> Option<Vec<u8>> {
         if index == 0 {
@@ -21,6 +30,11 @@ impl Strings {
         }
         let s = self.strings.get(usize::from(index) - 1)?;
         let mut out = vec![0, 0x03];
+        if self.utf8.contains(&index) {
+            out.extend(s.bytes().take(253));
+            out[0] = out.len() as u8;
+            return Some(out);
+        }
         for unit in s.encode_utf16().take(126) {
             out.extend_from_slice(&unit.to_le_bytes());
         }

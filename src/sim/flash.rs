@@ -173,6 +173,13 @@ impl Memory {
         self.locate(address).is_some()
     }
 
+    /// Fill every byte (a chip that holds an old firmware).
+    pub fn fill(&mut self, b: u8) {
+        for s in &mut self.bytes {
+            s.fill(b);
+        }
+    }
+
     /// Wipe everything (read-unprotect).
     pub fn wipe(&mut self) {
         for b in &mut self.bytes {

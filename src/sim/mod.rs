@@ -157,7 +157,12 @@ impl SimDevice {
         let mut strings = Strings::default();
         let _ = strings.add(&profile.manufacturer);
         let _ = strings.add(&profile.product);
-        let _ = strings.add(profile.serial.as_deref().unwrap_or(""));
+        let serial = profile.serial.as_deref().unwrap_or("");
+        let _ = if profile.bugs.utf8_serial {
+            strings.add_utf8(serial)
+        } else {
+            strings.add(serial)
+        };
         for a in &profile.alts {
             let _ = strings.add(&a.name);
         }
@@ -166,10 +171,17 @@ impl SimDevice {
             .alts
             .iter()
             .map(|a| {
-                profile
+                // A device may describe its memory wrongly (GD32VF103): the real
+                // layout then comes from the bug description.
+                let layout = profile.bugs.real_layout.as_deref().unwrap_or(&a.name);
+                let mut m = profile
                     .dfuse
-                    .then(|| flash::parse_layout(&a.name).map(Memory::new))
-                    .flatten()
+                    .then(|| flash::parse_layout(layout).map(Memory::new))
+                    .flatten();
+                if let (Some(m), Some(fill)) = (m.as_mut(), profile.bugs.initial_fill) {
+                    m.fill(fill);
+                }
+                m
             })
             .collect();
         let mut installed = vec![Vec::new(); profile.alts.len()];

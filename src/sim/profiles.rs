@@ -81,6 +81,12 @@ pub struct Bugs {
     /// Erases take this much longer than the poll timeout reported, and GETSTATUS
     /// stalls meanwhile without entering dfuERROR (STM32L4 ROM).
     pub erase_overrun_ms: u32,
+    /// The serial-number string is UTF-8 bytes, not UTF-16 (GD32VF103).
+    pub utf8_serial: bool,
+    /// The real layout of alt 0 when the descriptor lies about it (GD32VF103).
+    pub real_layout: Option<String>,
+    /// Flash content at power-on (an old firmware), instead of erased 0xFF.
+    pub initial_fill: Option<u8>,
 }
 
 const NAMES: &[&str] = &[
@@ -92,6 +98,7 @@ const NAMES: &[&str] = &[
     "lpc-rom",
     "flatfrog",
     "hostile",
+    "gd32vf103",
     "dfu11-runtime",
     "dfu11-nontolerant",
     "dfu11-willdetach",
@@ -271,7 +278,7 @@ impl Profile {
     /// A profile by name (see [`Profile::names`]).
     pub fn by_name(name: &str) -> Option<Profile> {
         let mut p = match name {
-            "stm32f4" | "stm32f4-blank" | "stm32l4-erase-stalls" => stm32f4(),
+            "stm32f4" | "stm32f4-blank" | "stm32l4-erase-stalls" | "gd32vf103" => stm32f4(),
             n if n.starts_with("dfu11-") => dfu11(),
             "openmoko-freerunner" | "maple" | "lpc-rom" | "flatfrog" => quirky(name),
             "hostile" => hostile(),
@@ -288,6 +295,22 @@ impl Profile {
             "dfu11-willdetach" => p.attributes |= 0x08,
             "dfu11-noupload" => p.attributes &= !0x02,
             "dfu11-dfumode" => p.runtime_product = None,
+            "gd32vf103" => {
+                // GigaDevice GD32VF103 (28E9:0189): a UTF-8 serial whose third character
+                // gives the flash size ('B' = 128 KiB of 1 KiB pages), and a layout in
+                // the alt name that is wrong. It holds an old firmware.
+                p.vendor = 0x28E9;
+                p.dfu_product = 0x0189;
+                p.manufacturer = "GigaDevice".into();
+                p.product = "GD32VF103 DFU".into();
+                p.serial = Some("3CBJ123456".into());
+                p.alts.truncate(1);
+                p.alts[0].name = "@Internal Flash  /0x08000000/064*002Kg".into();
+                p.erase_ms = vec![(1024, 30)];
+                p.bugs.utf8_serial = true;
+                p.bugs.real_layout = Some("@Internal Flash  /0x08000000/128*001Kg".into());
+                p.bugs.initial_fill = Some(0x00);
+            }
             "stm32l4-erase-stalls" => {
                 // 2 KiB pages reported as 25 ms that really take 85 ms.
                 p.alts[0].name = "@Internal Flash  /0x08000000/256*02Kg".into();
