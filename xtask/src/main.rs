@@ -171,7 +171,8 @@ fn test() -> Result<(), String> {
 fn fuzz(secs: u32, runs: Option<u64>) -> Result<(), String> {
     for target in FUZZ_TARGETS {
         let corpus = format!("fuzz/corpus/{target}");
-        let seeds = format!("fuzz/seeds/{target}");
+        // Start from the saved inputs (minimized corpus, past crashes) kept in git.
+        let seeds = format!("fuzz/regressions/{target}");
         std::fs::create_dir_all(&corpus).map_err(|e| format!("cannot create {corpus}: {e}"))?;
         // libFuzzer needs nightly; `rustup run` picks it however xtask was started.
         let mut cmd = Command::new("rustup");
