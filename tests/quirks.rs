@@ -288,3 +288,44 @@ fn gd32_layout_is_rebuilt_from_the_utf8_serial_number() {
         .expect_err("unerased pages");
     assert!(matches!(e.kind, ErrorKind::DeviceStatus { .. }), "{e:?}");
 }
+
+#[test]
+fn manifestation_is_polled_to_its_end_on_poly_devices() {
+    // Poly: not tolerant, and manifestation outlasts the reported poll timeout.
+    let data = image(4000);
+    let mut t = device("poly-manifest-poll");
+    let i = info(&mut t);
+    assert!(i.quirks.manifest_poll);
+    let r = block_on(driver::flash(
+        &mut t,
+        &FlashImage::Raw(data.clone()),
+        FlashOptions::default(),
+        &mut |_| {},
+    ))
+    .expect("completes")
+    .expect("flashes");
+    assert_eq!(r.finish, dfu_flasher::core::Finish::Restarting);
+    assert_eq!(
+        t.device.firmware(),
+        &data[..],
+        "manifestation finished before the reset"
+    );
+    assert!(
+        t.device.violations().is_empty(),
+        "{:?}",
+        t.device.violations()
+    );
+
+    // Without the quirk the host resets mid-manifestation and the image is lost.
+    let mut t = device("poly-manifest-poll");
+    let i = info(&mut t);
+    let mut q = i.quirks;
+    q.manifest_poll = false;
+    let _ = download_with(&mut t, q, &data);
+    assert_ne!(t.device.firmware(), &data[..]);
+    assert!(t
+        .device
+        .violations()
+        .iter()
+        .any(|v| v.rule == "reset only where allowed"));
+}

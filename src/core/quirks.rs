@@ -21,6 +21,9 @@ pub struct Quirks {
     pub erase_stalls: u8,
     /// GD32VF103: the serial number is UTF-8 and gives the real flash layout.
     pub gd32_layout: bool,
+    /// Keep polling GETSTATUS through manifestation even though the device is not
+    /// manifestation-tolerant (its manifestation outlasts the poll timeout it gives).
+    pub manifest_poll: bool,
 }
 
 /// Which devices an entry covers.
@@ -40,6 +43,7 @@ const NONE: Quirks = Quirks {
     broken_upload: false,
     erase_stalls: 0,
     gd32_layout: false,
+    manifest_poll: false,
 };
 
 /// dfu-util and fwupd both use 5 ms for devices whose poll timeout is garbage.
@@ -147,13 +151,28 @@ const TABLE: &[Entry] = &[
             ..NONE
         },
     },
-    // FlatFrog, Jabra (0B0E), Sonix cameras: UPLOAD does not return the firmware.
+    // Poly (Plantronics) devices: manifestation must be polled to its end.
+    Entry {
+        vendor: 0x095D,
+        products: (0x0000, 0xFFFF),
+        device: None,
+        quirks: Quirks {
+            manifest_poll: true,
+            ..NONE
+        },
+    },
+    // FlatFrog: manifestation must be polled; UPLOAD does not return the firmware.
     Entry {
         vendor: 0x25B5,
         products: (0x0004, 0x0004),
         device: None,
-        quirks: BROKEN_UPLOAD,
+        quirks: Quirks {
+            broken_upload: true,
+            manifest_poll: true,
+            ..NONE
+        },
     },
+    // Jabra (0B0E), Sonix cameras: UPLOAD does not return the firmware.
     Entry {
         vendor: 0x0B0E,
         products: (0x0000, 0xFFFF),

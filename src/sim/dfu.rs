@@ -60,6 +60,11 @@ impl SimDevice {
             self.state = DNLOAD_SYNC;
         }
         if self.state == MANIFEST && self.now_us >= self.busy_until {
+            if let Some((alt, image)) = self.manifesting.take() {
+                if let Some(slot) = self.installed.get_mut(alt) {
+                    *slot = image;
+                }
+            }
             if self.attr(0x04) {
                 self.state = MANIFEST_SYNC;
             } else {
@@ -81,7 +86,10 @@ impl SimDevice {
     pub(super) fn dfu_request(&mut self, s: super::Setup, out: Option<&[u8]>) -> Reply {
         if matches!(self.state, DNBUSY | MANIFEST) && self.now_us < self.busy_until {
             let bugs = &self.profile.bugs;
-            if s.request == 3 && bugs.lenient_busy {
+            let late_manifest = bugs.manifest_overrun_ms > 0
+                && self.state == MANIFEST
+                && self.now_us >= self.stated_until;
+            if s.request == 3 && (bugs.lenient_busy || late_manifest) {
                 // U-Boot answers GETSTATUS while busy.
                 return Ok(Some(self.busy_status(usize::from(s.length))));
             }
@@ -335,8 +343,12 @@ impl SimDevice {
                 if self.image.is_empty() {
                     return Err(ERR_NOTDONE);
                 }
-                if let Some(slot) = self.installed.get_mut(alt) {
-                    *slot = std::mem::take(&mut self.image);
+                let image = std::mem::take(&mut self.image);
+                if self.profile.bugs.manifest_overrun_ms > 0 {
+                    // Written only when the (late) manifestation ends.
+                    self.manifesting = Some((alt, image));
+                } else if let Some(slot) = self.installed.get_mut(alt) {
+                    *slot = image;
                 }
                 Ok(t.manifest_ms)
             }
@@ -364,6 +376,7 @@ impl SimDevice {
             DNLOAD_SYNC | MANIFEST_SYNC if !self.done => {
                 let leave = self.pending == Some(Pending::Leave);
                 let erase = matches!(self.pending, Some(Pending::Erase(_) | Pending::MassErase));
+                let manifest = self.pending == Some(Pending::Manifest);
                 match self.pending.take().map(|p| self.execute(p)) {
                     Some(Err(st)) => {
                         self.state = DFU_ERROR;
@@ -376,6 +389,10 @@ impl SimDevice {
                         self.stated_until = self.busy_until;
                         if erase {
                             self.busy_until += u64::from(self.profile.bugs.erase_overrun_ms) * 1000;
+                        }
+                        if manifest {
+                            self.busy_until +=
+                                u64::from(self.profile.bugs.manifest_overrun_ms) * 1000;
                         }
                         self.state = match (self.state, ms) {
                             (DNLOAD_SYNC, 0) => DNLOAD_IDLE,

@@ -143,6 +143,8 @@ pub struct SimDevice {
     /// Run-time mode: detach window end.
     detach_deadline: Option<u64>,
     installed: Vec<Vec<u8>>,
+    /// An image being manifested late (manifest-overrun devices), and its alt.
+    manifesting: Option<(usize, Vec<u8>)>,
     memories: Vec<Option<Memory>>,
     faults: Vec<Fault>,
     forced_poll: Option<u32>,
@@ -223,6 +225,7 @@ impl SimDevice {
             pointer: 0x0800_0000,
             detach_deadline: None,
             installed,
+            manifesting: None,
             memories,
             faults: Vec::new(),
             forced_poll: None,

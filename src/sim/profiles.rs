@@ -87,6 +87,9 @@ pub struct Bugs {
     pub real_layout: Option<String>,
     /// Flash content at power-on (an old firmware), instead of erased 0xFF.
     pub initial_fill: Option<u8>,
+    /// Manifestation takes this much longer than reported; GETSTATUS keeps answering
+    /// dfuMANIFEST meanwhile, and a reset before the end loses the image (Poly).
+    pub manifest_overrun_ms: u32,
 }
 
 const NAMES: &[&str] = &[
@@ -99,6 +102,7 @@ const NAMES: &[&str] = &[
     "flatfrog",
     "hostile",
     "gd32vf103",
+    "poly-manifest-poll",
     "dfu11-runtime",
     "dfu11-nontolerant",
     "dfu11-willdetach",
@@ -236,6 +240,17 @@ fn quirky(name: &str) -> Profile {
             // Says DfuSe; speaks plain DFU 1.1.
             p.dfu_version = 0x011A;
         }
+        "poly-manifest-poll" => {
+            // Poly (095D): not manifestation-tolerant, and manifestation runs far past
+            // the poll timeout it reports; it must be polled until it is done.
+            p.vendor = 0x095D;
+            p.dfu_product = 0x9217;
+            p.manufacturer = "Poly".into();
+            p.product = "Poly Studio".into();
+            p.attributes &= !0x04;
+            p.timing.manifest_ms = 100;
+            p.bugs.manifest_overrun_ms = 900;
+        }
         "lpc-rom" => {
             p.vendor = 0x1FC9;
             p.dfu_product = 0x000C;
@@ -280,7 +295,9 @@ impl Profile {
         let mut p = match name {
             "stm32f4" | "stm32f4-blank" | "stm32l4-erase-stalls" | "gd32vf103" => stm32f4(),
             n if n.starts_with("dfu11-") => dfu11(),
-            "openmoko-freerunner" | "maple" | "lpc-rom" | "flatfrog" => quirky(name),
+            "openmoko-freerunner" | "maple" | "lpc-rom" | "flatfrog" | "poly-manifest-poll" => {
+                quirky(name)
+            }
             "hostile" => hostile(),
             _ => return None,
         };
@@ -323,7 +340,8 @@ impl Profile {
             | "maple"
             | "lpc-rom"
             | "flatfrog"
-            | "hostile" => {}
+            | "hostile"
+            | "poly-manifest-poll" => {}
             _ => return None,
         }
         Some(p)

@@ -61,7 +61,10 @@ impl Session {
                     return self.fail_status(&st);
                 }
                 match st.state {
-                    State::DfuManifest if !self.target.attributes.manifestation_tolerant => {
+                    State::DfuManifest
+                        if !self.target.attributes.manifestation_tolerant
+                            && !self.target.quirks.manifest_poll =>
+                    {
                         // After the wait the device is in dfuMANIFEST-WAIT-RESET and may
                         // not answer again (fwupd does not poll it).
                         self.stage = Stage::WaitingThenReset;
