@@ -202,3 +202,12 @@ fn images_outside_writable_memory_are_refused_before_any_request() {
     );
     assert!(r.is_err(), "overlapping elements are refused");
 }
+
+#[test]
+fn an_unbounded_dfu11_upload_is_planned_lazily() {
+    // 64 MiB in 1-byte blocks would be 64 million planned steps; the plan holds one
+    // step and adds the next as each block comes back full.
+    let s = dfu_flasher::core::Session::upload(target(1, false), 64 << 20).expect("plan");
+    assert!(s.planned_writes().is_empty());
+    assert_eq!(s.progress().phases.iter().map(|p| p.total).sum::<u64>(), 0, "size unknown");
+}

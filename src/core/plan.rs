@@ -49,11 +49,13 @@ pub(crate) enum StepKind {
     Leave {
         block: u16,
     },
-    /// One UPLOAD of `len` bytes. `until_short`: a short reply ends the upload.
+    /// One UPLOAD of `len` bytes. `more`: `None` for an exact read (a short reply is
+    /// an error); `Some(n)` for a DFU 1.1 read that a short reply ends, which may go on
+    /// for `n` more blocks (the next one is planned when this one comes back full).
     Upload {
         block: u16,
         len: u16,
-        until_short: bool,
+        more: Option<u64>,
     },
     Abort,
     /// Compare what was read with a run.
@@ -238,7 +240,7 @@ impl Session {
             None,
         ));
         if verify {
-            push_dfu11_upload(&mut steps, ts, image.len() as u64, Phase::Verify);
+            push_dfu11_upload(&mut steps, ts, image.len() as u64, Phase::Verify, true);
             steps.push(step(StepKind::Compare { run: 0 }, Phase::Verify, 0, None));
         }
         if opts.restart && target.attributes.manifestation_tolerant {
@@ -262,6 +264,7 @@ impl Session {
             usize::from(target.transfer_size.max(1)),
             max_len,
             Phase::Upload,
+            false,
         );
         Ok(Session::new(target, Vec::new(), steps))
     }
@@ -440,20 +443,18 @@ impl Session {
 /// UPLOAD steps for a DFU 1.1 read of up to `len` bytes: one block more than `len`
 /// needs, so an image that fills whole blocks still ends with its short reply; the
 /// trailing ABORT runs only if no short reply came.
-fn push_dfu11_upload(steps: &mut Vec<Step>, ts: usize, len: u64, phase: Phase) {
+fn push_dfu11_upload(steps: &mut Vec<Step>, ts: usize, len: u64, phase: Phase, known: bool) {
     let blocks = len / ts as u64 + 1;
-    for i in 0..blocks {
-        steps.push(step(
-            StepKind::Upload {
-                block: (i & 0xFFFF) as u16,
-                len: ts as u16,
-                until_short: true,
-            },
-            phase,
-            0,
-            None,
-        ));
-    }
+    steps.push(step(
+        StepKind::Upload {
+            block: 0,
+            len: ts as u16,
+            more: Some(blocks - 1),
+        },
+        phase,
+        if known { len } else { 0 },
+        None,
+    ));
     steps.push(step(StepKind::Abort, phase, 0, None));
 }
 
@@ -486,7 +487,7 @@ fn push_dfuse_read(steps: &mut Vec<Step>, ts: usize, address: u32, len: u64, pha
             StepKind::Upload {
                 block,
                 len: n as u16,
-                until_short: false,
+                more: None,
             },
             phase,
             n,

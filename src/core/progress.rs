@@ -72,12 +72,18 @@ impl Progress {
 
     pub(crate) fn add(&mut self, phase: Phase, bytes: u64) {
         if let Some(p) = self.phases.iter_mut().find(|p| p.phase == phase) {
-            p.done = (p.done + bytes).min(p.total);
+            // A phase of unknown size (a DFU 1.1 backup) just counts.
+            p.done = if p.total == 0 {
+                p.done + bytes
+            } else {
+                (p.done + bytes).min(p.total)
+            };
         }
     }
 
     pub(crate) fn complete(&mut self, phase: Phase) {
         if let Some(p) = self.phases.iter_mut().find(|p| p.phase == phase) {
+            p.total = p.total.max(p.done);
             p.done = p.total;
         }
     }
@@ -97,8 +103,9 @@ impl Progress {
 
     /// Overall fraction 0.0..=1.0, weighting phases by their bytes.
     pub fn fraction(&self) -> f64 {
-        let total: u64 = self.phases.iter().map(|p| p.total).sum();
-        let done: u64 = self.phases.iter().map(|p| p.done).sum();
+        let known = self.phases.iter().filter(|p| p.total > 0);
+        let total: u64 = known.clone().map(|p| p.total).sum();
+        let done: u64 = known.map(|p| p.done).sum();
         if total == 0 {
             0.0
         } else {

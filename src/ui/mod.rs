@@ -56,6 +56,8 @@ impl ProgressView {
         let mut text = format!("{}… {:.0}%", phase_label(cur.phase), percent);
         if cur.total > 1 {
             text.push_str(&format!(" · {} of {}", size(cur.done), size(cur.total)));
+        } else if cur.done > 0 {
+            text.push_str(&format!(" · {} so far", size(cur.done)));
         }
         if r.rate > 0.0
             && matches!(

@@ -416,12 +416,9 @@ impl Session {
                 self.outcome.finish = Finish::Restarting;
                 self.steps.clear();
             }
-            (
-                StepKind::Upload {
-                    len, until_short, ..
-                },
-                Reply::In(data),
-            ) => self.on_upload(usize::from(*len), *until_short, data),
+            (StepKind::Upload { block, len, more }, Reply::In(data)) => {
+                self.on_upload(*block, usize::from(*len), *more, data)
+            }
             (StepKind::Upload { .. }, Reply::Stall) if !self.target.attributes.can_upload => self
                 .fail(ErrorKind::Unsupported {
                     what: "reading its firmware (upload)",

@@ -201,7 +201,7 @@ impl Session {
         self.stage = Stage::WaitingThenReset;
     }
 
-    pub(super) fn on_upload(&mut self, len: usize, until_short: bool, data: Vec<u8>) {
+    pub(super) fn on_upload(&mut self, block: u16, len: usize, more: Option<u64>, data: Vec<u8>) {
         if data.len() > len {
             return self.fail(ErrorKind::OverlongReply {
                 asked: len,
@@ -213,22 +213,38 @@ impl Session {
         self.read.extend_from_slice(&data);
         let phase = self.phase();
         self.progress.add(phase, n);
-        if short && !until_short {
+        if short && more.is_none() {
             let address = self.step().and_then(|s| s.address).unwrap_or(0);
             return self.fail(ErrorKind::ShortRead {
                 address: address.wrapping_add(n as u32),
                 missing: (len - data.len()) as u64,
             });
         }
-        if short && until_short {
-            // End of image: the device is back in dfuIDLE. Drop the remaining reads of
-            // this upload, and the ABORT that would end an unfinished one.
-            while matches!(
-                self.steps.get(1).map(|s| &s.kind),
-                Some(StepKind::Upload { .. } | StepKind::Abort)
-            ) {
-                self.steps.remove(1);
+        match more {
+            // End of image: the device is back in dfuIDLE; the ABORT that would end
+            // an unfinished upload is not needed.
+            Some(_) if short => {
+                if matches!(self.steps.get(1).map(|s| &s.kind), Some(StepKind::Abort)) {
+                    self.steps.remove(1);
+                }
+                let phase = self.phase();
+                self.progress.complete(phase);
             }
+            // A full block: plan the next one (the counter wraps like DNLOAD's).
+            Some(n) if n > 0 => {
+                let next = Step {
+                    kind: StepKind::Upload {
+                        block: block.wrapping_add(1),
+                        len: len as u16,
+                        more: Some(n - 1),
+                    },
+                    phase,
+                    bytes: 0,
+                    address: None,
+                };
+                self.steps.insert(1, next);
+            }
+            _ => {}
         }
         if phase == Phase::Upload {
             self.outcome.data.extend_from_slice(&data);
