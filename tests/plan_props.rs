@@ -209,5 +209,9 @@ fn an_unbounded_dfu11_upload_is_planned_lazily() {
     // step and adds the next as each block comes back full.
     let s = dfu_flasher::core::Session::upload(target(1, false), 64 << 20).expect("plan");
     assert!(s.planned_writes().is_empty());
-    assert_eq!(s.progress().phases.iter().map(|p| p.total).sum::<u64>(), 0, "size unknown");
+    assert_eq!(
+        s.progress().phases.iter().map(|p| p.total).sum::<u64>(),
+        0,
+        "size unknown"
+    );
 }

@@ -18,6 +18,18 @@ fn info(t: &mut SimTransport) -> DeviceInfo {
         .expect("describes")
 }
 
+/// A standard GET_DESCRIPTOR straight to the simulator (no host-side quirks).
+fn raw_descriptor(t: &mut SimTransport, value: u16, length: u16) -> Vec<u8> {
+    let setup = dfu_flasher::sim::Setup {
+        request_type: 0x80,
+        request: 6,
+        value,
+        index: 0,
+        length,
+    };
+    t.device.control_in(setup).expect("descriptor")
+}
+
 fn image(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 5 + 1) as u8).collect()
 }
@@ -76,16 +88,7 @@ fn garbage_poll_timeout_is_replaced_by_a_fixed_short_poll() {
 fn wrong_dfu_version_is_overridden() {
     // Maple rev 3/5 says DfuSe (0x011A) but speaks plain DFU 1.1.
     let mut t = device("maple");
-    let raw = t
-        .device
-        .control_in(dfu_flasher::sim::Setup {
-            request_type: 0x80,
-            request: 6,
-            value: 0x0200,
-            index: 0,
-            length: 255,
-        })
-        .expect("config");
+    let raw = raw_descriptor(&mut t, 0x0200, 255);
     let cfg = descriptor::parse_configuration(&raw).expect("parses");
     let reported = cfg.interfaces[0].functional.expect("functional").version();
     assert_eq!(reported, DfuVersion::DfuSe, "the device lies");
@@ -108,28 +111,9 @@ fn wrong_dfu_version_is_overridden() {
 fn wrong_interface_protocol_is_taken_as_dfu_mode() {
     // NXP LPC ROM: DFU mode with bInterfaceProtocol 1 (run-time).
     let mut t = device("lpc-rom");
-    let raw = t
-        .device
-        .control_in(dfu_flasher::sim::Setup {
-            request_type: 0x80,
-            request: 6,
-            value: 0x0200,
-            index: 0,
-            length: 255,
-        })
-        .expect("config");
-    let dev = descriptor::DeviceDescriptor::parse(
-        &t.device
-            .control_in(dfu_flasher::sim::Setup {
-                request_type: 0x80,
-                request: 6,
-                value: 0x0100,
-                index: 0,
-                length: 18,
-            })
-            .expect("device"),
-    )
-    .expect("parses");
+    let raw = raw_descriptor(&mut t, 0x0200, 255);
+    let dev =
+        descriptor::DeviceDescriptor::parse(&raw_descriptor(&mut t, 0x0100, 18)).expect("parses");
     let cfg = descriptor::parse_configuration(&raw).expect("parses");
     assert_eq!(
         cfg.interfaces[0].mode(&dev),
