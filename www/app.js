@@ -212,6 +212,7 @@ async function update() {
       onProgress, onRepair);
     showResult(true, r.title, r.details.map((text) => ({ text })));
   } catch (e) {
+    show('progress', false); // a stale "about 3 s left" would mislead
     showResult(false, e.title || 'The update failed', (e.details || [e.message || String(e)]).map((x) =>
       (typeof x === 'string' ? { text: x } : x)));
   } finally {
@@ -238,6 +239,7 @@ async function backup() {
     setTimeout(() => URL.revokeObjectURL(url), 10000);
     showResult(true, r.title, r.details.map((text) => ({ text })));
   } catch (e) {
+    show('progress', false);
     showResult(false, e.title || 'The backup failed', (e.details || [e.message || String(e)]).map((x) => ({ text: x })));
   } finally {
     hideRepair();
