@@ -270,3 +270,15 @@ fn faults_take_effect() {
     d.sleep(60_000);
     assert!(!d.is_attached());
 }
+
+#[test]
+fn wrong_interface_and_oversized_transfers_are_violations() {
+    let mut d = dev("stm32f4");
+    let mut s = inp(3, 0, 6);
+    s.index = 3;
+    let _ = d.control_in(s);
+    assert_eq!(d.violations()[0].rule, "class request to the DFU interface");
+    let mut d = dev("stm32f4");
+    let _ = d.control_in(inp(2, 2, 4096));
+    assert_eq!(d.violations()[0].rule, "no transfer above wTransferSize");
+}

@@ -84,6 +84,20 @@ impl SimDevice {
     }
 
     pub(super) fn dfu_request(&mut self, s: super::Setup, out: Option<&[u8]>) -> Reply {
+        // Host manners that every request must keep.
+        if s.index != 0 {
+            self.violation(
+                "class request to the DFU interface",
+                format!("wIndex {} instead of 0", s.index),
+            );
+        }
+        if matches!(s.request, 1 | 2) && s.length > self.profile.transfer_size {
+            let (len, ts) = (s.length, self.profile.transfer_size);
+            self.violation(
+                "no transfer above wTransferSize",
+                format!("wLength {len} > {ts}"),
+            );
+        }
         if matches!(self.state, DNBUSY | MANIFEST) && self.now_us < self.busy_until {
             let bugs = &self.profile.bugs;
             let late_manifest = bugs.manifest_overrun_ms > 0

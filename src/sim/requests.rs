@@ -104,6 +104,12 @@ impl SimDevice {
     }
 
     pub(super) fn runtime_request(&mut self, s: Setup) -> Result<Option<Vec<u8>>, SimError> {
+        if s.index != 1 {
+            self.violation(
+                "class request to the DFU interface",
+                format!("wIndex {} instead of 1", s.index),
+            );
+        }
         match s.request {
             3 if self.profile.runtime_getstatus => Ok(Some(
                 vec![0, 0, 0, 0, self.state, 0][..usize::from(s.length).min(6)].to_vec(),
