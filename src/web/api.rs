@@ -341,6 +341,9 @@ fn repair_request(before: &DeviceInfo, demo: bool) -> RepairRequest {
     }
 }
 
+/// How long the page waits for the user to select the re-enumerated device.
+const REPAIR_TIMEOUT_MS: u32 = 5 * 60 * 1000;
+
 /// Calls the page's `onRepair` and waits for the user's choice, while still looking
 /// for the device among those already permitted.
 struct PageRepair {
@@ -369,7 +372,16 @@ impl Repair for PageRepair {
                 .call1(&JsValue::NULL, &req)
                 .map_err(|e| discover::chooser_error(&e))?
                 .unchecked_into();
-            let d = p.await.map_err(|e| discover::chooser_error(&e))?;
+            // Bounded: an update must not wait forever for a click.
+            let d = super::usb::with_timeout(p, REPAIR_TIMEOUT_MS)
+                .await
+                .ok_or_else(|| {
+                    TransferError::new(
+                        TransferErrorKind::Disconnected,
+                        "the device was not selected again in time",
+                    )
+                })?
+                .map_err(|e| discover::chooser_error(&e))?;
             if d.is_null() || d.is_undefined() {
                 return Err(TransferError::new(
                     TransferErrorKind::Disconnected,
@@ -405,7 +417,16 @@ fn install_repair(backend: &mut Backend, on_repair: &Function, on_progress: &Fun
                 let r = on_repair.call1(&JsValue::NULL, &req);
                 Box::pin(async move {
                     let p: Promise = r.map_err(|e| discover::chooser_error(&e))?.unchecked_into();
-                    p.await.map(|_| ()).map_err(|e| discover::chooser_error(&e))
+                    super::usb::with_timeout(p, REPAIR_TIMEOUT_MS)
+                        .await
+                        .ok_or_else(|| {
+                            TransferError::new(
+                                TransferErrorKind::Disconnected,
+                                "the device was not selected again in time",
+                            )
+                        })?
+                        .map(|_| ())
+                        .map_err(|e| discover::chooser_error(&e))
                 })
             })))
         }
