@@ -493,3 +493,24 @@ fn device_mandated_waits_are_honoured_exactly() {
         "host overhead too large"
     );
 }
+
+#[test]
+fn the_devices_own_error_text_is_shown() {
+    let mut t = device("dfu11-dfumode");
+    t.device.add_fault(Fault {
+        trigger: Trigger::Block(1),
+        effect: Effect::VendorError("Battery too low for update"),
+    });
+    let e = flash(
+        &mut t,
+        &FlashImage::Raw(image(4000, 21)),
+        opts(false, false),
+    )
+    .expect_err("vendor error");
+    let text = e.to_string();
+    assert!(
+        text.contains("The device says: \u{201c}Battery too low for update\u{201d}"),
+        "{text}"
+    );
+    assert_eq!(t.device.state(), 2, "recovered");
+}

@@ -73,6 +73,8 @@ pub struct Error {
     pub recovered: Option<bool>,
     /// DfuSe semantics for status codes.
     pub dfuse: bool,
+    /// The device's own description of the error (its iString), untrusted text.
+    pub device_text: Option<String>,
 }
 
 impl Error {
@@ -84,6 +86,7 @@ impl Error {
             address: None,
             recovered: None,
             dfuse: false,
+            device_text: None,
         }
     }
 
@@ -216,6 +219,10 @@ impl fmt::Display for Error {
                 )?,
                 ErrorKind::Cancelled => {}
             }
+        }
+        if let Some(t) = &self.device_text {
+            let t: String = t.chars().filter(|c| !c.is_control()).take(120).collect();
+            write!(f, " The device says: \u{201c}{}\u{201d}.", t.trim())?;
         }
         write!(f, " {}", self.remedy())
     }

@@ -165,7 +165,7 @@ pub async fn run<T: Transport>(
                 session.handle(r);
             }
             Action::Done(o) => return Ok(o),
-            Action::Failed(e) => return Err(e),
+            Action::Failed(e) => return Err(describe_error(t, e).await),
         }
         let now = t.now_ms();
         let p = session.progress();
@@ -188,6 +188,23 @@ pub async fn run<T: Transport>(
             eta_ms,
         });
     }
+}
+
+/// Add the device's own words (its iString) to an error status, if it gave any.
+async fn describe_error<T: Transport>(t: &mut T, mut e: Error) -> Error {
+    use crate::core::ErrorKind;
+    if let ErrorKind::DeviceStatus { string_index, .. } = e.kind {
+        if string_index != 0 && !e.device_gone() {
+            let c =
+                Control::get_descriptor(crate::core::descriptor::STRING, string_index, 0x0409, 255);
+            if let Ok(b) = t.control_in(c.setup, TRANSFER_TIMEOUT_MS).await {
+                e.device_text = crate::core::descriptor::parse_string(&b)
+                    .ok()
+                    .filter(|s| !s.trim().is_empty());
+            }
+        }
+    }
+    e
 }
 
 /// Run a future that never waits on anything outside itself (the simulator transport

@@ -213,6 +213,10 @@ impl SimDevice {
         });
         let pending = match fault {
             Some(Effect::ErrorStatus(st)) => Pending::Fail(st),
+            Some(Effect::VendorError(text)) => {
+                self.error_string = self.strings.add(text);
+                Pending::Fail(0x0B)
+            }
             Some(Effect::Stall) => return self.refuse(),
             Some(Effect::Disconnect { reattach_ms }) => {
                 self.detach(reattach_ms.map(|ms| (ms, Personality::Dfu)));
@@ -379,7 +383,12 @@ impl SimDevice {
             left
         };
         let p = poll.to_le_bytes();
-        let mut r = vec![self.status, p[0], p[1], p[2], self.state, 0];
+        let istring = if self.status == OK {
+            0
+        } else {
+            self.error_string
+        };
+        let mut r = vec![self.status, p[0], p[1], p[2], self.state, istring];
         r.truncate(len);
         r
     }
@@ -440,7 +449,12 @@ impl SimDevice {
             poll = p;
         }
         let p = poll.to_le_bytes();
-        let mut r = vec![self.status, p[0], p[1], p[2], self.state, 0];
+        let istring = if self.status == OK {
+            0
+        } else {
+            self.error_string
+        };
+        let mut r = vec![self.status, p[0], p[1], p[2], self.state, istring];
         match self.status_fault.take() {
             Some(Effect::ShortStatus) => r.truncate(3),
             Some(Effect::GarbageStatus) => r[4] = 0xEE,

@@ -78,6 +78,8 @@ pub enum Effect {
     Stall,
     /// dfuERROR with this bStatus (reported on the next GETSTATUS).
     ErrorStatus(u8),
+    /// dfuERROR with errVENDOR and an iString naming this text.
+    VendorError(&'static str),
     /// Vanish from the bus; come back after the given ms in DFU mode (power cycle).
     Disconnect {
         reattach_ms: Option<u32>,
@@ -148,6 +150,8 @@ pub struct SimDevice {
     memories: Vec<Option<Memory>>,
     faults: Vec<Fault>,
     forced_poll: Option<u32>,
+    /// iString of the current error status (0: none).
+    error_string: u8,
     status_fault: Option<Effect>,
     counts: BTreeMap<&'static str, usize>,
     transcript: Vec<TranscriptEntry>,
@@ -229,6 +233,7 @@ impl SimDevice {
             memories,
             faults: Vec::new(),
             forced_poll: None,
+            error_string: 0,
             status_fault: None,
             counts: BTreeMap::new(),
             transcript: Vec::new(),
@@ -510,6 +515,12 @@ impl SimDevice {
             Some(Effect::ErrorStatus(s)) => {
                 self.state = 10;
                 self.status = s;
+                self.dispatch(setup, out)
+            }
+            Some(Effect::VendorError(text)) => {
+                self.state = 10;
+                self.status = 0x0B;
+                self.error_string = self.strings.add(text);
                 self.dispatch(setup, out)
             }
             Some(e @ (Effect::ShortStatus | Effect::GarbageStatus)) => {
