@@ -3,7 +3,7 @@
 //! Each function must not panic, hang or allocate without bound on any input.
 
 use dfu_flasher::core::descriptor::{self, Attributes};
-use dfu_flasher::core::file::{self, ihex, suffix, Image, ParseOptions, Warning};
+use dfu_flasher::core::file::{self, ihex, suffix, Image, ParseOptions};
 use dfu_flasher::core::memmap::MemoryMap;
 use dfu_flasher::core::{Action, DfuseOptions, DownloadOptions, LinkError, Reply, Session, Target};
 
@@ -66,8 +66,7 @@ pub fn dfuse(data: &[u8]) {
 
 /// Any text as Intel HEX: no panic; parsed elements do not overlap.
 pub fn ihex(data: &[u8]) {
-    let mut warnings: Vec<Warning> = Vec::new();
-    if let Ok(hex) = ihex::parse(data, &mut warnings) {
+    if let Ok(hex) = ihex::parse(data) {
         for w in hex.elements.windows(2) {
             assert!(w[0].end() < u64::from(w[1].address));
         }

@@ -320,3 +320,42 @@ proptest! {
         let _ = parse(&hex);
     }
 }
+
+#[test]
+fn formats_we_do_not_flash_are_refused_not_sent_raw() {
+    assert!(matches!(
+        parse(b"\x7fELF\x02\x01\x01\0\0\0\0\0"),
+        Err(FileError::Unsupported { .. })
+    ));
+    assert!(matches!(
+        parse(b"S00F000068656C6C6F202020202000003C\n"),
+        Err(FileError::Unsupported { .. })
+    ));
+    // Two HEX files joined: refused rather than half-flashed.
+    let one = ihex::write(
+        &[Element {
+            address: 0x100,
+            data: vec![1, 2],
+        }],
+        None,
+    );
+    let two = ihex::write(
+        &[Element {
+            address: 0x200,
+            data: vec![3, 4],
+        }],
+        None,
+    );
+    let joined = format!("{one}{two}");
+    assert!(
+        matches!(
+            parse(joined.as_bytes()),
+            Err(FileError::HexDataAfterEof {
+                eof_line: 3,
+                line: 4
+            })
+        ),
+        "{:?}",
+        parse(joined.as_bytes())
+    );
+}

@@ -21,9 +21,11 @@ fn scratch(tag: &str) -> PathBuf {
 
 /// Run a Debian tool; a missing tool fails the test with the fix.
 fn tool(dir: &Path, cmd: &str, args: &[&str]) -> String {
+    // FWUPD_LOCALSTATEDIR keeps fwupdtool's state in the scratch dir (no daemon, no /var).
     let out = Command::new(cmd)
         .args(args)
         .current_dir(dir)
+        .env("FWUPD_LOCALSTATEDIR", dir.join("fwupd-state"))
         .output()
         .unwrap_or_else(|e| {
             panic!("`{cmd}` is not installed ({e}); `cargo xtask test` installs dfu-util and fwupd")
@@ -264,6 +266,7 @@ fn our_dfuse_output_is_accepted_by_fwupdtool_and_dfuse_pack() {
     let out = Command::new("fwupdtool")
         .args(["firmware-parse", "b.dfu", "dfuse"])
         .current_dir(&d)
+        .env("FWUPD_LOCALSTATEDIR", d.join("fwupd-state"))
         .output()
         .expect("fwupdtool runs");
     let text =

@@ -1,7 +1,7 @@
 //! Intel HEX: records 00 (data), 01 (end of file), 02 (extended segment address),
 //! 03 (start segment address), 04 (extended linear address), 05 (start linear address).
 
-use super::{Element, FileError, Warning};
+use super::{Element, FileError};
 use std::collections::BTreeMap;
 
 /// Largest image a HEX file may describe (a few bytes of text cannot make us allocate
@@ -28,7 +28,7 @@ fn hex_byte(s: &[u8], line: usize) -> Result<u8, FileError> {
 }
 
 /// Parse HEX text.
-pub fn parse(text: &[u8], warnings: &mut Vec<Warning>) -> Result<Hex, FileError> {
+pub fn parse(text: &[u8]) -> Result<Hex, FileError> {
     // Data by address: start → (bytes, line it came from).
     let mut chunks: BTreeMap<u64, (Vec<u8>, usize)> = BTreeMap::new();
     let mut total: u64 = 0;
@@ -43,8 +43,8 @@ pub fn parse(text: &[u8], warnings: &mut Vec<Warning>) -> Result<Hex, FileError>
             continue;
         }
         if let Some(at) = eof_line {
-            warnings.push(Warning::DataAfterEof { line: at });
-            break;
+            // Ignoring it could silently drop half of two files joined together.
+            return Err(FileError::HexDataAfterEof { eof_line: at, line });
         }
         let Some(body) = raw.strip_prefix(b":") else {
             return Err(FileError::HexSyntax {

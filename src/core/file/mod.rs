@@ -103,10 +103,6 @@ pub enum Warning {
     DfuseSuffixVersion {
         bcd_dfu: u16,
     },
-    /// Lines after the HEX end-of-file record were ignored.
-    DataAfterEof {
-        line: usize,
-    },
 }
 
 impl fmt::Display for Warning {
@@ -130,9 +126,6 @@ impl fmt::Display for Warning {
                 f,
                 "The DfuSe file's suffix gives DFU version {bcd_dfu:#06x} instead of 0x011a."
             ),
-            Warning::DataAfterEof { line } => {
-                write!(f, "Lines after the end-of-file record (line {line}) were ignored.")
-            }
         }
     }
 }
@@ -199,6 +192,14 @@ pub enum FileError {
         address: u32,
     },
     HexNoEof,
+    HexDataAfterEof {
+        eof_line: usize,
+        line: usize,
+    },
+    /// A format we do not flash (ELF, Motorola S-record).
+    Unsupported {
+        what: &'static str,
+    },
 }
 
 impl fmt::Display for FileError {
@@ -264,6 +265,14 @@ impl fmt::Display for FileError {
             FileError::HexOverlap { line, earlier_line, address } => write!(
                 f,
                 "The HEX file writes address {address:#010x} twice (lines {earlier_line} and {line}). The file is damaged."
+            ),
+            FileError::HexDataAfterEof { eof_line, line } => write!(
+                f,
+                "The HEX file goes on after its end-of-file record (line {eof_line}) at line {line}: it may be two files joined. Use the vendor's original file."
+            ),
+            FileError::Unsupported { what } => write!(
+                f,
+                "This is {what}, which cannot be flashed directly. Use the .bin, .dfu or .hex file the vendor provides."
             ),
             FileError::HexNoEof => write!(
                 f,
@@ -433,7 +442,7 @@ pub fn parse(bytes: &[u8], opts: &ParseOptions) -> Result<FirmwareFile, FileErro
         });
     }
     if looks_like_hex(payload) {
-        let hex = ihex::parse(payload, &mut warnings)?;
+        let hex = ihex::parse(payload)?;
         return Ok(FirmwareFile {
             format: Format::IntelHex,
             suffix,
@@ -448,6 +457,19 @@ pub fn parse(bytes: &[u8], opts: &ParseOptions) -> Result<FirmwareFile, FileErro
     }
     if payload.is_empty() {
         return Err(FileError::Empty);
+    }
+    if payload.starts_with(b"\x7fELF") {
+        return Err(FileError::Unsupported {
+            what: "an ELF program file (a build output, not a firmware image)",
+        });
+    }
+    if payload.len() >= 4
+        && payload.starts_with(b"S0")
+        && payload[2..4].iter().all(u8::is_ascii_hexdigit)
+    {
+        return Err(FileError::Unsupported {
+            what: "a Motorola S-record file",
+        });
     }
     Ok(FirmwareFile {
         format: if suffix.is_some() {
