@@ -203,6 +203,7 @@ fn fuzz(secs: u32, runs: Option<u64>) -> Result<(), String> {
 }
 
 fn bench() -> Result<(), String> {
+    web::build()?;
     run(cargo().args([
         "run",
         "--release",
@@ -211,5 +212,6 @@ fn bench() -> Result<(), String> {
         "dfu-flasher",
         "--",
         "bench",
-    ]))
+    ]))?;
+    web::page_sizes()
 }

@@ -67,6 +67,26 @@ fn site_files() -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
+/// Print every served file's size, raw and gzip -9, and the totals.
+pub fn page_sizes() -> Result<(), String> {
+    println!("\n{:<40} {:>10} {:>10}", "page file", "raw", "gzip -9");
+    let (mut raw, mut gz) = (0u64, 0u64);
+    for f in site_files()? {
+        let r = fs::metadata(&f).map(|m| m.len()).unwrap_or(0);
+        let out = Command::new("gzip")
+            .args(["-9", "-c"])
+            .arg(&f)
+            .output()
+            .map_err(|e| format!("gzip: {e}"))?;
+        let g = out.stdout.len() as u64;
+        println!("{:<40} {:>10} {:>10}", f.display(), r, g);
+        raw += r;
+        gz += g;
+    }
+    println!("{:<40} {:>10} {:>10}", "total", raw, gz);
+    Ok(())
+}
+
 /// Headers every host should send (a `_headers` file for hosts that read one).
 pub const HEADERS: &[(&str, &str)] = &[
     ("X-Content-Type-Options", "nosniff"),
