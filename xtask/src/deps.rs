@@ -30,6 +30,35 @@ fn output(cmd: &mut Command) -> String {
         .unwrap_or_default()
 }
 
+/// `/dev/null` must be the null device. On a machine where something replaced it with a regular
+/// file, every `>/dev/null` appends text to it, and cargo, which probes rustc with its source read
+/// from `/dev/null`, fails with "unknown start of token" errors about that text.
+pub fn dev_null() -> Result<(), String> {
+    use std::os::unix::fs::FileTypeExt;
+    let is_device = std::fs::metadata("/dev/null")
+        .map(|m| m.file_type().is_char_device())
+        .unwrap_or(false);
+    if is_device {
+        return Ok(());
+    }
+    println!("/dev/null is not the null device (it is a regular file or missing): recreating it");
+    let root = output(Command::new("id").arg("-u")).trim() == "0";
+    let sudo = |args: &[&str]| {
+        let mut c = if root {
+            Command::new(args[0])
+        } else {
+            let mut c = Command::new("sudo");
+            c.arg(args[0]);
+            c
+        };
+        c.args(&args[1..]);
+        run(&mut c)
+    };
+    sudo(&["rm", "-f", "/dev/null"])?;
+    sudo(&["mknod", "-m", "666", "/dev/null", "c", "1", "3"])
+        .map_err(|e| format!("{e}; cargo cannot work while /dev/null is a regular file"))
+}
+
 /// Everything `cargo xtask test` needs: Debian packages, web tools, Chromium, fuzzing.
 pub fn test_tools() -> Result<(), String> {
     println!("==> checking tools");

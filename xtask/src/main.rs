@@ -30,6 +30,9 @@ fn main() {
     let root = project_root();
     env::set_current_dir(&root)
         .unwrap_or_else(|e| fail(&format!("cannot enter {}: {e}", root.display())));
+    if let Err(e) = deps::dev_null() {
+        fail(&e);
+    }
     let result = match args.first().map(String::as_str) {
         Some("test") => test(),
         Some("fuzz") => {
