@@ -13,6 +13,7 @@ const USAGE: &str = "usage:
   dfu-flasher inspect FILE [--json] [--ignore-crc]
   dfu-flasher simulate FILE --device NAME [--json] [--no-verify] [--no-restart] [--mass-erase]
                              [--alt N] [--address 0xADDR] [--force]
+  dfu-flasher emulate NAME [--faster N]   (a simulated device on stdin/stdout, see sim::wire)
   dfu-flasher devices";
 
 fn sha256(b: &[u8]) -> String {
@@ -42,7 +43,7 @@ fn args() -> Args {
     let mut it = std::env::args().skip(1);
     while let Some(x) = it.next() {
         if let Some(name) = x.strip_prefix("--") {
-            if matches!(name, "device" | "alt" | "address") {
+            if matches!(name, "device" | "alt" | "address" | "faster") {
                 let v = it
                     .next()
                     .unwrap_or_else(|| die(&format!("--{name} needs a value")));
@@ -407,12 +408,37 @@ fn bench() {
     }
 }
 
+/// Serve a simulated device on stdin/stdout (the line protocol of `sim::wire`), on the
+/// wall clock: the device behind the emulated USB node of the real-browser tests.
+fn emulate(a: &Args) {
+    let name = a
+        .positional
+        .get(1)
+        .unwrap_or_else(|| die("emulate needs a device name (see `dfu-flasher devices`)"));
+    let mut profile =
+        Profile::by_name(name).unwrap_or_else(|| die(&format!("no simulated device {name:?}")));
+    if let Some(d) = a.values.get("faster") {
+        profile = profile.faster(d.parse().unwrap_or_else(|_| die("--faster needs a number")));
+    }
+    let mut device = SimDevice::new(profile);
+    let start = std::time::Instant::now();
+    let stdin = std::io::stdin();
+    let result =
+        dfu_flasher::sim::wire::serve(&mut device, stdin.lock(), std::io::stdout(), || {
+            u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX)
+        });
+    if let Err(e) = result {
+        die(&format!("emulate: {e}"));
+    }
+}
+
 fn main() {
     let a = args();
     match a.positional.first().map(String::as_str) {
         Some("inspect") => inspect(&a),
         Some("simulate") => simulate(&a),
         Some("bench") => bench(),
+        Some("emulate") => emulate(&a),
         Some("devices") => {
             for n in Profile::names() {
                 println!("{n}");

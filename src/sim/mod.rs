@@ -10,6 +10,7 @@ mod dfu;
 mod flash;
 mod profiles;
 mod requests;
+pub mod wire;
 
 pub use profiles::{AltProfile, Profile, Timing};
 
@@ -153,6 +154,9 @@ pub struct SimDevice {
     /// iString of the current error status (0: none).
     error_string: u8,
     status_fault: Option<Effect>,
+    /// Time comes from the host's wall clock ([`SimDevice::advance_to_us`]); transfers
+    /// cost nothing extra (the emulated USB device behind a real browser).
+    real_time: bool,
     counts: BTreeMap<&'static str, usize>,
     transcript: Vec<TranscriptEntry>,
     violations: Vec<Violation>,
@@ -235,6 +239,7 @@ impl SimDevice {
             forced_poll: None,
             error_string: 0,
             status_fault: None,
+            real_time: false,
             counts: BTreeMap::new(),
             transcript: Vec::new(),
             violations: Vec::new(),
@@ -253,6 +258,40 @@ impl SimDevice {
     pub fn sleep(&mut self, ms: u32) {
         self.now_us += u64::from(ms) * 1000;
         self.tick();
+    }
+
+    /// Follow a real clock from now on: time moves only by [`SimDevice::advance_to_us`].
+    pub fn set_real_time(&mut self) {
+        self.real_time = true;
+    }
+
+    /// The clock reads `us` now (it never goes back).
+    pub fn advance_to_us(&mut self, us: u64) {
+        self.now_us = self.now_us.max(us);
+        self.tick();
+    }
+
+    /// The user pulls the cable: the device is gone until [`SimDevice::plug`].
+    pub fn unplug(&mut self) {
+        self.detach(None);
+    }
+
+    /// The user plugs the device back in (after [`SimDevice::unplug`]). A device whose
+    /// update was cut short starts in DFU mode, as a bootloader does without a valid
+    /// application; otherwise it starts as it did at first.
+    pub fn plug(&mut self) {
+        if self.attached {
+            return;
+        }
+        self.reattach = None;
+        let runtime = self.profile.runtime_product.is_some() && !self.firmware().is_empty();
+        let was_writing = self.personality == Personality::Dfu;
+        let p = if runtime && !was_writing {
+            Personality::Runtime
+        } else {
+            Personality::Dfu
+        };
+        self.attach(p);
     }
 
     pub fn is_attached(&self) -> bool {
@@ -467,6 +506,9 @@ impl SimDevice {
     }
 
     fn charge(&mut self, bytes: usize) {
+        if self.real_time {
+            return;
+        }
         let t = &self.profile.timing;
         self.now_us += t.request_us + bytes as u64 * t.byte_ns / 1000;
     }
@@ -565,6 +607,22 @@ impl SimDevice {
         }
     }
 }
+
+/// Every name [`request_name`] gives.
+pub const REQUEST_NAMES: &[&str] = &[
+    "GET_DESCRIPTOR",
+    "GET_STATUS",
+    "SET_CONFIGURATION",
+    "SET_INTERFACE",
+    "DETACH",
+    "DNLOAD",
+    "UPLOAD",
+    "GETSTATUS",
+    "CLRSTATUS",
+    "GETSTATE",
+    "ABORT",
+    "OTHER",
+];
 
 /// The name of a request, as transcripts and counts show it.
 pub fn request_name(s: Setup) -> &'static str {

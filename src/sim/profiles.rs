@@ -290,6 +290,27 @@ fn hostile() -> Profile {
 }
 
 impl Profile {
+    /// The same device with every device-side wait (erase, program, manifest,
+    /// re-enumeration) divided by `divisor`, at least 1 ms each: for tests on real time.
+    pub fn faster(mut self, divisor: u32) -> Profile {
+        let d = divisor.max(1);
+        let f = |ms: u32| if ms == 0 { 0 } else { (ms / d).max(1) };
+        let t = &mut self.timing;
+        t.first_block_erase_ms = f(t.first_block_erase_ms);
+        t.program_ms = f(t.program_ms);
+        t.command_ms = f(t.command_ms);
+        t.mass_erase_ms = f(t.mass_erase_ms);
+        t.manifest_ms = f(t.manifest_ms);
+        t.detach_delay_ms = f(t.detach_delay_ms);
+        t.reattach_ms = f(t.reattach_ms);
+        for e in &mut self.erase_ms {
+            e.1 = f(e.1);
+        }
+        self.bugs.erase_overrun_ms = f(self.bugs.erase_overrun_ms);
+        self.bugs.manifest_overrun_ms = f(self.bugs.manifest_overrun_ms);
+        self
+    }
+
     /// A profile by name (see [`Profile::names`]).
     pub fn by_name(name: &str) -> Option<Profile> {
         let mut p = match name {

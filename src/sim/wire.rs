@@ -1,0 +1,251 @@
+//! The simulated device behind a line protocol, for emulators that live in another
+//! process (the umockdev glue that shows the device to a real Chromium).
+//!
+//! One request per line in, one answer per line out. Numbers are hexadecimal without
+//! a prefix, byte strings are lowercase hex (`-` for none).
+//!
+//! | request                          | answers                                    |
+//! |----------------------------------|--------------------------------------------|
+//! | `in RT REQ VALUE INDEX LENGTH`   | `ok HEX`, `stall`, `gone`, `hang`          |
+//! | `out RT REQ VALUE INDEX HEX`     | `ok`, `stall`, `gone`, `hang`              |
+//! | `reset`                          | `ok`, `gone`, `fail`                       |
+//! | `bus`                            | `attached ENUM VID PID`, `detached`        |
+//! | `describe`                       | `ok DEVICE CONFIG MANUFACTURER PRODUCT SERIAL` (strings as UTF-8 hex) |
+//! | `unplug`, `plug`                 | `ok`                                       |
+//! | `fault EFFECT TRIGGER`           | `ok`, `error TEXT`                         |
+//! | `read ALT ADDRESS LENGTH`        | `ok HEX`, `error TEXT`                     |
+//! | `report`                         | `ok REQUEST=COUNT… violations=N`           |
+//!
+//! `hang` means the transfer never completes (the emulator must leave it pending until
+//! the device is unplugged). Faults: EFFECT is `stall`, `hang`, `vanish` or `status:NN`;
+//! TRIGGER is `request:NAME:NTH` or `block:N`. Every request first moves the device's
+//! clock to the caller's wall clock, so poll timeouts are real time.
+
+use super::{Effect, Fault, Setup, SimDevice, SimError, Trigger};
+use std::fmt::Write as _;
+use std::io::{BufRead, Write};
+
+fn hex(bytes: &[u8]) -> String {
+    if bytes.is_empty() {
+        return "-".into();
+    }
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if s == "-" {
+        return Some(Vec::new());
+    }
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+fn num<T: TryFrom<u64>>(s: Option<&str>) -> Option<T> {
+    u64::from_str_radix(s?, 16)
+        .ok()
+        .and_then(|v| T::try_from(v).ok())
+}
+
+fn setup(words: &[&str]) -> Option<Setup> {
+    Some(Setup {
+        request_type: num(words.get(1).copied())?,
+        request: num(words.get(2).copied())?,
+        value: num(words.get(3).copied())?,
+        index: num(words.get(4).copied())?,
+        length: 0,
+    })
+}
+
+fn transfer_error(e: SimError) -> String {
+    match e {
+        SimError::Stall => "stall".into(),
+        SimError::Disconnected => "gone".into(),
+        SimError::Timeout => "hang".into(),
+    }
+}
+
+/// A standard GET_DESCRIPTOR, answered by the device itself.
+fn descriptor(device: &mut SimDevice, kind: u8, index: u8, lang: u16) -> Vec<u8> {
+    let s = Setup {
+        request_type: 0x80,
+        request: 0x06,
+        value: u16::from(kind) << 8 | u16::from(index),
+        index: lang,
+        length: 0xFFFF,
+    };
+    device.control_in(s).unwrap_or_default()
+}
+
+fn string(device: &mut SimDevice, index: u8) -> String {
+    if index == 0 {
+        return String::new();
+    }
+    let d = descriptor(device, 3, index, 0x0409);
+    let units: Vec<u16> = d
+        .get(2..)
+        .unwrap_or(&[])
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
+    String::from_utf16_lossy(&units)
+}
+
+fn describe(device: &mut SimDevice) -> String {
+    let dev = descriptor(device, 1, 0, 0);
+    let mut config = descriptor(device, 2, 0, 0);
+    // The whole configuration (wTotalLength), however it was first asked for.
+    if let Some(total) = config
+        .get(2..4)
+        .map(|b| usize::from(u16::from_le_bytes([b[0], b[1]])))
+    {
+        config.truncate(total);
+    }
+    let idx = |i: usize| dev.get(i).copied().unwrap_or(0);
+    let (m, p, s) = (idx(14), idx(15), idx(16));
+    let names = [m, p, s].map(|i| hex(string(device, i).as_bytes()));
+    format!("ok {} {} {}", hex(&dev), hex(&config), names.join(" "))
+}
+
+fn fault(words: &[&str]) -> Result<Fault, String> {
+    let effect = match words.get(1).copied().unwrap_or("") {
+        "stall" => Effect::Stall,
+        "hang" => Effect::Timeout,
+        "vanish" => Effect::Disconnect { reattach_ms: None },
+        e => match e.strip_prefix("status:").and_then(|n| num(Some(n))) {
+            Some(n) => Effect::ErrorStatus(n),
+            None => return Err(format!("unknown effect {e:?}")),
+        },
+    };
+    let t = words.get(2).copied().unwrap_or("");
+    let parts: Vec<&str> = t.split(':').collect();
+    let trigger = match parts.as_slice() {
+        ["request", name, nth] => {
+            let name = super::REQUEST_NAMES
+                .iter()
+                .find(|n| **n == *name)
+                .ok_or_else(|| format!("unknown request {name:?}"))?;
+            Trigger::Request {
+                name,
+                nth: nth.parse().map_err(|_| format!("bad count {nth:?}"))?,
+            }
+        }
+        ["block", n] => Trigger::Block(n.parse().map_err(|_| format!("bad block {n:?}"))?),
+        _ => return Err(format!("unknown trigger {t:?}")),
+    };
+    Ok(Fault { trigger, effect })
+}
+
+/// Answer one request line.
+pub fn answer(device: &mut SimDevice, line: &str) -> String {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    match words.first().copied() {
+        Some("in") => match (setup(&words), num::<u16>(words.get(5).copied())) {
+            (Some(mut s), Some(len)) => {
+                s.length = len;
+                match device.control_in(s) {
+                    Ok(mut data) => {
+                        data.truncate(usize::from(len));
+                        format!("ok {}", hex(&data))
+                    }
+                    Err(e) => transfer_error(e),
+                }
+            }
+            _ => format!("error bad request {line:?}"),
+        },
+        Some("out") => match (setup(&words), words.get(5).and_then(|h| unhex(h))) {
+            (Some(mut s), Some(data)) => {
+                s.length = u16::try_from(data.len()).unwrap_or(u16::MAX);
+                match device.control_out(s, &data) {
+                    Ok(()) => "ok".into(),
+                    Err(e) => transfer_error(e),
+                }
+            }
+            _ => format!("error bad request {line:?}"),
+        },
+        Some("reset") => match device.reset() {
+            Ok(()) => "ok".into(),
+            Err(SimError::Disconnected) => "gone".into(),
+            Err(_) => "fail".into(),
+        },
+        Some("bus") => {
+            if device.is_attached() {
+                let (v, p) = device.ids();
+                format!("attached {:x} {v:04x} {p:04x}", device.enumeration())
+            } else {
+                "detached".into()
+            }
+        }
+        Some("describe") => {
+            if device.is_attached() {
+                describe(device)
+            } else {
+                "gone".into()
+            }
+        }
+        Some("unplug") => {
+            device.unplug();
+            "ok".into()
+        }
+        Some("plug") => {
+            device.plug();
+            "ok".into()
+        }
+        Some("fault") => match fault(&words) {
+            Ok(f) => {
+                device.add_fault(f);
+                "ok".into()
+            }
+            Err(e) => format!("error {e}"),
+        },
+        Some("read") => {
+            let alt = num::<u8>(words.get(1).copied());
+            let addr = num::<u32>(words.get(2).copied());
+            let len = num::<usize>(words.get(3).copied());
+            match (alt, addr, len) {
+                (Some(a), Some(at), Some(n)) => match device.read_memory(a, at, n) {
+                    Some(b) => format!("ok {}", hex(&b)),
+                    None => "error outside the device's memory".into(),
+                },
+                _ => format!("error bad request {line:?}"),
+            }
+        }
+        Some("report") => {
+            let mut s = String::from("ok");
+            for (name, n) in device.request_counts() {
+                let _ = write!(s, " {name}={n}");
+            }
+            let _ = write!(s, " violations={}", device.violations().len());
+            for v in device.violations() {
+                eprintln!("violation: {}: {}", v.rule, v.detail);
+            }
+            s
+        }
+        _ => format!("error unknown request {line:?}"),
+    }
+}
+
+/// Serve requests until the input ends. `clock_us` reads the caller's wall clock.
+pub fn serve(
+    device: &mut SimDevice,
+    input: impl BufRead,
+    mut output: impl Write,
+    mut clock_us: impl FnMut() -> u64,
+) -> std::io::Result<()> {
+    device.set_real_time();
+    for line in input.lines() {
+        let line = line?;
+        device.advance_to_us(clock_us());
+        let reply = answer(device, &line);
+        writeln!(output, "{reply}")?;
+        output.flush()?;
+    }
+    Ok(())
+}
