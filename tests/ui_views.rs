@@ -142,3 +142,43 @@ fn untrusted_device_text_is_cleaned_but_kept_as_text() {
     let long = "A".repeat(300);
     assert_eq!(ui::clean(&long).chars().count(), 80);
 }
+
+/// Progress lines of a whole update on the simulator: byte counts where bytes move
+/// (erase, write, check), none for the steps (detach, manifest, restart).
+#[test]
+fn progress_lines_count_bytes_only_where_bytes_move() {
+    use dfu_flasher::core::Phase;
+    use dfu_flasher::driver::{flash, FlashImage, FlashOptions};
+    for profile in ["dfu11-runtime", "stm32f4"] {
+        let mut t = SimTransport::new(SimDevice::new(Profile::by_name(profile).expect("profile")));
+        let mut lines: Vec<(Phase, String)> = Vec::new();
+        let opts = FlashOptions {
+            verify: true,
+            restart: true,
+            ..FlashOptions::default()
+        };
+        let image = FlashImage::Raw((0..20_000u32).map(|i| (i * 7) as u8).collect());
+        block_on(flash(&mut t, &image, opts, &mut |r| {
+            lines.push((r.progress.current().phase, ui::ProgressView::new(r).text));
+        }))
+        .expect("completes")
+        .expect("flashes");
+        let phases: Vec<Phase> = lines.iter().map(|(p, _)| *p).collect();
+        assert!(phases.contains(&Phase::Write), "{profile}: {lines:?}");
+        for (phase, text) in &lines {
+            let counts = text.contains(" of ") || text.contains("so far");
+            match phase {
+                Phase::Write | Phase::Verify => {
+                    assert!(counts, "{profile}: {phase:?} line without counts: {text}")
+                }
+                Phase::Detach | Phase::Manifest | Phase::Leave | Phase::Prepare => {
+                    assert!(
+                        !counts,
+                        "{profile}: {phase:?} line with byte counts: {text}"
+                    )
+                }
+                _ => {}
+            }
+        }
+    }
+}

@@ -7,7 +7,7 @@ import init, {
 } from './pkg/dfu_flasher.js';
 
 const $ = (id) => document.getElementById(id);
-const state = { device: null, firmware: null, busy: false, repair: null };
+const state = { device: null, firmware: null, busy: false, repair: null, lost: null };
 
 function el(tag, text, cls) {
   const e = document.createElement(tag);
@@ -153,8 +153,9 @@ function onRepair(req) {
   });
 }
 
-async function useDevice(opener) {
-  $('result').hidden = true;
+async function useDevice(opener, { keepResult = false } = {}) {
+  if (!keepResult) $('result').hidden = true;
+  state.lost = null;
   try {
     if (state.device) { state.device.close(); state.device = null; }
     state.device = await opener();
@@ -169,6 +170,24 @@ async function useDevice(opener) {
 async function refreshKnown() {
   let list = [];
   try { list = await knownDevices(); } catch (_) { list = []; }
+  // The open device went away (unplugged, or restarted into its firmware): back to the
+  // list, remembering who it was. When it is back and the page may use it (same vendor
+  // and serial number), reconnect by itself.
+  const open = state.device && !state.busy && state.device.usbDevice();
+  if (open && !list.some((k) => k.device === open)) {
+    state.device.close();
+    state.device = null;
+    state.lost = open.serialNumber ? { serial: open.serialNumber, vendorId: open.vendorId } : null;
+    renderDevice();
+  }
+  const lost = state.lost;
+  const again = !state.device && !state.busy && lost
+    && list.find((k) => k.serial === lost.serial && k.vendorId === lost.vendorId);
+  if (again) {
+    state.lost = null;
+    await useDevice(() => openDevice(again.device), { keepResult: true });
+    return;
+  }
   const ul = $('known-list');
   ul.replaceChildren();
   for (const k of list) {
@@ -219,6 +238,7 @@ async function update() {
     hideRepair();
     window.removeEventListener('beforeunload', warnUnload);
     setBusy(false);
+    refreshKnown(); // the device may have gone (unplugged) or come back meanwhile
   }
 }
 
@@ -244,6 +264,7 @@ async function backup() {
   } finally {
     hideRepair();
     setBusy(false);
+    refreshKnown();
   }
 }
 

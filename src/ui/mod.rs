@@ -54,17 +54,17 @@ impl ProgressView {
         let cur = r.progress.current();
         let percent = (r.progress.fraction() * 100.0).clamp(0.0, 100.0);
         let mut text = format!("{}… {:.0}%", phase_label(cur.phase), percent);
-        if cur.total > 1 {
+        // Byte counts only where bytes move; detach, manifest and leave are steps.
+        let moves_bytes = matches!(
+            cur.phase,
+            Phase::Write | Phase::Verify | Phase::Upload | Phase::Erase
+        );
+        if moves_bytes && cur.total > 1 {
             text.push_str(&format!(" · {} of {}", size(cur.done), size(cur.total)));
-        } else if cur.done > 0 {
+        } else if moves_bytes && cur.done > 0 {
             text.push_str(&format!(" · {} so far", size(cur.done)));
         }
-        if r.rate > 0.0
-            && matches!(
-                cur.phase,
-                Phase::Write | Phase::Verify | Phase::Upload | Phase::Erase
-            )
-        {
+        if r.rate > 0.0 && moves_bytes {
             text.push_str(&format!(" · {}/s", size(r.rate as u64)));
             if let Some(eta) = r.eta_ms.filter(|e| *e >= 1000.0) {
                 text.push_str(&format!(" · about {} left", duration(eta)));

@@ -114,7 +114,7 @@ pub fn watch_devices(callback: Function) {
     discover::watch(&callback);
 }
 
-/// Devices the page may use without a chooser: `[{label, device}]`.
+/// Devices the page may use without a chooser: `[{label, serial, vendorId, device}]`.
 #[wasm_bindgen(js_name = knownDevices)]
 pub async fn known_devices() -> JsValue {
     let out = js_sys::Array::new();
@@ -131,6 +131,9 @@ pub async fn known_devices() -> JsValue {
         };
         let o = js_sys::Object::new();
         let _ = js_sys::Reflect::set(&o, &"label".into(), &label.into());
+        let serial = get("serialNumber").filter(|v| v.is_string());
+        let _ = js_sys::Reflect::set(&o, &"serial".into(), &serial.unwrap_or(JsValue::NULL));
+        let _ = js_sys::Reflect::set(&o, &"vendorId".into(), &vid.into());
         let _ = js_sys::Reflect::set(&o, &"device".into(), &d);
         out.push(&o);
     }
@@ -489,6 +492,17 @@ impl DeviceHandle {
     }
 
     /// Release the device.
+    /// The browser's `USBDevice` behind this handle; `undefined` for the demo, while an
+    /// operation runs, or after `close`. The page compares it with the devices it may
+    /// use to notice that the device went away.
+    #[wasm_bindgen(js_name = usbDevice)]
+    pub fn usb_device(&self) -> JsValue {
+        match &self.inner.borrow().backend {
+            Some(Backend::Usb(t)) => t.device().clone().into(),
+            _ => JsValue::UNDEFINED,
+        }
+    }
+
     pub fn close(&self) {
         let mut i = self.inner.borrow_mut();
         i.closed = true;

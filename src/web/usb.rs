@@ -151,11 +151,17 @@ impl WebUsbTransport {
 
 impl Drop for WebUsbTransport {
     fn drop(&mut self) {
-        // Best effort: the promises run on without us.
-        if let Some(i) = self.claimed.take() {
-            let _ = self.device.release_interface(i);
-        }
-        let _ = self.device.close();
+        // Best effort, in the background. A device that is gone rejects both calls, and
+        // the rejections must be handled (awaited), or the browser reports them as
+        // uncaught errors.
+        let device = self.device.clone();
+        let claimed = self.claimed.take();
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Some(i) = claimed {
+                let _ = device.release_interface(i).await;
+            }
+            let _ = device.close().await;
+        });
     }
 }
 

@@ -1,0 +1,265 @@
+// Real-browser USB: the served page in Debian's unmodified Chromium, whose WebUSB stack
+// talks usbfs to an emulated device (umockdev, tests/usb/emulated_usb.py) backed by the
+// project's simulator. Driven like a user: clicks and file inputs. Permission comes from
+// a managed policy (WebUsbAllowDevicesForUrls), as on a school's Chromebooks.
+//
+// Needs root (the policy lives in /etc/chromium) and Debian's umockdev; `cargo xtask test`
+// installs what is missing, builds the page and dfu-flasher, and sets E2E_URL and FLASHER.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import readline from 'node:readline';
+import { chromium } from 'playwright-core';
+
+const URL = process.env.E2E_URL || 'http://127.0.0.1:8000/';
+const ORIGIN = new globalThis.URL(URL).origin;
+const FLASHER = process.env.FLASHER || 'target/debug/dfu-flasher';
+const SHOTS = process.env.E2E_SCREENSHOTS || '';
+const POLICY_DIR = '/etc/chromium/policies/managed';
+const POLICY = join(POLICY_DIR, 'dfu-flasher-real-usb-test.json');
+const dir = mkdtempSync(join(tmpdir(), 'dfu-usb-'));
+const live = new Set();
+
+function bytes(n, seed) {
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 29 + seed * 13 + (i >> 9)) & 0xff;
+  return b;
+}
+const sha = (b) => createHash('sha256').update(b).digest('hex');
+
+function grant(ids) {
+  mkdirSync(POLICY_DIR, { recursive: true });
+  const devices = ids.map(([v, p]) => ({ vendor_id: v, product_id: p }));
+  writeFileSync(POLICY, JSON.stringify({ WebUsbAllowDevicesForUrls: [{ devices, urls: [ORIGIN] }] }));
+}
+function cleanup() {
+  rmSync(POLICY, { force: true });
+  for (const r of live) r.kill();
+}
+after(cleanup);
+process.on('exit', cleanup);
+
+// One emulated device (one umockdev testbed, one process) and one browser on it.
+async function rig(name, device, ids, { faster = 10 } = {}) {
+  const glue = spawn('/usr/bin/python3', ['tests/usb/emulated_usb.py', '--device', device,
+    '--flasher', FLASHER, '--faster', String(faster)],
+  { env: { ...process.env, LD_PRELOAD: 'libumockdev-preload.so.0' }, stdio: ['pipe', 'pipe', 'inherit'] });
+  // Events in order; `next` takes the first unread one with the prefix (waiting for it).
+  const events = [];
+  const read = new Set();
+  let wake = () => {};
+  const rl = readline.createInterface({ input: glue.stdout });
+  rl.on('line', (line) => { events.push(line); wake(); });
+  const next = async (prefix, ms = 20000) => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const i = events.findIndex((e, k) => !read.has(k) && e.startsWith(prefix));
+      if (i >= 0) { read.add(i); return events[i]; }
+      if (Date.now() > end) throw new Error(`no "${prefix}" from the emulated device in ${ms} ms; saw ${events.join(' | ')}`);
+      await new Promise((res) => { wake = res; setTimeout(res, 100); });
+    }
+  };
+  const root = (await next('ready ')).slice(6);
+  grant(ids);
+  const browser = await chromium.launch({
+    executablePath: '/usr/lib/chromium/chromium',
+    env: { ...process.env, LD_PRELOAD: 'libumockdev-preload.so.0', UMOCKDEV_DIR: root },
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--enable-features=NetworkServiceInProcess2'],
+  });
+  const r = {
+    glue, browser, events, next,
+    async ask(line) { const p = next('reply '); glue.stdin.write(line + '\n'); return (await p).slice(6); },
+    kill() { try { browser.close(); } catch (_) { /* gone */ } glue.kill(); },
+  };
+  live.add(r);
+  const page = await browser.newPage({ viewport: { width: 1000, height: 1200 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  if (process.env.E2E_DEBUG) page.on('console', (m) => console.log(`[${name}] ${m.text()}`));
+  page.errors = errors;
+  page.shot = async (step) => {
+    if (SHOTS) await page.screenshot({ path: join(SHOTS, `usb-${name}-${step}.png`), fullPage: true });
+  };
+  await page.goto(URL);
+  await page.waitForSelector('body[data-ready=true]', { timeout: 20000 });
+  r.page = page;
+  r.close = async () => {
+    live.delete(r);
+    await browser.close();
+    glue.stdin.write('quit\n');
+    rmSync(POLICY, { force: true });
+  };
+  // What the device says about the host's manners: no protocol rule may be broken.
+  r.violations = async () => Number(/violations=(\d+)/.exec(await r.ask('report'))[1]);
+  return r;
+}
+
+async function pick(page, label) {
+  await page.waitForSelector('#known:not([hidden])', { timeout: 20000 });
+  assert.match(await page.textContent('#known-list'), label);
+  await page.click('#known-list button');
+  await page.waitForSelector('#device-panel:not([hidden])', { timeout: 20000 });
+}
+
+async function memory(r, alt, address, len) {
+  const reply = await r.ask(`read ${alt} ${address.toString(16)} ${len.toString(16)}`);
+  assert.match(reply, /^ok /);
+  return Buffer.from(reply.slice(3), 'hex');
+}
+
+async function doneText(page) {
+  try {
+    await page.waitForSelector('#result:not([hidden])', { timeout: 90000 });
+  } catch (e) {
+    await page.shot('timeout');
+    throw e;
+  }
+}
+
+test('DfuSe file onto stm32f4 through Chromium\'s WebUSB: erase, write, verify', { timeout: 120000 }, async () => {
+  const app = bytes(60000, 3);
+  writeFileSync(join(dir, 'app.bin'), app);
+  execFileSync('dfuse-pack', ['-b', '0x08000000:app.bin', '-D', '0x0483:0xdf11', 'app.dfu'], { cwd: dir });
+  const r = await rig('stm32f4', 'stm32f4', [[0x0483, 0xdf11]]);
+  const { page } = r;
+  await pick(page, /STM32\s+BOOTLOADER \(0483:df11\)/);
+  await page.shot('1-device');
+  await page.setInputFiles('#file', join(dir, 'app.dfu'));
+  await page.waitForSelector('#fit.ok');
+  await page.click('#update');
+  await doneText(page);
+  await page.shot('2-done');
+  assert.match(await page.textContent('#result'), /Done!.*Checked/s);
+  // The DfuSe leave resets the device: it drops off the bus and comes back.
+  await r.next('removed ');
+  await r.next('added 0483 df11');
+  assert.equal(sha(await memory(r, 0, 0x08000000, app.length)), sha(app));
+  assert.equal(await r.violations(), 0);
+  assert.deepEqual(page.errors, []);
+  await r.close();
+});
+
+test('run-time device: detach, re-enumeration with a new product id, reconnect by itself where permitted', { timeout: 120000 }, async () => {
+  const app = bytes(20000, 5);
+  writeFileSync(join(dir, 'widget.bin'), app);
+  execFileSync('dfu-suffix', ['-v', '1209', '-p', '2302', '-a', 'widget.bin'], { cwd: dir });
+  const r = await rig('runtime', 'dfu11-runtime', [[0x1209, 0x2301], [0x1209, 0x2302]]);
+  const { page } = r;
+  await pick(page, /\(1209:2301\)/);
+  assert.match(await page.textContent('#device-mode'), /Running its firmware/);
+  await page.setInputFiles('#file', join(dir, 'widget.bin'));
+  await page.waitForSelector('#fit.ok');
+  await page.click('#update');
+  // The real disappearance and reappearance, as Chromium sees them.
+  await r.next('removed ');
+  await r.next('added 1209 2302');
+  await doneText(page);
+  await page.shot('done');
+  assert.ok(await page.isHidden('#repair'), 'the policy grants the DFU-mode ids: no re-pair click needed');
+  assert.match(await page.textContent('#result'), /Done!/);
+  // Manifestation and reset: the device runs the new firmware in run-time mode again,
+  // and the page, which may use it, reconnects to it (same serial number).
+  await r.next('added 1209 2301', 30000);
+  await page.waitForFunction(() => /Running its firmware/.test(document.querySelector('#device-mode').textContent)
+    && !document.querySelector('#device-panel').hidden, null, { timeout: 20000 });
+  assert.match(await page.textContent('#result'), /Done!/);
+  await page.shot('reconnected');
+  assert.equal(sha(await memory(r, 0, 0, app.length)), sha(app));
+  assert.equal(await r.violations(), 0);
+  assert.deepEqual(page.errors, []);
+  await r.close();
+});
+
+test('run-time device without permission for its DFU-mode id: the page asks for one click', { timeout: 120000 }, async () => {
+  writeFileSync(join(dir, 'w2.bin'), bytes(4000, 6));
+  const r = await rig('repair', 'dfu11-runtime', [[0x1209, 0x2301]]);
+  const { page } = r;
+  await pick(page, /\(1209:2301\)/);
+  await page.setInputFiles('#file', join(dir, 'w2.bin'));
+  await page.waitForSelector('#fit');
+  await page.click('#update');
+  await r.next('added 1209 2302');
+  await page.waitForSelector('#repair:not([hidden])', { timeout: 20000 });
+  await page.shot('repair');
+  assert.match(await page.textContent('#repair-button'), /Select .* in update mode/);
+  assert.match(await page.textContent('#repair-text'), /permission|allow|select/i);
+  assert.deepEqual(page.errors, []);
+  await r.close();
+});
+
+test('back up reads the firmware through WebUSB and offers it as a file', { timeout: 120000 }, async () => {
+  const r = await rig('backup', 'dfu11-dfumode', [[0x1209, 0x2302]]);
+  const { page } = r;
+  await pick(page, /\(1209:2302\)/);
+  const download = page.waitForEvent('download', { timeout: 60000 });
+  await page.click('#backup');
+  const d = await download;
+  const got = readFileSync(await d.path());
+  const held = await memory(r, 0, 0, got.length);
+  assert.ok(got.length > 0);
+  assert.equal(sha(got), sha(held));
+  assert.equal(await r.violations(), 0);
+  await r.close();
+});
+
+test('unplugged mid-write: a clear message; plugged back in, the update finishes', { timeout: 150000 }, async () => {
+  const app = bytes(300000, 7);
+  writeFileSync(join(dir, 'big.bin'), app);
+  execFileSync('dfuse-pack', ['-b', '0x08000000:big.bin', '-D', '0x0483:0xdf11', 'big.dfu'], { cwd: dir });
+  const r = await rig('unplug', 'stm32f4', [[0x0483, 0xdf11]], { faster: 4 });
+  const { page } = r;
+  await pick(page, /STM32/);
+  await page.setInputFiles('#file', join(dir, 'big.dfu'));
+  await page.waitForSelector('#fit.ok');
+  await page.click('#update');
+  await page.waitForFunction(() => /Writing/.test(document.querySelector('#progress-text').textContent), null, { timeout: 60000 });
+  await r.ask('unplug');
+  await r.next('removed ');
+  await doneText(page);
+  await page.shot('1-unplugged');
+  const msg = await page.textContent('#result');
+  assert.doesNotMatch(msg, /Done!/);
+  assert.match(msg, /disconnect|unplug|lost|vanish|connection/i);
+  // Plugged back in: the page reconnects by itself (same serial number, permitted).
+  await r.ask('plug');
+  await r.next('added 0483 df11');
+  await page.waitForFunction(() => window.dfuPage.device && window.dfuPage.device.usbDevice()
+    && !document.querySelector('#update').disabled, null, { timeout: 20000 });
+  assert.match(await page.textContent('#result'), /disconnected/i, 'the message stays until the user acts');
+  await page.click('#update');
+  await doneText(page);
+  await page.shot('2-finished');
+  assert.match(await page.textContent('#result'), /Done!.*Checked/s);
+  assert.equal(sha(await memory(r, 0, 0x08000000, app.length)), sha(app));
+  assert.deepEqual(page.errors, []);
+  await r.close();
+});
+
+test('a device that stalls a request: the update stops with the reason, a retry succeeds', { timeout: 120000 }, async () => {
+  const app = bytes(40000, 9);
+  writeFileSync(join(dir, 's.bin'), app);
+  execFileSync('dfuse-pack', ['-b', '0x08000000:s.bin', '-D', '0x0483:0xdf11', 's.dfu'], { cwd: dir });
+  const r = await rig('stall', 'stm32f4', [[0x0483, 0xdf11]]);
+  const { page } = r;
+  await pick(page, /STM32/);
+  assert.equal(await r.ask('fault stall request:DNLOAD:6'), 'ok');
+  await page.setInputFiles('#file', join(dir, 's.dfu'));
+  await page.waitForSelector('#fit.ok');
+  await page.click('#update');
+  await doneText(page);
+  await page.shot('1-stalled');
+  const msg = await page.textContent('#result');
+  assert.doesNotMatch(msg, /Done!/);
+  assert.match(msg, /refused|stall/i);
+  await page.click('#update');
+  await doneText(page);
+  assert.match(await page.textContent('#result'), /Done!.*Checked/s);
+  assert.equal(sha(await memory(r, 0, 0x08000000, app.length)), sha(app));
+  assert.equal(await r.violations(), 0);
+  await r.close();
+});
