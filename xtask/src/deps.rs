@@ -196,6 +196,33 @@ pub fn web_tools() -> Result<(), String> {
 }
 
 /// Debian's Chromium and chromedriver for the browser tests.
+/// The real-browser USB tests: umockdev (its preload library and GI bindings) and
+/// Debian's python3-gi, on a Debian machine, as root (the Chromium policy lives in /etc).
+/// `Err` says why this machine cannot run them.
+pub fn real_usb_tools() -> Result<(), String> {
+    if !std::path::Path::new("/etc/debian_version").exists() {
+        return Err(
+            "the real-browser USB tests need a Debian machine (Debian's umockdev and Chromium)"
+                .into(),
+        );
+    }
+    if output(Command::new("id").arg("-u")).trim() != "0" {
+        return Err("the real-browser USB tests must run as root: they write a Chromium policy in /etc/chromium/policies/managed".into());
+    }
+    browser_tools()?;
+    let gi = "/usr/bin/python3 -c \"import gi; gi.require_version('UMockdev', '1.0'); from gi.repository import UMockdev\"";
+    if check(gi) && check("test -e /usr/lib/x86_64-linux-gnu/libumockdev-preload.so.0 || ldconfig -p | grep -q libumockdev-preload") {
+        println!("umockdev + python3-gi: present");
+        return Ok(());
+    }
+    apt_install(&[
+        "umockdev",
+        "libumockdev0",
+        "gir1.2-umockdev-1.0",
+        "python3-gi",
+    ])
+}
+
 pub fn browser_tools() -> Result<(), String> {
     if have("chromium") && have("chromedriver") {
         println!("chromium + chromedriver: present");

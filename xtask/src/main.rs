@@ -1,7 +1,11 @@
 //! `cargo xtask …`: project automation in plain Rust.
 //!
-//! * `cargo xtask test`  — install what the tests need, then formatting, clippy (native and
-//!   wasm32), every test, and a short fuzz run of every parser.
+//! * `cargo xtask test [--skip-real-usb]` — install what the tests need, then formatting,
+//!   clippy (native and wasm32), every test (native, wasm in Chromium, the page against the
+//!   demo device, the page against an emulated USB device in real Chromium), and a short
+//!   fuzz run of every parser. The real-USB step needs root on Debian; without it, it fails
+//!   unless skipped explicitly.
+//! * `cargo xtask real-usb` — only the real-browser USB tests.
 //! * `cargo xtask fuzz [SECONDS]` — fuzz every target for SECONDS each (default 60).
 //! * `cargo xtask bench` — print speed figures.
 //! * `cargo xtask serve [--port N]` — build the page and serve it on http://127.0.0.1:8000.
@@ -34,7 +38,8 @@ fn main() {
         fail(&e);
     }
     let result = match args.first().map(String::as_str) {
-        Some("test") => test(),
+        Some("test") => test(args.iter().any(|a| a == "--skip-real-usb")),
+        Some("real-usb") => web::real_usb(),
         Some("fuzz") => {
             let secs = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(60);
             deps::fuzz_tools().and_then(|()| fuzz(secs, None))
@@ -53,7 +58,7 @@ fn main() {
         Some("e2e") => web::e2e(),
         Some("dist") => web::dist(),
         _ => {
-            eprintln!("usage: cargo xtask <test | fuzz [SECONDS] | bench | build | e2e | serve [--port N] | dist>");
+            eprintln!("usage: cargo xtask <test [--skip-real-usb] | fuzz [SECONDS] | bench | build | e2e | real-usb | serve [--port N] | dist>");
             exit(2);
         }
     };
@@ -100,7 +105,7 @@ fn cargo() -> Command {
     Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
-fn test() -> Result<(), String> {
+fn test(skip_real_usb: bool) -> Result<(), String> {
     let t0 = Instant::now();
     deps::test_tools()?;
     let mut steps: Vec<(&str, f64)> = Vec::new();
@@ -157,6 +162,15 @@ fn test() -> Result<(), String> {
             .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))
     })?;
     timed("browser end-to-end (demo device)", &mut web::e2e)?;
+    if skip_real_usb {
+        println!("\n==> real-browser USB (umockdev): SKIPPED because --skip-real-usb was given");
+    } else {
+        timed("real-browser USB (umockdev)", &mut || {
+            web::real_usb().map_err(|e| {
+                format!("{e}\n(real-browser USB tests failed or cannot run here; `cargo xtask test --skip-real-usb` skips them, and says so)")
+            })
+        })?;
+    }
     timed("fuzz (short run per target)", &mut || {
         fuzz(15, Some(2_000_000))
     })?;

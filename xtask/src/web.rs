@@ -199,6 +199,27 @@ pub fn e2e() -> Result<(), String> {
         .env("E2E_SCREENSHOTS", shots))
 }
 
+/// The real-browser USB tests: the page in Debian's Chromium, its own WebUSB stack, an
+/// emulated device (umockdev) backed by the simulator (`dfu-flasher emulate`).
+pub fn real_usb() -> Result<(), String> {
+    deps::real_usb_tools()?;
+    build()?;
+    run(
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())).args([
+            "build",
+            "--bin",
+            "dfu-flasher",
+        ]),
+    )?;
+    let port = spawn_server()?;
+    let shots = std::env::var("E2E_SCREENSHOTS").unwrap_or_default();
+    run(Command::new("node")
+        .args(["--test", "--test-concurrency=1", "tests/usb/"])
+        .env("E2E_URL", format!("http://127.0.0.1:{port}/"))
+        .env("FLASHER", "target/debug/dfu-flasher")
+        .env("E2E_SCREENSHOTS", shots))
+}
+
 /// Serve the project root on 127.0.0.1:`port` until interrupted.
 pub fn serve(port: u16) -> Result<(), String> {
     build()?;
