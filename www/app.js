@@ -308,6 +308,7 @@ async function main() {
   }
   // For end-to-end tests: the current device and firmware handles.
   window.dfuPage = state;
+  document.body.dataset.readyMs = String(Math.round(performance.now())); // for `cargo xtask bench`
   document.body.dataset.ready = 'true';
 }
 

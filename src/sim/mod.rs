@@ -157,6 +157,8 @@ pub struct SimDevice {
     /// Time comes from the host's wall clock ([`SimDevice::advance_to_us`]); transfers
     /// cost nothing extra (the emulated USB device behind a real browser).
     real_time: bool,
+    /// Time the transfers themselves took on the bus (their cost in [`Timing`]).
+    bus_us: u64,
     counts: BTreeMap<&'static str, usize>,
     transcript: Vec<TranscriptEntry>,
     violations: Vec<Violation>,
@@ -240,6 +242,7 @@ impl SimDevice {
             error_string: 0,
             status_fault: None,
             real_time: false,
+            bus_us: 0,
             counts: BTreeMap::new(),
             transcript: Vec::new(),
             violations: Vec::new(),
@@ -341,6 +344,12 @@ impl SimDevice {
     /// Sum of the waits the device demanded (the bwPollTimeouts it reported).
     pub fn device_time_us(&self) -> u64 {
         self.device_time_us
+    }
+
+    /// Time the transfers took on the bus (virtual time that is neither a wait the
+    /// device demanded nor one the host added).
+    pub fn bus_time_us(&self) -> u64 {
+        self.bus_us
     }
 
     /// DfuSe: bytes at an absolute address of an alt's memory; DFU 1.1: bytes of the
@@ -510,7 +519,9 @@ impl SimDevice {
             return;
         }
         let t = &self.profile.timing;
-        self.now_us += t.request_us + bytes as u64 * t.byte_ns / 1000;
+        let cost = t.request_us + bytes as u64 * t.byte_ns / 1000;
+        self.now_us += cost;
+        self.bus_us += cost;
     }
 
     /// Device→host control transfer.

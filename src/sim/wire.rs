@@ -14,12 +14,16 @@
 //! | `unplug`, `plug`                 | `ok`                                       |
 //! | `fault EFFECT TRIGGER`           | `ok`, `error TEXT`                         |
 //! | `read ALT ADDRESS LENGTH`        | `ok HEX`, `error TEXT`                     |
-//! | `report`                         | `ok REQUEST=COUNT… violations=N`           |
+//! | `report`                         | `ok REQUEST=COUNT… violations=N device_us=N` |
+//! | `mark`                           | `ok` (start recording transfers)           |
+//! | `transcript`                     | `ok DEVICE_US REQUEST;REQUEST;…`           |
 //!
 //! `hang` means the transfer never completes (the emulator must leave it pending until
 //! the device is unplugged). Faults: EFFECT is `stall`, `hang`, `vanish` or `status:NN`;
 //! TRIGGER is `request:NAME:NTH` or `block:N`. Every request first moves the device's
-//! clock to the caller's wall clock, so poll timeouts are real time.
+//! clock to the caller's wall clock, so poll timeouts are real time. `transcript` gives the
+//! `in`, `out` and `reset` requests since `mark`, as they were sent, and the time the
+//! device demanded meanwhile (the sum of its poll timeouts): benchmarks replay it.
 
 use super::{Effect, Fault, Setup, SimDevice, SimError, Trigger};
 use std::fmt::Write as _;
@@ -223,6 +227,7 @@ pub fn answer(device: &mut SimDevice, line: &str) -> String {
                 let _ = write!(s, " {name}={n}");
             }
             let _ = write!(s, " violations={}", device.violations().len());
+            let _ = write!(s, " device_us={}", device.device_time_us());
             for v in device.violations() {
                 eprintln!("violation: {}: {}", v.rule, v.detail);
             }
@@ -240,10 +245,31 @@ pub fn serve(
     mut clock_us: impl FnMut() -> u64,
 ) -> std::io::Result<()> {
     device.set_real_time();
+    // Transfers since `mark`, and the device-mandated time at the mark.
+    let mut recording: Option<(Vec<String>, u64)> = None;
     for line in input.lines() {
         let line = line?;
         device.advance_to_us(clock_us());
-        let reply = answer(device, &line);
+        let reply = match line.split_whitespace().next() {
+            Some("mark") => {
+                recording = Some((Vec::new(), device.device_time_us()));
+                "ok".to_string()
+            }
+            Some("transcript") => match recording.take() {
+                Some((lines, since)) => format!(
+                    "ok {} {}",
+                    device.device_time_us().saturating_sub(since),
+                    lines.join(";")
+                ),
+                None => "error no mark".to_string(),
+            },
+            word => {
+                if let (Some("in" | "out" | "reset"), Some((lines, _))) = (word, &mut recording) {
+                    lines.push(line.trim().to_string());
+                }
+                answer(device, &line)
+            }
+        };
         writeln!(output, "{reply}")?;
         output.flush()?;
     }

@@ -322,6 +322,27 @@ pub struct DeviceHandle {
     cancel: Rc<Cell<bool>>,
 }
 
+/// Progress for the page. The driver reports after every request, about a thousand
+/// times a second on a fast device; crossing into JavaScript and touching the DOM that
+/// often costs transfer time and shows nothing more. Report on a phase change, at the
+/// end of a phase, and otherwise at most every 40 ms.
+fn page_progress(on_progress: &Function) -> impl FnMut(&driver::ProgressReport) + '_ {
+    let mut last: Option<(crate::core::Phase, f64)> = None;
+    move |p| {
+        let cur = p.progress.current();
+        let due = match last {
+            Some((phase, at)) => {
+                phase != cur.phase || p.elapsed_ms - at >= 40.0 || cur.done >= cur.total
+            }
+            None => true,
+        };
+        if due {
+            last = Some((cur.phase, p.elapsed_ms));
+            let _ = on_progress.call1(&JsValue::NULL, &to_js(&ProgressView::new(p)));
+        }
+    }
+}
+
 /// The request the page shows as a re-pair button.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -555,9 +576,7 @@ impl DeviceHandle {
                 force: opts.force && fit.can_force,
             };
             let image = driver::FlashImage::from(&file);
-            let mut report = |p: &driver::ProgressReport| {
-                let _ = on_progress.call1(&JsValue::NULL, &to_js(&ProgressView::new(p)));
-            };
+            let mut report = page_progress(&on_progress);
             let r = driver::flash(&mut t, &image, fopts, &mut report).await;
             // Describe the device as it is now (it may have changed mode), if it is there.
             let restarting = matches!(
@@ -600,9 +619,7 @@ impl DeviceHandle {
                 backend: &mut backend,
                 cancel,
             };
-            let mut report = |p: &driver::ProgressReport| {
-                let _ = on_progress.call1(&JsValue::NULL, &to_js(&ProgressView::new(p)));
-            };
+            let mut report = page_progress(&on_progress);
             let r = driver::backup(&mut t, &mut report).await;
             let now = describe(&mut t).await.ok();
             checkin(&inner, backend, now, false);

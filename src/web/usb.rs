@@ -226,7 +226,11 @@ impl Transport for WebUsbTransport {
     }
 
     fn now_ms(&self) -> f64 {
-        js_sys::Date::now()
+        // Sub-millisecond: waits count from the status reply, and a clock that ticks in
+        // whole milliseconds would add up to one to every bwPollTimeout.
+        web_sys::window()
+            .and_then(|w| w.performance())
+            .map_or_else(js_sys::Date::now, |p| p.now())
     }
 
     async fn select_alt(&mut self, interface: u8, alt: u8) -> Result<(), TransferError> {

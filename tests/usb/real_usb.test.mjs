@@ -7,119 +7,12 @@
 // installs what is missing, builds the page and dfu-flasher, and sets E2E_URL and FLASHER.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync, mkdirSync, rmSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import readline from 'node:readline';
-import { chromium } from 'playwright-core';
+import { rig, pick, memory, doneText, bytes, sha, dir, cleanup } from './rig.mjs';
 
-const URL = process.env.E2E_URL || 'http://127.0.0.1:8000/';
-const ORIGIN = new globalThis.URL(URL).origin;
-const FLASHER = process.env.FLASHER || 'target/debug/dfu-flasher';
-const SHOTS = process.env.E2E_SCREENSHOTS || '';
-const POLICY_DIR = '/etc/chromium/policies/managed';
-const POLICY = join(POLICY_DIR, 'dfu-flasher-real-usb-test.json');
-const dir = mkdtempSync(join(tmpdir(), 'dfu-usb-'));
-const live = new Set();
-
-function bytes(n, seed) {
-  const b = Buffer.alloc(n);
-  for (let i = 0; i < n; i++) b[i] = (i * 29 + seed * 13 + (i >> 9)) & 0xff;
-  return b;
-}
-const sha = (b) => createHash('sha256').update(b).digest('hex');
-
-function grant(ids) {
-  mkdirSync(POLICY_DIR, { recursive: true });
-  const devices = ids.map(([v, p]) => ({ vendor_id: v, product_id: p }));
-  writeFileSync(POLICY, JSON.stringify({ WebUsbAllowDevicesForUrls: [{ devices, urls: [ORIGIN] }] }));
-}
-function cleanup() {
-  rmSync(POLICY, { force: true });
-  for (const r of live) r.kill();
-}
 after(cleanup);
-process.on('exit', cleanup);
-
-// One emulated device (one umockdev testbed, one process) and one browser on it.
-async function rig(name, device, ids, { faster = 10 } = {}) {
-  const glue = spawn('/usr/bin/python3', ['tests/usb/emulated_usb.py', '--device', device,
-    '--flasher', FLASHER, '--faster', String(faster)],
-  { env: { ...process.env, LD_PRELOAD: 'libumockdev-preload.so.0' }, stdio: ['pipe', 'pipe', 'inherit'] });
-  // Events in order; `next` takes the first unread one with the prefix (waiting for it).
-  const events = [];
-  const read = new Set();
-  let wake = () => {};
-  const rl = readline.createInterface({ input: glue.stdout });
-  rl.on('line', (line) => { events.push(line); wake(); });
-  const next = async (prefix, ms = 20000) => {
-    const end = Date.now() + ms;
-    for (;;) {
-      const i = events.findIndex((e, k) => !read.has(k) && e.startsWith(prefix));
-      if (i >= 0) { read.add(i); return events[i]; }
-      if (Date.now() > end) throw new Error(`no "${prefix}" from the emulated device in ${ms} ms; saw ${events.join(' | ')}`);
-      await new Promise((res) => { wake = res; setTimeout(res, 100); });
-    }
-  };
-  const root = (await next('ready ')).slice(6);
-  grant(ids);
-  const browser = await chromium.launch({
-    executablePath: '/usr/lib/chromium/chromium',
-    env: { ...process.env, LD_PRELOAD: 'libumockdev-preload.so.0', UMOCKDEV_DIR: root },
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--enable-features=NetworkServiceInProcess2'],
-  });
-  const r = {
-    glue, browser, events, next,
-    async ask(line) { const p = next('reply '); glue.stdin.write(line + '\n'); return (await p).slice(6); },
-    kill() { try { browser.close(); } catch (_) { /* gone */ } glue.kill(); },
-  };
-  live.add(r);
-  const page = await browser.newPage({ viewport: { width: 1000, height: 1200 } });
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  if (process.env.E2E_DEBUG) page.on('console', (m) => console.log(`[${name}] ${m.text()}`));
-  page.errors = errors;
-  page.shot = async (step) => {
-    if (SHOTS) await page.screenshot({ path: join(SHOTS, `usb-${name}-${step}.png`), fullPage: true });
-  };
-  await page.goto(URL);
-  await page.waitForSelector('body[data-ready=true]', { timeout: 20000 });
-  r.page = page;
-  r.close = async () => {
-    live.delete(r);
-    await browser.close();
-    glue.stdin.write('quit\n');
-    rmSync(POLICY, { force: true });
-  };
-  // What the device says about the host's manners: no protocol rule may be broken.
-  r.violations = async () => Number(/violations=(\d+)/.exec(await r.ask('report'))[1]);
-  return r;
-}
-
-async function pick(page, label) {
-  await page.waitForSelector('#known:not([hidden])', { timeout: 20000 });
-  assert.match(await page.textContent('#known-list'), label);
-  await page.click('#known-list button');
-  await page.waitForSelector('#device-panel:not([hidden])', { timeout: 20000 });
-}
-
-async function memory(r, alt, address, len) {
-  const reply = await r.ask(`read ${alt} ${address.toString(16)} ${len.toString(16)}`);
-  assert.match(reply, /^ok /);
-  return Buffer.from(reply.slice(3), 'hex');
-}
-
-async function doneText(page) {
-  try {
-    await page.waitForSelector('#result:not([hidden])', { timeout: 90000 });
-  } catch (e) {
-    await page.shot('timeout');
-    throw e;
-  }
-}
 
 test('DfuSe file onto stm32f4 through Chromium\'s WebUSB: erase, write, verify', { timeout: 120000 }, async () => {
   const app = bytes(60000, 3);

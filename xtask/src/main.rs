@@ -230,5 +230,6 @@ fn bench() -> Result<(), String> {
         "--",
         "bench",
     ]))?;
-    web::page_sizes()
+    web::page_sizes()?;
+    web::browser_bench()
 }

@@ -83,8 +83,35 @@ pub fn page_sizes() -> Result<(), String> {
         raw += r;
         gz += g;
     }
-    println!("{:<40} {:>10} {:>10}", "total", raw, gz);
+    println!(
+        "{:<40} {:>10} {:>10}   (target: 50 KB gzip in total)",
+        "total", raw, gz
+    );
     Ok(())
+}
+
+/// The browser rows of `cargo xtask bench`: the page updating an emulated device in real
+/// Chromium against the device-mandated time and a minimal JS loop, and navigation to
+/// ready. Needs what the real-browser USB tests need; says why when it cannot run.
+pub fn browser_bench() -> Result<(), String> {
+    println!();
+    if let Err(why) = deps::real_usb_tools() {
+        println!("browser rows: not measured: {why}");
+        return Ok(());
+    }
+    run(
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())).args([
+            "build",
+            "--release",
+            "--bin",
+            "dfu-flasher",
+        ]),
+    )?;
+    let port = spawn_server()?;
+    run(Command::new("node")
+        .arg("tests/usb/bench.mjs")
+        .env("E2E_URL", format!("http://127.0.0.1:{port}/"))
+        .env("FLASHER", "target/release/dfu-flasher"))
 }
 
 /// Headers every host should send (a `_headers` file for hosts that read one).

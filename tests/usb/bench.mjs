@@ -1,0 +1,119 @@
+// `cargo xtask bench`, the browser rows: the page in Debian's Chromium updating an
+// emulated device (tests/usb/rig.mjs) against (a) the time the device demanded and (b) a
+// minimal hand-written JS loop sending the same control transfers in the same browser;
+// and the page's time from navigation to ready. Prints table rows; fails only if it
+// cannot measure.
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { rig, pick, bytes, dir, cleanup } from './rig.mjs';
+
+const REPS = Number(process.env.BENCH_REPS || 5);
+const LOADS = 10;
+
+function row(figure, values, unit, note = '') {
+  const v = [...values].sort((a, b) => a - b);
+  const f = (x) => (unit === '×' ? x.toFixed(3) : x >= 100 ? x.toFixed(0) : x.toFixed(1));
+  const median = v[Math.floor(v.length / 2)];
+  console.log(`${figure.padEnd(58)} ${String(v.length).padStart(5)} ${`${f(median)} ${unit}`.padStart(14)} ${`${f(v[0])}–${f(v[v.length - 1])}`.padStart(23)}  ${note}`);
+}
+
+// The minimal host: the recorded requests, in order, waiting before a GETSTATUS only
+// until the poll timeout the previous GETSTATUS reported has passed.
+async function replay(lines) {
+  const [d] = await navigator.usb.getDevices();
+  if (!d.opened) await d.open();
+  if (!d.configuration) await d.selectConfiguration(1);
+  await d.claimInterface(0);
+  const kinds = ['standard', 'class', 'vendor', 'reserved'];
+  const recipients = ['device', 'interface', 'endpoint', 'other'];
+  const hex = (s) => (s === '-' ? new Uint8Array(0) : new Uint8Array(s.match(/../g).map((x) => parseInt(x, 16))));
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  let until = 0;
+  const t0 = performance.now();
+  for (const l of lines) {
+    const w = l.split(' ');
+    if (w[0] === 'reset') { await d.reset().catch(() => {}); continue; }
+    const [rt, request, value, index] = w.slice(1, 5).map((x) => parseInt(x, 16));
+    if (rt === 0x01 && request === 0x0b) { await d.selectAlternateInterface(index, value); continue; }
+    const setup = { requestType: kinds[(rt >> 5) & 3], recipient: recipients[rt & 3], request, value, index };
+    const status = (rt & 0x60) === 0x20 && request === 3;
+    // setTimeout takes whole milliseconds; never less than the device asked for.
+    while (status && until > performance.now()) await sleep(Math.ceil(until - performance.now()));
+    if (w[0] === 'in') {
+      const r = await d.controlTransferIn(setup, parseInt(w[5], 16));
+      if (status && r.data && r.data.byteLength >= 4) {
+        until = performance.now() + (r.data.getUint8(1) | (r.data.getUint8(2) << 8) | (r.data.getUint8(3) << 16));
+      }
+    } else {
+      // The last request may find the device already leaving.
+      await d.controlTransferOut(setup, hex(w[5])).catch(() => {});
+    }
+  }
+  return performance.now() - t0;
+}
+
+async function ready(r, page) {
+  await page.waitForFunction(() => window.dfuPage.device && window.dfuPage.device.usbDevice()
+    && !document.querySelector('#update').disabled, null, { timeout: 30000 });
+}
+
+async function main() {
+  const len = 256 << 10;
+  writeFileSync(join(dir, 'bench.bin'), bytes(len, 21));
+  execFileSync('dfuse-pack', ['-b', '0x08000000:bench.bin', '-D', '0x0483:0xdf11', 'bench.dfu'], { cwd: dir });
+  const r = await rig('bench', 'stm32f4', [[0x0483, 0xdf11]], { faster: 20 });
+  const { page } = r;
+  await pick(page, /STM32/);
+  await page.setInputFiles('#file', join(dir, 'bench.dfu'));
+  await page.waitForSelector('#fit.ok');
+  const ours = [];
+  const base = [];
+  const mandated = [];
+  for (let i = 0; i < REPS; i++) {
+    await ready(r, page);
+    await r.ask('mark');
+    await page.evaluate(() => {
+      window.benchDone = new Promise((resolve) => {
+        let t0;
+        document.querySelector('#update').addEventListener('click', () => { t0 = performance.now(); }, { once: true, capture: true });
+        const res = document.querySelector('#result');
+        const obs = new MutationObserver(() => {
+          if (t0 !== undefined && !res.hidden) { obs.disconnect(); resolve({ ms: performance.now() - t0, ok: /Done!/.test(res.textContent) }); }
+        });
+        obs.observe(res, { attributes: true, childList: true, subtree: true });
+      });
+    });
+    await page.click('#update');
+    const got = await page.evaluate(() => window.benchDone);
+    if (!got.ok) throw new Error(`the update failed: ${await page.textContent('#result')}`);
+    const t = (await r.ask('transcript')).split(' ');
+    const deviceMs = Number(t[1]) / 1000;
+    const lines = t.slice(2).join(' ').split(';');
+    // The leave resets the device; the page reconnects by itself.
+    await r.next('added 0483 df11', 30000);
+    await ready(r, page);
+    const baseMs = await page.evaluate(replay, lines);
+    await r.next('added 0483 df11', 30000);
+    ours.push(got.ms);
+    base.push(baseMs);
+    mandated.push(deviceMs);
+  }
+  const n = ours.length;
+  row('Chromium+umockdev stm32f4 256 KiB: page update wall time', ours, 'ms', 'erase, write, verify, leave; device timing /20');
+  row('Chromium+umockdev: minimal JS loop, same transfers', base, 'ms');
+  row('Chromium+umockdev: device-mandated time', mandated, 'ms', 'sum of bwPollTimeout');
+  row('Chromium+umockdev: page / minimal JS loop', ours.map((x, i) => x / base[i]), '×', `target ≤ 1.03 (${n} pairs)`);
+  row('Chromium+umockdev: page / device-mandated', ours.map((x, i) => x / mandated[i]), '×');
+  // Navigation to ready: the first load and nine reloads.
+  const loads = [];
+  for (let i = 0; i < LOADS; i++) {
+    if (i === 0) await page.goto(new URL('/', page.url()).href); else await page.reload();
+    await page.waitForSelector('body[data-ready=true]');
+    loads.push(Number(await page.getAttribute('body', 'data-ready-ms')));
+  }
+  row('page: navigation to ready (1 cold + 9 reloads)', loads, 'ms', 'target ≤ 300 ms');
+  await r.close();
+}
+
+main().then(() => { cleanup(); process.exit(0); }, (e) => { console.error(`browser bench failed: ${e.stack || e}`); cleanup(); process.exit(1); });
