@@ -120,6 +120,12 @@ function showResult(ok, title, details) {
   }
 }
 
+// An error from the library: a title and details (text, or {code}) with the remedy.
+function showProblem(e, fallback) {
+  const details = (e && e.details) || [(e && e.message) || String(e)];
+  showResult(false, (e && e.title) || fallback, details.map((x) => (typeof x === 'string' ? { text: x } : x)));
+}
+
 function onProgress(p) {
   show('progress', true);
   $('bar').value = p.percent;
@@ -153,15 +159,18 @@ function onRepair(req) {
   });
 }
 
-async function useDevice(opener, { keepResult = false } = {}) {
-  if (!keepResult) $('result').hidden = true;
+// Open a device. `auto`: the page reconnects by itself to a device that came back; if
+// that fails (it may still be starting, or be gone again) it stays quiet, keeps what the
+// page says, and tries again at the next connect event.
+async function useDevice(opener, { auto = null } = {}) {
+  if (!auto) $('result').hidden = true;
   state.lost = null;
   try {
     if (state.device) { state.device.close(); state.device = null; }
     state.device = await opener();
   } catch (e) {
-    if (e && e.name === 'NotFoundError') return; // chooser closed without a choice
-    showResult(false, 'Could not open the device', [{ text: e.message || String(e) }]);
+    if (auto) state.lost = auto; // retried when the device shows up anew
+    else if (!(e && e.name === 'NotFoundError')) showProblem(e, 'Could not open the device'); // NotFoundError: chooser closed
   }
   renderDevice();
   refreshKnown();
@@ -182,10 +191,9 @@ async function refreshKnown() {
   }
   const lost = state.lost;
   const again = !state.device && !state.busy && lost
-    && list.find((k) => k.serial === lost.serial && k.vendorId === lost.vendorId);
+    && list.find((k) => k.serial === lost.serial && k.vendorId === lost.vendorId && k.device !== lost.tried);
   if (again) {
-    state.lost = null;
-    await useDevice(() => openDevice(again.device), { keepResult: true });
+    await useDevice(() => openDevice(again.device), { auto: { ...lost, tried: again.device } });
     return;
   }
   const ul = $('known-list');
@@ -232,8 +240,7 @@ async function update() {
     showResult(true, r.title, r.details.map((text) => ({ text })));
   } catch (e) {
     show('progress', false); // a stale "about 3 s left" would mislead
-    showResult(false, e.title || 'The update failed', (e.details || [e.message || String(e)]).map((x) =>
-      (typeof x === 'string' ? { text: x } : x)));
+    showProblem(e, 'The update failed');
   } finally {
     hideRepair();
     window.removeEventListener('beforeunload', warnUnload);
@@ -260,7 +267,7 @@ async function backup() {
     showResult(true, r.title, r.details.map((text) => ({ text })));
   } catch (e) {
     show('progress', false);
-    showResult(false, e.title || 'The backup failed', (e.details || [e.message || String(e)]).map((x) => ({ text: x })));
+    showProblem(e, 'The backup failed');
   } finally {
     hideRepair();
     setBusy(false);

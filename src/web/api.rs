@@ -167,6 +167,12 @@ pub async fn open_device(device: JsValue) -> Result<DeviceHandle, JsValue> {
     let info = describe(&mut t)
         .await
         .map_err(|e| flash_error(&FlashError::Describe(e), None))?;
+    t.hold(info.interface).await.map_err(|e| {
+        flash_error(
+            &FlashError::Transfer(e),
+            Some((info.vendor_id, info.product_id)),
+        )
+    })?;
     Ok(DeviceHandle::new(Backend::Usb(t), info))
 }
 

@@ -234,16 +234,7 @@ impl Transport for WebUsbTransport {
     }
 
     async fn select_alt(&mut self, interface: u8, alt: u8) -> Result<(), TransferError> {
-        if self.claimed != Some(interface) {
-            if let Some(old) = self.claimed.take() {
-                let _ = self.device.release_interface(old).await;
-            }
-            self.device
-                .claim_interface(interface)
-                .await
-                .map_err(|e| map_error(&e, "claim"))?;
-            self.claimed = Some(interface);
-        }
+        self.hold(interface).await?;
         match self.device.select_alternate_interface(interface, alt).await {
             Ok(_) => Ok(()),
             // Single-alt devices may refuse SET_INTERFACE(0); alt 0 is active anyway.
@@ -254,6 +245,23 @@ impl Transport for WebUsbTransport {
 }
 
 impl WebUsbTransport {
+    /// Claim the DFU interface now and hold it while the page shows the device, so that
+    /// another tab or program gets a clear "in use" at once rather than a fight mid-update.
+    pub async fn hold(&mut self, interface: u8) -> Result<(), TransferError> {
+        if self.claimed == Some(interface) {
+            return Ok(());
+        }
+        if let Some(old) = self.claimed.take() {
+            let _ = self.device.release_interface(old).await;
+        }
+        self.device
+            .claim_interface(interface)
+            .await
+            .map_err(|e| map_error(&e, "claim"))?;
+        self.claimed = Some(interface);
+        Ok(())
+    }
+
     /// Switch to `device` (the same gadget after it re-enumerated) and open it.
     pub async fn adopt(&mut self, device: UsbDevice) -> Result<(), TransferError> {
         self.claimed = None;

@@ -112,12 +112,23 @@ class Device(UMockdev.IoctlBase):
         self.devnum = devnum
         self.gone = False
         self.lock = threading.Lock()
-        self.done = []  # completed URBs (IoctlData), oldest first
-        self.hung = []  # submitted URBs that never complete while the device stays
+        # Per open file (client), as in usbfs: a URB is reaped through the file that
+        # submitted it, and an interface belongs to one file at a time.
+        self.clients = []  # the clients seen; PyGObject wrappers compare by object
+        self.done = {}  # client number -> completed URBs (IoctlData), oldest first
+        self.hung = {}  # client number -> URBs that never complete while the device stays
+        self.owners = {}  # interface number -> client number
         os.mkfifo(node_path, 0o666)
         self.fifo = os.open(node_path, os.O_RDWR | os.O_NONBLOCK)
         fcntl.fcntl(self.fifo, F_SETPIPE_SZ, 4096)
         self.fill()
+
+    def key(self, client):
+        for i, c in enumerate(self.clients):
+            if c == client:
+                return i
+        self.clients.append(client)
+        return len(self.clients) - 1
 
     # The readiness byte.
     def fill(self):
@@ -140,10 +151,11 @@ class Device(UMockdev.IoctlBase):
         """The kernel completes what is in flight with -ESHUTDOWN."""
         with self.lock:
             self.gone = True
-            for urb in self.hung:
-                self.finish(urb, -errno.ESHUTDOWN, 0)
-                self.done.append(urb)
-            self.hung = []
+            for k, urbs in self.hung.items():
+                for urb in urbs:
+                    self.finish(urb, -errno.ESHUTDOWN, 0)
+                    self.done.setdefault(k, []).append(urb)
+            self.hung = {}
             self.drain()
 
     def transfer(self, setup, payload):
@@ -178,6 +190,8 @@ class Device(UMockdev.IoctlBase):
 
     def ioctl(self, client):
         req = client.get_request()
+        me = self.key(client)
+        log(f"client {me}: ioctl {req:#x}")
         arg = client.get_arg()
         if self.gone and req not in (REAPURBNDELAY, REAPURB, DISCARDURB, RELEASEINTERFACE):
             client.complete(-1, errno.ENODEV)
@@ -195,19 +209,20 @@ class Device(UMockdev.IoctlBase):
             status, reply = self.transfer(data[:8], data[8:])
             if status is None:
                 with self.lock:
-                    self.hung.append(urb)
+                    self.hung.setdefault(me, []).append(urb)
             else:
                 if reply and data[0] & 0x80:
                     buf.update(8, list(reply))
                 self.finish(urb, status, len(reply))
                 with self.lock:
-                    self.done.append(urb)
+                    self.done.setdefault(me, []).append(urb)
                     self.drain()
             client.complete(0, 0)
         elif req in (REAPURBNDELAY, REAPURB):
             with self.lock:
-                urb = self.done.pop(0) if self.done else None
-                if not self.done and not self.gone:
+                mine = self.done.get(me, [])
+                urb = mine.pop(0) if mine else None
+                if not any(self.done.values()) and not self.gone:
                     self.fill()
             if urb is None:
                 client.complete(-1, errno.ENODEV if self.gone else errno.EAGAIN)
@@ -219,11 +234,12 @@ class Device(UMockdev.IoctlBase):
             # The argument is the URB's address in the client.
             addr = struct.unpack("<Q", bytes(arg.retrieve())[:8])[0]
             with self.lock:
-                found = [u for u in self.hung if u.client_addr == addr]
+                hung = self.hung.get(me, [])
+                found = [u for u in hung if u.client_addr == addr]
                 for urb in found:
-                    self.hung.remove(urb)
+                    hung.remove(urb)
                     self.finish(urb, -errno.ENOENT, 0)
-                    self.done.append(urb)
+                    self.done.setdefault(me, []).append(urb)
                 if found:
                     self.drain()
             client.complete(0 if found else -1, 0 if found else errno.EINVAL)
@@ -268,7 +284,26 @@ class Device(UMockdev.IoctlBase):
             client.complete(0, 0)
         elif req in (GETDRIVER, IOCTL):
             client.complete(-1, errno.ENODATA)
-        elif req in (CLAIMINTERFACE, RELEASEINTERFACE, CLEAR_HALT, DISCONNECT_CLAIM):
+        elif req in (CLAIMINTERFACE, RELEASEINTERFACE):
+            # As usbfs: an interface belongs to one open file at a time (another program
+            # or browser tab gets EBUSY) until it is released or that file is closed.
+            (iface,) = struct.unpack("<I", bytes(arg.resolve(0, 4).retrieve()))
+            with self.lock:
+                owner = self.owners.get(iface)
+                if owner is not None and owner != me and not self.clients[owner].get_connected():
+                    owner = None  # that file was closed
+                if req == CLAIMINTERFACE:
+                    if owner is None or owner == me:
+                        self.owners[iface] = me
+                        result = (0, 0)
+                    else:
+                        result = (-1, errno.EBUSY)
+                else:
+                    if owner == me:
+                        del self.owners[iface]
+                    result = (0, 0) if owner in (me, None) else (-1, errno.EINVAL)
+            client.complete(*result)
+        elif req in (CLEAR_HALT, DISCONNECT_CLAIM):
             client.complete(0, 0)
         else:
             log(f"unknown ioctl {req:#x}")

@@ -156,3 +156,33 @@ test('a device that stalls a request: the update stops with the reason, a retry 
   assert.equal(await r.violations(), 0);
   await r.close();
 });
+
+test('two tabs cannot fight over one device: the second is told it is in use', { timeout: 120000 }, async () => {
+  const r = await rig('tabs', 'stm32f4', [[0x0483, 0xdf11]]);
+  const first = r.page;
+  await pick(first, /STM32/);
+  const second = await r.browser.newPage({ viewport: { width: 1000, height: 1200 } });
+  const errors = [];
+  second.on('pageerror', (e) => errors.push(e.message));
+  await second.goto(first.url());
+  await second.waitForSelector('body[data-ready=true]', { timeout: 20000 });
+  await second.waitForSelector('#known:not([hidden])', { timeout: 20000 });
+  await second.click('#known-list button');
+  await second.waitForSelector('#result:not([hidden])', { timeout: 20000 });
+  if (process.env.E2E_SCREENSHOTS) await second.screenshot({ path: join(process.env.E2E_SCREENSHOTS, 'usb-tabs-second.png'), fullPage: true });
+  const msg = await second.textContent('#result');
+  assert.match(msg, /in use|another (program|tab)/i);
+  assert.ok(await second.isHidden('#device-panel'));
+  // The first tab still owns the device and updates it.
+  const app = bytes(10000, 4);
+  writeFileSync(join(dir, 'tabs.bin'), app);
+  execFileSync('dfuse-pack', ['-b', '0x08000000:tabs.bin', '-D', '0x0483:0xdf11', 'tabs.dfu'], { cwd: dir });
+  await first.setInputFiles('#file', join(dir, 'tabs.dfu'));
+  await first.waitForSelector('#fit.ok');
+  await first.click('#update');
+  await doneText(first);
+  assert.match(await first.textContent('#result'), /Done!/);
+  assert.equal(sha(await memory(r, 0, 0x08000000, app.length)), sha(app));
+  assert.deepEqual(errors, []);
+  await r.close();
+});
