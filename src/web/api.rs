@@ -385,16 +385,18 @@ impl Repair for PageRepair {
     fn wait_for(
         &self,
         before: &DeviceInfo,
+        old: &UsbDevice,
     ) -> Pin<Box<dyn Future<Output = Result<UsbDevice, TransferError>>>> {
         let on_repair = self.on_repair.clone();
         let on_progress = self.on_progress.clone();
         let before = before.clone();
+        let old = old.clone();
         Box::pin(async move {
             let report = |p: &ProgressView| {
                 let _ = on_progress.call1(&JsValue::NULL, &to_js(p));
             };
             // Reconnect by itself where permission exists (same serial, or policy).
-            if let Some(d) = discover::wait_for_known(&before, 6, &report).await {
+            if let Some(d) = discover::wait_for_known(&before, &old, 6, &report).await {
                 return Ok(d);
             }
             let req = to_js(&repair_request(&before, false));

@@ -127,6 +127,7 @@ pub fn is_same_device_in_dfu_mode(d: &JsValue, before: &DeviceInfo) -> bool {
 /// waiting, report a countdown. Returns `None` when the user must pick it again.
 pub async fn wait_for_known(
     before: &DeviceInfo,
+    old: &UsbDevice,
     seconds: u32,
     on_progress: &dyn Fn(&ProgressView),
 ) -> Option<UsbDevice> {
@@ -136,13 +137,27 @@ pub async fn wait_for_known(
             on_progress(&ProgressView::reconnecting(&name, seconds - tick / 4));
         }
         for d in known().await {
-            if is_same_device_in_dfu_mode(&d, before) {
+            // In update mode as asked; or back as it was, having re-enumerated without
+            // switching (a stalled DETACH, a reset it ignored): the caller then reads it
+            // and says so, instead of waiting for a device that will not come.
+            if is_same_device_in_dfu_mode(&d, before) || is_same_device_again(&d, old, before) {
                 return Some(d.unchecked_into());
             }
         }
         gloo_timers::future::TimeoutFuture::new(250).await;
     }
     None
+}
+
+/// Is `d` a new object for the device that was `before` (`old`), still in run-time mode?
+fn is_same_device_again(d: &JsValue, old: &UsbDevice, before: &DeviceInfo) -> bool {
+    let old: &JsValue = old.as_ref();
+    d != old
+        && has_dfu_interface(d) == Some(1)
+        && num_prop(d, "vendorId") == Some(before.vendor_id)
+        && num_prop(d, "productId") == Some(before.product_id)
+        && string_prop(d, "serialNumber").filter(|s| !s.is_empty())
+            == before.serial.clone().filter(|s| !s.is_empty())
 }
 
 /// Map a rejected chooser promise.

@@ -89,10 +89,12 @@ fn stall() -> TransferError {
 /// Something that finds the device again after it re-enumerates (the page's re-pair
 /// flow, or a test's fake).
 pub trait Repair {
-    /// Wait for the device that was `before` to come back; return the new `USBDevice`.
+    /// Wait for the device that was `before` (the browser's object `old`) to come back;
+    /// return the new `USBDevice`.
     fn wait_for(
         &self,
         before: &DeviceInfo,
+        old: &UsbDevice,
     ) -> std::pin::Pin<Box<dyn Future<Output = Result<UsbDevice, TransferError>>>>;
 }
 
@@ -279,7 +281,7 @@ impl Reconnect for WebUsbTransport {
                 "the device restarted and must be selected again",
             ));
         };
-        let device = repair.wait_for(before).await?;
+        let device = repair.wait_for(before, &self.device).await?;
         self.adopt(device).await
     }
 }

@@ -412,8 +412,14 @@ impl Session {
             }
             (StepKind::Leave { .. }, Reply::Out) => self.stage = Stage::NeedStatus,
             // A leave may be silent: the device jumps without answering (GD32VF103).
-            (StepKind::Leave { .. }, Reply::Failed(_) | Reply::Stall) => {
+            (StepKind::Leave { .. }, Reply::Failed(_)) => {
                 self.outcome.finish = Finish::Restarting;
+                self.steps.clear();
+            }
+            // A device that refuses the leave is still here, in DFU mode: the image is
+            // written (and checked), but it starts only after a replug.
+            (StepKind::Leave { .. }, Reply::Stall) => {
+                self.outcome.finish = Finish::ReplugNeeded;
                 self.steps.clear();
             }
             (StepKind::Upload { block, len, more }, Reply::In(data)) => {

@@ -1,0 +1,100 @@
+// The fault matrix through the real browser: one representative fault per phase (the
+// whole matrix runs natively in tests/fault_matrix.rs), injected into the emulated device
+// behind Chromium's WebUSB. Each row: the update stops with a message and never claims
+// success; once the fault is gone (faults fire once; a vanished device is plugged back
+// in), the same clicks finish the update, the device holds the image, and the host broke
+// no protocol rule.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { rig, pick, memory, doneText, bytes, sha, dir, cleanup } from './rig.mjs';
+
+after(cleanup);
+
+const counts = async (r) => Object.fromEntries([...(await r.ask('report')).matchAll(/(\w+)=(\d+)/g)].map((m) => [m[1], Number(m[2])]));
+const ready = (page) => page.waitForFunction(() => window.dfuPage.device && window.dfuPage.device.usbDevice()
+  && !document.querySelector('#update').disabled, null, { timeout: 30000 });
+
+function dfuse(name, len, seed) {
+  const app = bytes(len, seed);
+  writeFileSync(join(dir, `${name}.bin`), app);
+  execFileSync('dfuse-pack', ['-b', `0x08000000:${name}.bin`, '-D', '0x0483:0xdf11', `${name}.dfu`], { cwd: dir });
+  return { app, file: join(dir, `${name}.dfu`), alt: 0, address: 0x08000000 };
+}
+function suffixed(name, len, seed) {
+  const app = bytes(len, seed);
+  writeFileSync(join(dir, `${name}.bin`), app);
+  execFileSync('dfu-suffix', ['-v', '1209', '-p', '2302', '-a', `${name}.bin`], { cwd: dir });
+  return { app, file: join(dir, `${name}.bin`), alt: 0, address: 0 };
+}
+
+// fault(c, d): the fault line, from the device's request counts now (c) and the number of
+// DNLOADs a whole update took in a dry run (d), for faults at its end.
+const rows = [
+  { phase: 'detach', device: 'dfu11-runtime', ids: [[0x1209, 0x2301], [0x1209, 0x2302]], image: () => suffixed('detach', 6000, 1),
+    fault: (c) => `fault stall request:DETACH:${(c.DETACH || 0) + 1}` },
+  { phase: 'erase', device: 'stm32f4', ids: [[0x0483, 0xdf11]], image: () => dfuse('erase', 40000, 2),
+    fault: (c) => `fault status:4 request:DNLOAD:${(c.DNLOAD || 0) + 1}` },
+  { phase: 'write', device: 'stm32f4', ids: [[0x0483, 0xdf11]], image: () => dfuse('write', 40000, 3),
+    fault: () => 'fault status:6 block:6' },
+  { phase: 'verify', device: 'stm32f4', ids: [[0x0483, 0xdf11]], image: () => dfuse('verify', 40000, 4),
+    fault: (c) => `fault vanish request:UPLOAD:${(c.UPLOAD || 0) + 3}`, vanishes: true },
+  { phase: 'manifest', device: 'dfu11-dfumode', ids: [[0x1209, 0x2302]], image: () => suffixed('manifest', 5000, 5), dry: true,
+    fault: (c, d) => `fault stall request:DNLOAD:${c.DNLOAD + d}` },
+  // A refused leave: the image is written and checked, so the update is done, but the
+  // page must not promise a restart that did not happen.
+  { phase: 'leave', device: 'stm32f4', ids: [[0x0483, 0xdf11]], image: () => dfuse('leave', 20000, 6), dry: true,
+    fault: (c, d) => `fault stall request:DNLOAD:${c.DNLOAD + d}`, written: /Done! Unplug .* and plug it back in/, replug: true },
+];
+
+for (const row of rows) {
+  test(`real browser, fault in ${row.phase}: stops with a message, recoverable, a retry succeeds`, { timeout: 150000 }, async () => {
+    const img = row.image();
+    const r = await rig(`fault-${row.phase}`, row.device, row.ids);
+    const { page } = r;
+    await pick(page, /./);
+    await page.setInputFiles('#file', img.file);
+    await page.waitForSelector('#fit.ok');
+    let d = 0;
+    if (row.dry) {
+      const c0 = await counts(r);
+      await page.click('#update');
+      await doneText(page);
+      assert.match(await page.textContent('#result'), /Done!/);
+      d = ((await counts(r)).DNLOAD || 0) - (c0.DNLOAD || 0);
+      await ready(page);
+    }
+    assert.equal(await r.ask(row.fault(await counts(r), d)), 'ok');
+    await page.click('#update');
+    await doneText(page);
+    await page.shot('1-fault');
+    const msg = await page.textContent('#result');
+    if (row.written) assert.match(msg, row.written);
+    else assert.doesNotMatch(msg, /Done!/, `${row.phase}: a fault must never read as success`);
+    assert.ok(msg.trim().length > 20, `${row.phase}: the message says what happened: ${msg}`);
+    assert.ok(await page.isHidden('#cancel'), 'the update has stopped');
+    if (row.vanishes) {
+      await r.next('removed ');
+      await r.ask('plug');
+    }
+    if (row.replug) {
+      // As the page asks: unplug and plug back in.
+      await r.ask('unplug');
+      await r.next('removed ');
+      await r.ask('plug');
+    }
+    await ready(page);
+    await page.click('#update');
+    await doneText(page);
+    await page.shot('2-retry');
+    assert.match(await page.textContent('#result'), /Done!/, `${row.phase}: the retry succeeds`);
+    // Let a restarting device come back before reading it.
+    if (row.device !== 'stm32f4') await r.next(`added 1209 ${row.device === 'dfu11-runtime' ? '2301' : '2302'}`, 30000).catch(() => {});
+    assert.equal(sha(await memory(r, img.alt, img.address, img.app.length)), sha(img.app));
+    assert.equal(await r.violations(), 0);
+    assert.deepEqual(page.errors, []);
+    await r.close();
+  });
+}
