@@ -514,3 +514,54 @@ fn the_devices_own_error_text_is_shown() {
     );
     assert_eq!(t.device.state(), 2, "recovered");
 }
+
+/// The end of a DfuSe update: a device that refuses the leave (stalls it) is still in DFU
+/// mode, so the update is done but needs a replug; one that vanishes instead of answering
+/// has left (the silent leave of GD32VF103-style ROMs). Oracle: the simulator's own
+/// transcript says which DNLOAD is the zero-length leave.
+#[test]
+fn a_refused_leave_asks_for_a_replug_a_silent_leave_restarts() {
+    let img = FlashImage::Raw(image(5000, 9));
+    // A clean run finds the number of the zero-length leave DNLOAD.
+    let mut t = device("stm32f4");
+    let r = flash(&mut t, &img, opts(false, true)).expect("flashes");
+    assert_eq!(r.finish, Finish::Restarting);
+    let leave = t
+        .device
+        .transcript()
+        .iter()
+        .filter(|e| e.name == "DNLOAD")
+        .count();
+    let last = t
+        .device
+        .transcript()
+        .iter()
+        .rfind(|e| e.name == "DNLOAD")
+        .expect("a leave");
+    assert_eq!(last.data_len, 0, "the last DNLOAD is the zero-length leave");
+    for (effect, finish) in [
+        (Effect::Stall, Finish::ReplugNeeded),
+        (
+            Effect::Disconnect {
+                reattach_ms: Some(100),
+            },
+            Finish::Restarting,
+        ),
+    ] {
+        let mut t = device("stm32f4");
+        t.device.add_fault(Fault {
+            trigger: Trigger::Request {
+                name: "DNLOAD",
+                nth: leave,
+            },
+            effect: effect.clone(),
+        });
+        let r = flash(&mut t, &img, opts(false, true)).expect("the image is written");
+        assert_eq!(r.finish, finish, "{effect:?}");
+        assert_eq!(
+            t.device.read_memory(0, 0x0800_0000, 5000),
+            Some(image(5000, 9)),
+            "{effect:?}"
+        );
+    }
+}
