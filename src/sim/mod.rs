@@ -7,12 +7,15 @@
 
 mod descriptors;
 mod dfu;
+mod fault;
 mod flash;
 mod profiles;
 mod requests;
 pub mod wire;
 
+pub use fault::{Effect, Fault, Trigger};
 pub use profiles::{AltProfile, Profile, Timing};
+pub use requests::{request_name, REQUEST_NAMES};
 
 use descriptors::Strings;
 use flash::Memory;
@@ -54,56 +57,6 @@ pub struct TranscriptEntry {
     pub outcome: &'static str,
     /// bState after the request (DFU states; 0/1 in run-time mode).
     pub state: u8,
-}
-
-/// When a fault fires (once).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Trigger {
-    /// The nth (1-based) request with this name ("DNLOAD", "GETSTATUS", …).
-    Request { name: &'static str, nth: usize },
-    /// A DNLOAD data block with this wBlockNum.
-    Block(u16),
-    /// A DfuSe write or erase touching this address.
-    Address(u32),
-    /// The first request after this much virtual time.
-    AfterMs(u64),
-    /// The next host reset.
-    Reset,
-    /// The next re-attach after a detach or reset.
-    Reattach,
-}
-
-/// What a fault does.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
-    Stall,
-    /// dfuERROR with this bStatus (reported on the next GETSTATUS).
-    ErrorStatus(u8),
-    /// dfuERROR with errVENDOR and an iString naming this text.
-    VendorError(&'static str),
-    /// Vanish from the bus; come back after the given ms in DFU mode (power cycle).
-    Disconnect {
-        reattach_ms: Option<u32>,
-    },
-    /// The transfer never completes.
-    Timeout,
-    /// GETSTATUS answers 3 bytes.
-    ShortStatus,
-    /// GETSTATUS answers bState 0xEE.
-    GarbageStatus,
-    /// GETSTATUS reports this bwPollTimeout.
-    PollTimeout(u32),
-    /// The host reset fails (as on Windows).
-    ResetFails,
-    /// The device never comes back.
-    NeverReattach,
-}
-
-/// A fault to inject.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fault {
-    pub trigger: Trigger,
-    pub effect: Effect,
 }
 
 /// Which descriptors the device shows.
@@ -616,39 +569,5 @@ impl SimDevice {
             },
             _ => Err(SimError::Stall),
         }
-    }
-}
-
-/// Every name [`request_name`] gives.
-pub const REQUEST_NAMES: &[&str] = &[
-    "GET_DESCRIPTOR",
-    "GET_STATUS",
-    "SET_CONFIGURATION",
-    "SET_INTERFACE",
-    "DETACH",
-    "DNLOAD",
-    "UPLOAD",
-    "GETSTATUS",
-    "CLRSTATUS",
-    "GETSTATE",
-    "ABORT",
-    "OTHER",
-];
-
-/// The name of a request, as transcripts and counts show it.
-pub fn request_name(s: Setup) -> &'static str {
-    match (s.request_type & 0x60, s.request) {
-        (0x00, 0x06) => "GET_DESCRIPTOR",
-        (0x00, 0x00) => "GET_STATUS",
-        (0x00, 0x09) => "SET_CONFIGURATION",
-        (0x00, 0x0B) => "SET_INTERFACE",
-        (0x20, 0) => "DETACH",
-        (0x20, 1) => "DNLOAD",
-        (0x20, 2) => "UPLOAD",
-        (0x20, 3) => "GETSTATUS",
-        (0x20, 4) => "CLRSTATUS",
-        (0x20, 5) => "GETSTATE",
-        (0x20, 6) => "ABORT",
-        _ => "OTHER",
     }
 }

@@ -142,3 +142,37 @@ impl SimDevice {
         self.attached = false;
     }
 }
+
+/// Every name [`request_name`] gives.
+pub const REQUEST_NAMES: &[&str] = &[
+    "GET_DESCRIPTOR",
+    "GET_STATUS",
+    "SET_CONFIGURATION",
+    "SET_INTERFACE",
+    "DETACH",
+    "DNLOAD",
+    "UPLOAD",
+    "GETSTATUS",
+    "CLRSTATUS",
+    "GETSTATE",
+    "ABORT",
+    "OTHER",
+];
+
+/// The name of a request, as transcripts and counts show it.
+pub fn request_name(s: Setup) -> &'static str {
+    match (s.request_type & 0x60, s.request) {
+        (0x00, 0x06) => "GET_DESCRIPTOR",
+        (0x00, 0x00) => "GET_STATUS",
+        (0x00, 0x09) => "SET_CONFIGURATION",
+        (0x00, 0x0B) => "SET_INTERFACE",
+        (0x20, 0) => "DETACH",
+        (0x20, 1) => "DNLOAD",
+        (0x20, 2) => "UPLOAD",
+        (0x20, 3) => "GETSTATUS",
+        (0x20, 4) => "CLRSTATUS",
+        (0x20, 5) => "GETSTATE",
+        (0x20, 6) => "ABORT",
+        _ => "OTHER",
+    }
+}

@@ -4,4 +4,5 @@
 pub mod api;
 pub mod demo;
 pub mod discover;
+mod page;
 pub mod usb;

@@ -1,0 +1,113 @@
+//! The page's side of a long operation: progress reports paced for the page, and the
+//! re-pair step (find the re-enumerated device among those permitted, or ask the page to
+//! show the one-click chooser button).
+
+use super::api::to_js;
+use super::discover;
+use super::usb::Repair;
+use crate::driver::{self, DeviceInfo, TransferError, TransferErrorKind};
+use crate::ui::{self, ProgressView};
+use js_sys::{Function, Promise};
+use serde::Serialize;
+use std::future::Future;
+use std::pin::Pin;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::UsbDevice;
+
+/// Progress for the page. The driver reports after every request, about a thousand
+/// times a second on a fast device; crossing into JavaScript and touching the DOM that
+/// often costs transfer time and shows nothing more. Report on a phase change, at the
+/// end of a phase, and otherwise at most every 40 ms.
+pub(super) fn page_progress(on_progress: &Function) -> impl FnMut(&driver::ProgressReport) + '_ {
+    let mut last: Option<(crate::core::Phase, f64)> = None;
+    move |p| {
+        let cur = p.progress.current();
+        let due = match last {
+            Some((phase, at)) => {
+                phase != cur.phase || p.elapsed_ms - at >= 40.0 || cur.done >= cur.total
+            }
+            None => true,
+        };
+        if due {
+            last = Some((cur.phase, p.elapsed_ms));
+            let _ = on_progress.call1(&JsValue::NULL, &to_js(&ProgressView::new(p)));
+        }
+    }
+}
+
+/// The request the page shows as a re-pair button.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct RepairRequest {
+    message: String,
+    button_label: String,
+    vendor_id: u16,
+    demo: bool,
+}
+
+pub(super) fn repair_request(before: &DeviceInfo, demo: bool) -> RepairRequest {
+    let name = ui::clean(&before.display_name());
+    RepairRequest {
+        message: format!(
+            "{name} restarted in update mode. Your browser treats it as a new device, so it needs your permission once more: press the button and choose it from the list."
+        ),
+        button_label: format!("Select {name} in update mode"),
+        vendor_id: before.vendor_id,
+        demo,
+    }
+}
+
+/// How long the page waits for the user to select the re-enumerated device.
+pub(super) const REPAIR_TIMEOUT_MS: u32 = 5 * 60 * 1000;
+
+/// Calls the page's `onRepair` and waits for the user's choice, while still looking
+/// for the device among those already permitted.
+pub(super) struct PageRepair {
+    pub(super) on_repair: Function,
+    pub(super) on_progress: Function,
+}
+
+impl Repair for PageRepair {
+    fn wait_for(
+        &self,
+        before: &DeviceInfo,
+        old: &UsbDevice,
+    ) -> Pin<Box<dyn Future<Output = Result<UsbDevice, TransferError>>>> {
+        let on_repair = self.on_repair.clone();
+        let on_progress = self.on_progress.clone();
+        let before = before.clone();
+        let old = old.clone();
+        Box::pin(async move {
+            let report = |p: &ProgressView| {
+                let _ = on_progress.call1(&JsValue::NULL, &to_js(p));
+            };
+            // Reconnect by itself where permission exists (same serial, or policy).
+            if let Some(d) = discover::wait_for_known(&before, &old, 6, &report).await {
+                return Ok(d);
+            }
+            let req = to_js(&repair_request(&before, false));
+            let p: Promise = on_repair
+                .call1(&JsValue::NULL, &req)
+                .map_err(|e| discover::chooser_error(&e))?
+                .unchecked_into();
+            // Bounded: an update must not wait forever for a click.
+            let d = super::usb::with_timeout(p, REPAIR_TIMEOUT_MS)
+                .await
+                .ok_or_else(|| {
+                    TransferError::new(
+                        TransferErrorKind::Disconnected,
+                        "the device was not selected again in time",
+                    )
+                })?
+                .map_err(|e| discover::chooser_error(&e))?;
+            if d.is_null() || d.is_undefined() {
+                return Err(TransferError::new(
+                    TransferErrorKind::Disconnected,
+                    "no device was selected",
+                ));
+            }
+            Ok(d.unchecked_into())
+        })
+    }
+}
