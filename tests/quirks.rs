@@ -313,3 +313,93 @@ fn manifestation_is_polled_to_its_end_on_poly_devices() {
         .iter()
         .any(|v| v.rule == "reset only where allowed"));
 }
+
+/// Openmoko and Jabra show the same VID:PID in run-time and DFU mode. No quirk entry is
+/// needed: the host tells the modes apart by the interface protocol (1 run-time, 2 DFU),
+/// never by the product id, and finds the device again by its re-enumeration. Oracle:
+/// the simulator's own bus (a DETACH, a reset, a new enumeration) and memory.
+#[test]
+fn same_ids_in_both_modes_detach_and_update() {
+    use dfu_flasher::driver::{FlashImage, FlashOptions};
+    let mut t = device("dfu11-same-ids");
+    let (v, p) = t.device.ids();
+    assert!(!t.device.in_dfu_mode());
+    let data = image(3000);
+    let opts = FlashOptions {
+        verify: true,
+        restart: true,
+        ..FlashOptions::default()
+    };
+    let r = block_on(driver::flash(
+        &mut t,
+        &FlashImage::Raw(data.clone()),
+        opts,
+        &mut |_| {},
+    ))
+    .expect("completes")
+    .expect("flashes");
+    assert!(r.verified);
+    let names: Vec<&str> = t.device.transcript().iter().map(|e| e.name).collect();
+    assert!(names.contains(&"DETACH"), "{names:?}");
+    // Back in run-time mode, with the same ids, once the manifestation reset is over.
+    t.device.sleep(2000);
+    assert!(t.device.is_attached() && !t.device.in_dfu_mode());
+    assert_eq!(t.device.ids(), (v, p), "the same ids after the update");
+    assert_eq!(&t.device.firmware()[..data.len()], &data[..]);
+    assert!(
+        t.device.violations().is_empty(),
+        "{:?}",
+        t.device.violations()
+    );
+}
+
+/// STM32F405 / STM32L4 ROM: a mass erase takes far longer than the poll timeout it
+/// reports, and GETSTATUS stalls meanwhile. With the STM32 quirk the host re-waits and
+/// finishes; without it, the update stops at the first stall. Oracle: the simulator's
+/// memory and clock.
+#[test]
+fn a_mass_erase_far_longer_than_reported_is_waited_out() {
+    use dfu_flasher::core::plan::DfuseOptions;
+    let data = image(6000);
+    let slow = || {
+        let mut p = Profile::by_name("stm32l4-erase-stalls").expect("profile");
+        p.bugs.erase_overrun_ms = 12_000; // on top of the 8 s the device reports
+        SimTransport::new(SimDevice::new(p))
+    };
+    let run = |t: &mut SimTransport, quirks: Option<Quirks>| {
+        let i = info(t);
+        block_on(t.select_alt_now(i.interface, 0));
+        let mut target = i.target();
+        if let Some(q) = quirks {
+            target.quirks = q;
+        }
+        let map = i.alts[0].memory_map.clone().expect("map");
+        let opts = DfuseOptions {
+            mass_erase: true,
+            ..Default::default()
+        };
+        let mut s =
+            Session::dfuse_download(target, &map, &[(0x0800_0000, &data)], opts).expect("plan");
+        block_on(driver::run(t, &mut s, &mut |_| {})).expect("completes")
+    };
+    let mut t = slow();
+    let start = t.device.now_us();
+    run(&mut t, None).expect("the quirk waits the erase out");
+    assert!(
+        t.device.now_us() - start >= 20_000_000,
+        "the erase took {} ms",
+        (t.device.now_us() - start) / 1000
+    );
+    assert_eq!(
+        t.device.read_memory(0, 0x0800_0000, data.len()),
+        Some(data.clone())
+    );
+    let e = run(&mut slow(), Some(Quirks::default())).expect_err("stalls without the quirk");
+    assert!(
+        matches!(
+            e.kind,
+            ErrorKind::Stalled { .. } | ErrorKind::DeviceStatus { .. }
+        ),
+        "{e:?}"
+    );
+}

@@ -108,6 +108,7 @@ const NAMES: &[&str] = &[
     "dfu11-willdetach",
     "dfu11-noupload",
     "dfu11-dfumode",
+    "dfu11-same-ids",
 ];
 
 fn stm32f4() -> Profile {
@@ -333,6 +334,8 @@ impl Profile {
             "dfu11-willdetach" => p.attributes |= 0x08,
             "dfu11-noupload" => p.attributes &= !0x02,
             "dfu11-dfumode" => p.runtime_product = None,
+            // Openmoko, Jabra: the same VID:PID in run-time and DFU mode.
+            "dfu11-same-ids" => p.runtime_product = Some(p.dfu_product),
             "gd32vf103" => {
                 // GigaDevice GD32VF103 (28E9:0189): a UTF-8 serial whose third character
                 // gives the flash size ('B' = 128 KiB of 1 KiB pages), and a layout in

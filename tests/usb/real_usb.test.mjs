@@ -186,3 +186,25 @@ test('two tabs cannot fight over one device: the second is told it is in use', {
   assert.deepEqual(errors, []);
   await r.close();
 });
+
+test('same VID:PID in both modes: detach and reconnect by itself without mistaking the old device', { timeout: 120000 }, async () => {
+  const app = bytes(7000, 8);
+  writeFileSync(join(dir, 'same.bin'), app);
+  execFileSync('dfu-suffix', ['-v', '1209', '-p', '2302', '-a', 'same.bin'], { cwd: dir });
+  const r = await rig('same-ids', 'dfu11-same-ids', [[0x1209, 0x2302]]);
+  const { page } = r;
+  await pick(page, /\(1209:2302\)/);
+  assert.match(await page.textContent('#device-mode'), /Running its firmware/);
+  await page.setInputFiles('#file', join(dir, 'same.bin'));
+  await page.waitForSelector('#fit.ok');
+  await page.click('#update');
+  await doneText(page);
+  assert.match(await page.textContent('#result'), /Done!/);
+  assert.ok(await page.isHidden('#repair'));
+  await r.next('added 1209 2302', 30000); // back after the detach
+  await r.next('added 1209 2302', 30000); // back after the manifestation reset
+  assert.equal(sha(await memory(r, 0, 0, app.length)), sha(app));
+  assert.equal(await r.violations(), 0);
+  assert.deepEqual(page.errors, []);
+  await r.close();
+});
