@@ -208,3 +208,34 @@ test('same VID:PID in both modes: detach and reconnect by itself without mistaki
   assert.deepEqual(page.errors, []);
   await r.close();
 });
+
+test('switching to the demo device lets go of the real one; no switch while an update runs', { timeout: 120000 }, async () => {
+  const app = bytes(200000, 12);
+  writeFileSync(join(dir, 'switch.bin'), app);
+  execFileSync('dfuse-pack', ['-b', '0x08000000:switch.bin', '-D', '0x0483:0xdf11', 'switch.dfu'], { cwd: dir });
+  const r = await rig('switch', 'stm32f4', [[0x0483, 0xdf11]], { faster: 4 });
+  const first = r.page;
+  await pick(first, /STM32/);
+  // While an update runs, the demo cannot be picked.
+  await first.setInputFiles('#file', join(dir, 'switch.dfu'));
+  await first.waitForSelector('#fit.ok');
+  await first.click('#update');
+  await first.waitForFunction(() => /Erasing|Writing/.test(document.querySelector('#progress-text').textContent), null, { timeout: 30000 });
+  assert.ok(await first.isDisabled('#demo'));
+  assert.ok(await first.isDisabled('#connect'));
+  await doneText(first);
+  assert.match(await first.textContent('#result'), /Done!/);
+  await first.waitForFunction(() => window.dfuPage.device && window.dfuPage.device.usbDevice(), null, { timeout: 30000 });
+  // Now the demo: the real device is released, so another tab can open it.
+  await first.selectOption('#demo-profile', 'stm32f4');
+  await first.click('#demo');
+  await first.waitForFunction(() => window.dfuPage.device && !window.dfuPage.device.usbDevice(), null, { timeout: 20000 });
+  const second = await r.browser.newPage();
+  await second.goto(first.url());
+  await second.waitForSelector('body[data-ready=true]', { timeout: 20000 });
+  await pick(second, /STM32/);
+  assert.ok(await second.isHidden('#result'), await second.textContent('#result'));
+  assert.equal(sha(await memory(r, 0, 0x08000000, app.length)), sha(app));
+  assert.deepEqual(first.errors, []);
+  await r.close();
+});
