@@ -6,9 +6,11 @@
 use crate::core::protocol::Setup;
 use crate::driver::{DeviceInfo, Reconnect, TransferError, TransferErrorKind, Transport};
 use js_sys::{Reflect, Uint8Array};
+use std::cell::RefCell;
 use std::future::{Future, IntoFuture};
 use std::pin::pin;
-use std::task::Poll;
+use std::rc::Rc;
+use std::task::{Poll, Waker};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
     UsbControlTransferParameters, UsbDevice, UsbInTransferResult, UsbOutTransferResult,
@@ -112,11 +114,79 @@ async fn prepare(device: &UsbDevice) -> Result<(), TransferError> {
     Ok(())
 }
 
+/// One timer for all of a transport's transfers: an interval that wakes the transfer in
+/// flight once its deadline has passed. A timer per transfer (a JS closure, a setTimeout
+/// and a clearTimeout each time) cost more than the transfer's own JavaScript work.
+struct Watchdog {
+    watch: Rc<RefCell<Watch>>,
+    _tick: gloo_timers::callback::Interval,
+}
+
+#[derive(Default)]
+struct Watch {
+    /// When the transfer in flight times out (performance.now() ms); 0: none in flight.
+    deadline: f64,
+    expired: bool,
+    waker: Option<Waker>,
+}
+
+/// Milliseconds on the page's monotonic clock.
+fn now() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or_else(js_sys::Date::now, |p| p.now())
+}
+
+impl Watchdog {
+    /// How often the deadline is checked: timeouts fire up to this late.
+    const TICK_MS: u32 = 250;
+
+    fn new() -> Watchdog {
+        let watch = Rc::new(RefCell::new(Watch::default()));
+        let w = Rc::clone(&watch);
+        let tick = gloo_timers::callback::Interval::new(Self::TICK_MS, move || {
+            let mut w = w.borrow_mut();
+            if w.deadline > 0.0 && now() >= w.deadline {
+                w.expired = true;
+                if let Some(k) = w.waker.take() {
+                    k.wake();
+                }
+            }
+        });
+        Watchdog { watch, _tick: tick }
+    }
+
+    /// Resolve `f`, or `None` once `ms` milliseconds have passed.
+    async fn guard<F: IntoFuture>(&self, f: F, ms: u32) -> Option<F::Output> {
+        {
+            let mut w = self.watch.borrow_mut();
+            w.deadline = now() + f64::from(ms);
+            w.expired = false;
+        }
+        let mut f = pin!(f.into_future());
+        let r = std::future::poll_fn(|cx| {
+            if let Poll::Ready(v) = f.as_mut().poll(cx) {
+                return Poll::Ready(Some(v));
+            }
+            let mut w = self.watch.borrow_mut();
+            if w.expired {
+                return Poll::Ready(None);
+            }
+            w.waker = Some(cx.waker().clone());
+            Poll::Pending
+        })
+        .await;
+        *self.watch.borrow_mut() = Watch::default();
+        r
+    }
+}
+
 /// A `USBDevice`, opened, with at most one claimed interface.
 pub struct WebUsbTransport {
     device: UsbDevice,
     claimed: Option<u8>,
     repair: Option<Box<dyn Repair>>,
+    watchdog: Watchdog,
 }
 
 impl WebUsbTransport {
@@ -130,6 +200,7 @@ impl WebUsbTransport {
             device,
             claimed: None,
             repair,
+            watchdog: Watchdog::new(),
         })
     }
 
@@ -170,7 +241,11 @@ impl Drop for WebUsbTransport {
 impl Transport for WebUsbTransport {
     async fn control_in(&mut self, s: Setup, timeout_ms: u32) -> Result<Vec<u8>, TransferError> {
         let p = self.device.control_transfer_in(&params(s), s.length);
-        let r = with_timeout(p, timeout_ms).await.ok_or_else(timeout)?;
+        let r = self
+            .watchdog
+            .guard(p, timeout_ms)
+            .await
+            .ok_or_else(timeout)?;
         let r: UsbInTransferResult = r.map_err(|e| map_error(&e, "in"))?.unchecked_into();
         match r.status() {
             UsbTransferStatus::Ok => Ok(r
@@ -202,7 +277,11 @@ impl Transport for WebUsbTransport {
             .device
             .control_transfer_out_with_u8_slice(&params(s), data)
             .map_err(|e| map_error(&e, "out"))?;
-        let r = with_timeout(p, timeout_ms).await.ok_or_else(timeout)?;
+        let r = self
+            .watchdog
+            .guard(p, timeout_ms)
+            .await
+            .ok_or_else(timeout)?;
         let r: UsbOutTransferResult = r.map_err(|e| map_error(&e, "out"))?.unchecked_into();
         match r.status() {
             UsbTransferStatus::Ok => Ok(()),
@@ -230,9 +309,7 @@ impl Transport for WebUsbTransport {
     fn now_ms(&self) -> f64 {
         // Sub-millisecond: waits count from the status reply, and a clock that ticks in
         // whole milliseconds would add up to one to every bwPollTimeout.
-        web_sys::window()
-            .and_then(|w| w.performance())
-            .map_or_else(js_sys::Date::now, |p| p.now())
+        now()
     }
 
     async fn select_alt(&mut self, interface: u8, alt: u8) -> Result<(), TransferError> {

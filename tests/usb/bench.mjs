@@ -71,6 +71,7 @@ async function main() {
   const base = [];
   const mandated = [];
   for (let i = 0; i < REPS; i++) {
+    if (i > 0) await pick(page, /STM32/);
     await ready(r, page);
     await r.ask('mark');
     await page.evaluate(() => {
@@ -90,9 +91,11 @@ async function main() {
     const t = (await r.ask('transcript')).split(' ');
     const deviceMs = Number(t[1]) / 1000;
     const lines = t.slice(2).join(' ').split(';');
-    // The leave resets the device; the page reconnects by itself.
+    // The leave resets the device; the page reconnects by itself. Then the page lets go
+    // of it (as "Use another device" does), and the minimal loop has it alone.
     await r.next('added 0483 df11', 30000);
     await ready(r, page);
+    await page.click('#disconnect');
     const baseMs = await page.evaluate(replay, lines);
     await r.next('added 0483 df11', 30000);
     ours.push(got.ms);

@@ -43,6 +43,10 @@ const rows = [
     fault: (c) => `fault vanish request:UPLOAD:${(c.UPLOAD || 0) + 3}`, vanishes: true },
   { phase: 'manifest', device: 'dfu11-dfumode', ids: [[0x1209, 0x2302]], image: () => suffixed('manifest', 5000, 5), dry: true,
     fault: (c, d) => `fault stall request:DNLOAD:${c.DNLOAD + d}` },
+  // A transfer that never completes: the page gives up after its timeout (5 s); the
+  // remedy it gives, unplugging and plugging back in, is what the test then does.
+  { phase: 'write (transfer never completes)', device: 'stm32f4', ids: [[0x0483, 0xdf11]], image: () => dfuse('hang', 40000, 7),
+    fault: (c) => `fault hang request:DNLOAD:${(c.DNLOAD || 0) + 8}`, replug: true, said: /answer|time/i },
   // A refused leave: the image is written and checked, so the update is done, but the
   // page must not promise a restart that did not happen.
   { phase: 'leave', device: 'stm32f4', ids: [[0x0483, 0xdf11]], image: () => dfuse('leave', 20000, 6), dry: true,
@@ -71,6 +75,7 @@ for (const row of rows) {
     await doneText(page);
     await page.shot('1-fault');
     const msg = await page.textContent('#result');
+    if (row.said) assert.match(msg, row.said);
     if (row.written) assert.match(msg, row.written);
     else assert.doesNotMatch(msg, /Done!/, `${row.phase}: a fault must never read as success`);
     assert.ok(msg.trim().length > 20, `${row.phase}: the message says what happened: ${msg}`);

@@ -95,6 +95,9 @@ export async function rig(name, device, ids, { faster = 10 } = {}) {
 
 export async function pick(page, label) {
   await page.waitForSelector('#known:not([hidden])', { timeout: 20000 });
+  // The list follows connect and disconnect events: wait for the device to be in it.
+  await page.waitForFunction((src) => new RegExp(src).test(document.querySelector('#known-list').textContent),
+    label.source, { timeout: 20000 }).catch(() => {});
   assert.match(await page.textContent('#known-list'), label);
   await page.click('#known-list button');
   await page.waitForSelector('#device-panel:not([hidden])', { timeout: 20000 });
