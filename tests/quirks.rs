@@ -403,3 +403,32 @@ fn a_mass_erase_far_longer_than_reported_is_waited_out() {
         "{e:?}"
     );
 }
+
+/// HydraBus and the Openmoko FreeRunner show no DFU interface while their application
+/// runs (fwupd `no-dfu-runtime`). With the quirk the page says to start the device in
+/// update mode by hand; the same device under ids the table does not know gets the
+/// generic "no update interface" answer. Oracle: the simulator's descriptors.
+#[test]
+fn no_runtime_interface_asks_for_update_mode_by_hand() {
+    use dfu_flasher::driver::{describe, DescribeError};
+    let mut t = device("hydrabus");
+    let e = block_on(describe(&mut t))
+        .expect("completes")
+        .expect_err("no DFU interface");
+    assert_eq!(e, DescribeError::NoRuntimeInterface);
+    assert!(e.to_string().contains("by hand"), "{e}");
+    let problem = dfu_flasher::ui::problem_for(
+        &dfu_flasher::driver::FlashError::Describe(e),
+        dfu_flasher::ui::Platform::Linux,
+        None,
+    );
+    assert_eq!(problem.kind, "manual-dfu-mode");
+
+    let mut p = Profile::by_name("hydrabus").expect("profile");
+    p.runtime_product = Some(0x60A8); // not in the table
+    let mut t = SimTransport::new(SimDevice::new(p));
+    let e = block_on(describe(&mut t))
+        .expect("completes")
+        .expect_err("no DFU interface");
+    assert_eq!(e, DescribeError::NotDfu);
+}

@@ -24,6 +24,9 @@ pub struct Quirks {
     /// Keep polling GETSTATUS through manifestation even though the device is not
     /// manifestation-tolerant (its manifestation outlasts the poll timeout it gives).
     pub manifest_poll: bool,
+    /// The application shows no DFU interface at all (fwupd `no-dfu-runtime`): the host
+    /// cannot detach it, and the user must start it in update mode by hand.
+    pub no_dfu_runtime: bool,
 }
 
 /// Which devices an entry covers.
@@ -44,6 +47,7 @@ const NONE: Quirks = Quirks {
     erase_stalls: 0,
     gd32_layout: false,
     manifest_poll: false,
+    no_dfu_runtime: false,
 };
 
 /// dfu-util and fwupd both use 5 ms for devices whose poll timeout is garbage.
@@ -58,6 +62,27 @@ const BROKEN_UPLOAD: Quirks = Quirks {
 };
 
 const TABLE: &[Entry] = &[
+    // Openmoko FreeRunner 1D50:5119: garbage bwPollTimeout, and its application has no
+    // DFU run-time interface (first: the range entry below would match it too).
+    Entry {
+        vendor: 0x1D50,
+        products: (0x5119, 0x5119),
+        device: None,
+        quirks: Quirks {
+            no_dfu_runtime: true,
+            ..GARBAGE_POLL
+        },
+    },
+    // HydraBus 1D50:60A7: no DFU run-time interface (enter DFU with its jumper/button).
+    Entry {
+        vendor: 0x1D50,
+        products: (0x60A7, 0x60A7),
+        device: None,
+        quirks: Quirks {
+            no_dfu_runtime: true,
+            ..NONE
+        },
+    },
     // Openmoko Neo1973 / FreeRunner (old U-Boot DFU): garbage bwPollTimeout.
     Entry {
         vendor: 0x1D50,
@@ -202,6 +227,15 @@ pub fn gd32_layout(serial: &str) -> Option<String> {
 }
 
 /// The workarounds for a device (none for most).
+/// The (vendor, product) pairs of devices whose application shows no DFU interface:
+/// the chooser offers them too, so that the page can tell the user what to do.
+pub fn without_runtime_interface() -> impl Iterator<Item = (u16, u16)> {
+    TABLE
+        .iter()
+        .filter(|e| e.quirks.no_dfu_runtime && e.products.0 == e.products.1)
+        .map(|e| (e.vendor, e.products.0))
+}
+
 pub fn lookup(vendor: u16, product: u16, device: u16) -> Quirks {
     TABLE
         .iter()
@@ -216,6 +250,15 @@ pub fn lookup(vendor: u16, product: u16, device: u16) -> Quirks {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn devices_without_runtime_interface_are_listed_for_the_chooser() {
+        let ids: Vec<(u16, u16)> = without_runtime_interface().collect();
+        assert_eq!(ids, vec![(0x1D50, 0x5119), (0x1D50, 0x60A7)]);
+        assert!(lookup(0x1D50, 0x5119, 0).no_dfu_runtime);
+        assert_eq!(lookup(0x1D50, 0x5119, 0).fixed_poll_ms, Some(5));
+        assert!(!lookup(0x1D50, 0x5118, 0).no_dfu_runtime);
+    }
 
     #[test]
     fn lookup_matches_ids_ranges_and_releases() {

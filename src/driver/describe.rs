@@ -79,6 +79,9 @@ pub enum DescribeError {
     Descriptor(DescriptorError),
     /// No DFU interface in the active configuration.
     NotDfu,
+    /// A device known to show no DFU interface while it runs its application (quirk
+    /// `no_dfu_runtime`): it must be started in update mode by hand.
+    NoRuntimeInterface,
 }
 
 impl fmt::Display for DescribeError {
@@ -91,6 +94,10 @@ impl fmt::Display for DescribeError {
             DescribeError::NotDfu => write!(
                 f,
                 "This device has no firmware-update (DFU) interface. Check that you picked the right device."
+            ),
+            DescribeError::NoRuntimeInterface => write!(
+                f,
+                "While it runs its firmware, this device offers no update interface, so the page cannot switch it to update mode. Start it in update mode by hand (on most such devices: hold the boot or DFU button, or set the boot jumper, while plugging it in), then connect it again."
             ),
         }
     }
@@ -138,7 +145,12 @@ pub async fn describe<T: Transport>(t: &mut T) -> Result<DeviceInfo, DescribeErr
     // Prefer a DFU-mode interface, then the first one.
     interfaces.sort_by_key(|i| (i.mode(&dev) != Mode::Dfu, i.number));
     let Some(intf): Option<DfuInterface> = interfaces.first().cloned() else {
-        return Err(DescribeError::NotDfu);
+        let q = crate::core::quirks::lookup(dev.vendor_id, dev.product_id, dev.device_version);
+        return Err(if q.no_dfu_runtime {
+            DescribeError::NoRuntimeInterface
+        } else {
+            DescribeError::NotDfu
+        });
     };
     let lang = match get(t, descriptor::STRING, 0, 0, 255).await {
         Ok(b) => {

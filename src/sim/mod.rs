@@ -153,7 +153,9 @@ impl SimDevice {
         if let Some(first) = installed.first_mut() {
             first.clone_from(&profile.firmware);
         }
-        let personality = if profile.runtime_product.is_some() {
+        let personality = if profile.bugs.no_runtime_interface {
+            Personality::App
+        } else if profile.runtime_product.is_some() {
             Personality::Runtime
         } else {
             Personality::Dfu

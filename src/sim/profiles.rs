@@ -90,6 +90,8 @@ pub struct Bugs {
     /// Manifestation takes this much longer than reported; GETSTATUS keeps answering
     /// dfuMANIFEST meanwhile, and a reset before the end loses the image (Poly).
     pub manifest_overrun_ms: u32,
+    /// The application shows no DFU interface at all (HydraBus, Openmoko FreeRunner).
+    pub no_runtime_interface: bool,
 }
 
 const NAMES: &[&str] = &[
@@ -109,6 +111,7 @@ const NAMES: &[&str] = &[
     "dfu11-noupload",
     "dfu11-dfumode",
     "dfu11-same-ids",
+    "hydrabus",
 ];
 
 fn stm32f4() -> Profile {
@@ -316,7 +319,7 @@ impl Profile {
     pub fn by_name(name: &str) -> Option<Profile> {
         let mut p = match name {
             "stm32f4" | "stm32f4-blank" | "stm32l4-erase-stalls" | "gd32vf103" => stm32f4(),
-            n if n.starts_with("dfu11-") => dfu11(),
+            n if n.starts_with("dfu11-") || n == "hydrabus" => dfu11(),
             "openmoko-freerunner" | "maple" | "lpc-rom" | "flatfrog" | "poly-manifest-poll" => {
                 quirky(name)
             }
@@ -336,6 +339,15 @@ impl Profile {
             "dfu11-dfumode" => p.runtime_product = None,
             // Openmoko, Jabra: the same VID:PID in run-time and DFU mode.
             "dfu11-same-ids" => p.runtime_product = Some(p.dfu_product),
+            // HydraBus 1D50:60A7: its application has no DFU interface at all.
+            "hydrabus" => {
+                p.vendor = 0x1D50;
+                p.runtime_product = Some(0x60A7);
+                p.dfu_product = 0x60A7;
+                p.manufacturer = "HydraBus".into();
+                p.product = "HydraBus".into();
+                p.bugs.no_runtime_interface = true;
+            }
             "gd32vf103" => {
                 // GigaDevice GD32VF103 (28E9:0189): a UTF-8 serial whose third character
                 // gives the flash size ('B' = 128 KiB of 1 KiB pages), and a layout in

@@ -165,6 +165,11 @@ pub fn problem_for(e: &FlashError, platform: Platform, ids: Option<(u16, u16)>) 
                 kind,
             }
         }
+        FlashError::Describe(crate::driver::DescribeError::NoRuntimeInterface) => Problem {
+            title: "Start the device in update mode by hand".into(),
+            details: vec![text(e.to_string())],
+            kind: "manual-dfu-mode",
+        },
         FlashError::Plan(_)
         | FlashError::NeedsDfuse
         | FlashError::NoSuchAlt { .. }

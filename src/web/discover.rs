@@ -36,6 +36,16 @@ pub fn request(vendor: Option<u16>, extra_vendors: &[u16]) -> Result<Promise, Tr
         TransferError::new(TransferErrorKind::Unsupported, "WebUSB is not available")
     })?;
     let mut filters = vec![dfu_filter(vendor)];
+    // Devices known to hide their DFU interface while they run their firmware: offered
+    // too, so that the page can say how to start them in update mode.
+    for (v, p) in crate::core::quirks::without_runtime_interface() {
+        if vendor.is_none() {
+            let f = UsbDeviceFilter::new();
+            f.set_vendor_id(v);
+            f.set_product_id(p);
+            filters.push(f);
+        }
+    }
     for v in extra_vendors {
         let f = UsbDeviceFilter::new();
         f.set_vendor_id(*v);
@@ -81,12 +91,18 @@ pub async fn known() -> Vec<JsValue> {
             .dyn_into::<Array>()
             .map(|a| {
                 a.iter()
-                    .filter(|d| has_dfu_interface(d).is_some())
+                    .filter(|d| has_dfu_interface(d).is_some() || hides_dfu_interface(d))
                     .collect()
             })
             .unwrap_or_default(),
         Err(_) => Vec::new(),
     }
+}
+
+/// A device the quirk table knows to show no DFU interface while its application runs.
+fn hides_dfu_interface(d: &JsValue) -> bool {
+    let ids = (num_prop(d, "vendorId"), num_prop(d, "productId"));
+    crate::core::quirks::without_runtime_interface().any(|(v, p)| ids == (Some(v), Some(p)))
 }
 
 /// Call `f` on every connect and disconnect.

@@ -239,3 +239,18 @@ test('switching to the demo device lets go of the real one; no switch while an u
   assert.deepEqual(first.errors, []);
   await r.close();
 });
+
+test('a device whose firmware hides its update interface: the page says to start it in update mode by hand', { timeout: 120000 }, async () => {
+  const r = await rig('hydrabus', 'hydrabus', [[0x1d50, 0x60a7]]);
+  const { page } = r;
+  await page.waitForSelector('#known:not([hidden])', { timeout: 20000 });
+  assert.match(await page.textContent('#known-list'), /HydraBus \(1d50:60a7\)/);
+  await page.click('#known-list button');
+  await page.waitForSelector('#result:not([hidden])', { timeout: 20000 });
+  await page.shot('by-hand');
+  assert.match(await page.textContent('#result'), /update mode by hand/);
+  assert.match(await page.textContent('#result'), /button|jumper/);
+  assert.ok(await page.isHidden('#device-panel'));
+  assert.deepEqual(page.errors, []);
+  await r.close();
+});
