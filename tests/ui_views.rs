@@ -182,3 +182,50 @@ fn progress_lines_count_bytes_only_where_bytes_move() {
         }
     }
 }
+
+/// Sizes as the page shows them, against Rust's own float formatting (the spec the
+/// integer version must match): whole units bare, else one decimal rounded half to even.
+#[test]
+fn sizes_match_float_formatting() {
+    let float = |bytes: u64| {
+        let units = ["bytes", "KiB", "MiB", "GiB"];
+        let mut v = bytes as f64;
+        let mut u = 0;
+        while v >= 1024.0 && u < 3 {
+            v /= 1024.0;
+            u += 1;
+        }
+        if u == 0 {
+            format!("{bytes} bytes")
+        } else if v.fract() == 0.0 {
+            format!("{v:.0} {}", units[u])
+        } else {
+            format!("{v:.1} {}", units[u])
+        }
+    };
+    let mut cases: Vec<u64> = vec![
+        0,
+        1,
+        1023,
+        1024,
+        1025,
+        1280,
+        1536,
+        60_000,
+        300_000,
+        1 << 20,
+        (1 << 20) + 1,
+        5 << 30,
+        u64::from(u32::MAX),
+    ];
+    let mut x: u64 = 0x9E37_79B9;
+    for _ in 0..20_000 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        cases.push((x >> 20) % (8 << 30));
+    }
+    for b in cases {
+        assert_eq!(ui::size(b), float(b), "{b} bytes");
+    }
+}

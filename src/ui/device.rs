@@ -26,21 +26,30 @@ pub struct DeviceView {
 }
 
 /// Human size: 1536 → "1.5 KiB".
+///
+/// Integer arithmetic only: float formatting would add about 15 KB to the wasm.
 pub fn size(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["bytes", "KiB", "MiB", "GiB"];
-    let mut v = bytes as f64;
     let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
+    let mut unit: u64 = 1;
+    while bytes / unit >= 1024 && u < UNITS.len() - 1 {
+        unit *= 1024;
         u += 1;
     }
     if u == 0 {
-        format!("{bytes} bytes")
-    } else if v.fract() == 0.0 {
-        format!("{v:.0} {}", UNITS[u])
-    } else {
-        format!("{v:.1} {}", UNITS[u])
+        return format!("{bytes} bytes");
     }
+    if bytes % unit == 0 {
+        return format!("{} {}", bytes / unit, UNITS[u]);
+    }
+    // Tenths, rounded half to even (as `{:.1}` rounds).
+    let (q, r) = ((bytes * 10) / unit, (bytes * 10) % unit);
+    let tenths = if 2 * r > unit || (2 * r == unit && q % 2 == 1) {
+        q + 1
+    } else {
+        q
+    };
+    format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[u])
 }
 
 fn yes_no(b: bool) -> &'static str {

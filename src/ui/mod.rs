@@ -53,7 +53,9 @@ impl ProgressView {
     pub fn new(r: &ProgressReport) -> ProgressView {
         let cur = r.progress.current();
         let percent = (r.progress.fraction() * 100.0).clamp(0.0, 100.0);
-        let mut text = format!("{}… {:.0}%", phase_label(cur.phase), percent);
+        // Whole percent without float formatting (it costs the wasm about 15 KB).
+        let whole = percent.round_ties_even() as u32;
+        let mut text = format!("{}… {whole}%", phase_label(cur.phase));
         // Byte counts only where bytes move; detach, manifest and leave are steps.
         let moves_bytes = matches!(
             cur.phase,

@@ -327,14 +327,39 @@ pub struct DeviceHandle {
     cancel: Rc<Cell<bool>>,
 }
 
-#[derive(Default, serde::Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Default)]
 struct UpdateOptions {
     verify: bool,
     force: bool,
     alt: Option<u8>,
     address: Option<u32>,
     restart: Option<bool>,
+}
+
+impl UpdateOptions {
+    /// Read the page's options field by field: a missing or mistyped field takes its
+    /// default and the others still count. (By hand rather than with serde: the
+    /// deserializer and the float formatting of its errors cost the wasm about 20 KB.)
+    fn from_js(o: &JsValue) -> UpdateOptions {
+        let get = |k: &str| {
+            js_sys::Reflect::get(o, &k.into())
+                .ok()
+                .filter(|v| !v.is_undefined() && !v.is_null())
+        };
+        let whole = |k: &str| {
+            get(k)
+                .and_then(|v| v.as_f64())
+                .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= f64::from(u32::MAX))
+                .map(|f| f as u32)
+        };
+        UpdateOptions {
+            verify: get("verify").and_then(|v| v.as_bool()).unwrap_or(false),
+            force: get("force").and_then(|v| v.as_bool()).unwrap_or(false),
+            alt: whole("alt").and_then(|a| u8::try_from(a).ok()),
+            address: whole("address"),
+            restart: get("restart").and_then(|v| v.as_bool()),
+        }
+    }
 }
 
 /// Let the backend ask the page for the device again after it re-enumerates.
@@ -399,20 +424,14 @@ impl DeviceHandle {
         to_js(&fit)
     }
 
-    /// Demo devices only: sha256 (hex) of `length` bytes the simulated device holds at
-    /// `address` of alt setting `alt` (DFU 1.1: offset into the image); `null` for a
-    /// real device or an unreadable range. For tests and for showing what happened.
-    #[wasm_bindgen(js_name = demoDigest)]
-    pub fn demo_digest(&self, alt: u8, address: u32, length: usize) -> Option<String> {
-        use sha2::{Digest, Sha256};
+    /// Demo devices only: the `length` bytes the simulated device holds at `address` of
+    /// alt setting `alt` (DFU 1.1: offset into the image); `undefined` for a real device
+    /// or an unreadable range. For tests and for showing what happened.
+    #[wasm_bindgen(js_name = demoMemory)]
+    pub fn demo_memory(&self, alt: u8, address: u32, length: usize) -> Option<Vec<u8>> {
         let i = self.inner.borrow();
         match &i.backend {
-            Some(Backend::Demo(d)) => d.sim().read_memory(alt, address, length).map(|b| {
-                Sha256::digest(&b)
-                    .iter()
-                    .map(|x| format!("{x:02x}"))
-                    .collect()
-            }),
+            Some(Backend::Demo(d)) => d.sim().read_memory(alt, address, length),
             _ => None,
         }
     }
@@ -452,7 +471,7 @@ impl DeviceHandle {
         on_progress: Function,
         on_repair: Function,
     ) -> Promise {
-        let opts: UpdateOptions = serde_wasm_bindgen::from_value(options).unwrap_or_default();
+        let opts = UpdateOptions::from_js(&options);
         let inner = self.inner.clone();
         let cancel = self.cancel.clone();
         let file = firmware.file.clone();
