@@ -229,3 +229,14 @@ fn sizes_match_float_formatting() {
         assert_eq!(ui::size(b), float(b), "{b} bytes");
     }
 }
+
+/// A failure while backing up is named as a backup failure, with the same details.
+#[test]
+fn backup_problems_name_the_backup() {
+    let e = FlashError::NoDfuMode;
+    let update = ui::problem_for(&e, Platform::Linux, None);
+    let backup = update.clone().for_backup();
+    assert_eq!(update.title, "The update failed");
+    assert_eq!(backup.title, "The backup failed");
+    assert_eq!(backup.details, update.details);
+}

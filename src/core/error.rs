@@ -169,7 +169,7 @@ impl fmt::Display for Error {
             match &self.kind {
                 ErrorKind::DeviceStatus { status, state, .. } => write!(
                     f,
-                    "the device reported {} ({}) in state {}.",
+                    "{} (the device reports {} in state {}).",
                     status.meaning(self.dfuse),
                     status.name(),
                     state.name()

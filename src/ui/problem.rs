@@ -53,6 +53,21 @@ pub struct Problem {
     pub kind: &'static str,
 }
 
+const UPDATE_FAILED: &str = "The update failed";
+const UPDATE_CANCELLED: &str = "Update cancelled";
+
+impl Problem {
+    /// The same problem met while backing up: the titles name the backup.
+    pub fn for_backup(mut self) -> Problem {
+        self.title = match self.title.as_str() {
+            UPDATE_FAILED => "The backup failed".into(),
+            UPDATE_CANCELLED => "Backup cancelled".into(),
+            _ => self.title,
+        };
+        self
+    }
+}
+
 fn text(s: impl Into<String>) -> Detail {
     Detail::Text(s.into())
 }
@@ -132,7 +147,7 @@ pub fn problem_for(e: &FlashError, platform: Platform, ids: Option<(u16, u16)>) 
         FlashError::Device(d) => {
             let (title, kind) = match &d.kind {
                 ErrorKind::Link(LinkError::Disconnected) => return disconnected(),
-                ErrorKind::Cancelled => ("Update cancelled", "cancelled"),
+                ErrorKind::Cancelled => (UPDATE_CANCELLED, "cancelled"),
                 ErrorKind::DeviceStatus {
                     status: Status::ErrVendor,
                     ..
@@ -144,7 +159,7 @@ pub fn problem_for(e: &FlashError, platform: Platform, ids: Option<(u16, u16)>) 
                 ErrorKind::VerifyMismatch { .. } | ErrorKind::ShortRead { .. } => {
                     ("The check after writing failed", "verify")
                 }
-                _ => ("The update failed", "device"),
+                _ => (UPDATE_FAILED, "device"),
             };
             let mut details = vec![text(d.to_string())];
             match d.recovered {
@@ -182,7 +197,7 @@ pub fn problem_for(e: &FlashError, platform: Platform, ids: Option<(u16, u16)>) 
             kind: "wrong-file",
         },
         other => Problem {
-            title: "The update failed".into(),
+            title: UPDATE_FAILED.into(),
             details: vec![text(other.to_string())],
             kind: "other",
         },

@@ -567,7 +567,12 @@ impl DeviceHandle {
                     );
                     Ok(o)
                 }
-                Err(e) => Err(flash_error(&e, Some((info.vendor_id, info.product_id)))),
+                Err(e) => {
+                    let ids = Some((info.vendor_id, info.product_id));
+                    Err(problem_error(
+                        &ui::problem_for(&e, platform(), ids).for_backup(),
+                    ))
+                }
             }
         })
     }

@@ -7,7 +7,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rig, pick, memory, doneText, bytes, sha, dir, cleanup } from './rig.mjs';
 
@@ -103,3 +103,27 @@ for (const row of rows) {
     await r.close();
   });
 }
+
+test('real browser, fault in upload (backup): stops with a message, a retry succeeds', { timeout: 150000 }, async () => {
+  const r = await rig('fault-upload', 'dfu11-dfumode', [[0x1209, 0x2302]]);
+  const { page } = r;
+  await pick(page, /\(1209:2302\)/);
+  assert.equal(await r.ask(`fault stall request:UPLOAD:${((await counts(r)).UPLOAD || 0) + 3}`), 'ok');
+  await page.click('#backup');
+  await doneText(page);
+  await page.shot('1-fault');
+  const msg = await page.textContent('#result');
+  assert.match(msg, /backup|read/i);
+  assert.ok(msg.trim().length > 20, msg);
+  await page.waitForFunction(() => window.dfuPage.device && window.dfuPage.device.usbDevice()
+    && !document.querySelector('#backup').disabled, null, { timeout: 30000 });
+  const download = page.waitForEvent('download', { timeout: 60000 });
+  await page.click('#backup');
+  const d = await download;
+  const got = readFileSync(await d.path());
+  assert.ok(got.length > 0);
+  assert.equal(sha(got), sha(await memory(r, 0, 0, got.length)));
+  assert.equal(await r.violations(), 0);
+  assert.deepEqual(page.errors, []);
+  await r.close();
+});
