@@ -53,9 +53,19 @@ async function replay(lines) {
   return performance.now() - t0;
 }
 
+// The page has the device open, and it is the device as it is now (not the object from
+// before a re-enumeration, which the page is about to replace).
 async function ready(r, page) {
-  await page.waitForFunction(() => window.dfuPage.device && window.dfuPage.device.usbDevice()
-    && !document.querySelector('#update').disabled, null, { timeout: 30000 });
+  const end = Date.now() + 30000;
+  while (Date.now() < end) {
+    const ok = await page.evaluate(async () => {
+      const d = window.dfuPage.device && window.dfuPage.device.usbDevice();
+      return !!d && (await navigator.usb.getDevices()).includes(d) && !document.querySelector('#update').disabled;
+    });
+    if (ok) return;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  throw new Error('the page did not reconnect to the device');
 }
 
 async function main() {
@@ -71,7 +81,14 @@ async function main() {
   const base = [];
   const mandated = [];
   for (let i = 0; i < REPS; i++) {
-    if (i > 0) await pick(page, /STM32/);
+    if (i > 0) {
+      // The page either reconnected by itself or lists the device: open it if needed.
+      await page.waitForFunction(() => (window.dfuPage.device && window.dfuPage.device.usbDevice())
+        || /STM32/.test(document.querySelector('#known-list').textContent), null, { timeout: 30000 });
+      if (!(await page.evaluate(() => !!(window.dfuPage.device && window.dfuPage.device.usbDevice())))) {
+        await page.click('#known-list button');
+      }
+    }
     await ready(r, page);
     await r.ask('mark');
     await page.evaluate(() => {
@@ -96,6 +113,7 @@ async function main() {
     await r.next('added 0483 df11', 30000);
     await ready(r, page);
     await page.click('#disconnect');
+    await page.waitForTimeout(300); // let the page's own event handling settle
     const baseMs = await page.evaluate(replay, lines);
     await r.next('added 0483 df11', 30000);
     ours.push(got.ms);
