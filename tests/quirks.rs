@@ -432,3 +432,58 @@ fn no_runtime_interface_asks_for_update_mode_by_hand() {
         .expect_err("no DFU interface");
     assert_eq!(e, DescribeError::NotDfu);
 }
+
+/// Realtek 0BDA:5800 and AVer cameras go back to their firmware on a reset only after a
+/// DETACH sent in DFU mode (fwupd `detach-for-attach`). With the quirk the host sends it
+/// and the device runs its new firmware; the same device under ids the table does not
+/// know stays in DFU mode after the reset. Oracle: the simulator's bus and memory.
+#[test]
+fn detach_for_attach_sends_the_device_back_to_its_firmware() {
+    use dfu_flasher::driver::{FlashImage, FlashOptions};
+    let data = image(4000);
+    let update = |p: Profile| {
+        let mut t = SimTransport::new(SimDevice::new(p));
+        let opts = FlashOptions {
+            verify: true,
+            restart: true,
+            ..FlashOptions::default()
+        };
+        block_on(driver::flash(
+            &mut t,
+            &FlashImage::Raw(data.clone()),
+            opts,
+            &mut |_| {},
+        ))
+        .expect("completes")
+        .expect("flashes");
+        t.device.sleep(2000);
+        t
+    };
+    let p = Profile::by_name("realtek-detach-attach").expect("profile");
+    let t = update(p.clone());
+    let detaches = t
+        .device
+        .transcript()
+        .iter()
+        .filter(|e| e.name == "DETACH")
+        .count();
+    assert_eq!(detaches, 2, "one to enter DFU mode, one before the reset");
+    assert!(
+        t.device.is_attached() && !t.device.in_dfu_mode(),
+        "runs its firmware"
+    );
+    assert_eq!(&t.device.firmware()[..data.len()], &data[..]);
+    assert!(
+        t.device.violations().is_empty(),
+        "{:?}",
+        t.device.violations()
+    );
+
+    let mut unknown = p;
+    unknown.vendor = 0x0BDB;
+    let t = update(unknown);
+    assert!(
+        t.device.in_dfu_mode(),
+        "without the quirk the reset leaves it in DFU mode"
+    );
+}

@@ -64,6 +64,8 @@ pub(crate) enum StepKind {
     },
     /// A USB reset so a tolerant device starts its new firmware.
     Reset,
+    /// DETACH in DFU mode, before that reset (quirk `detach_for_attach`).
+    DetachBeforeReset,
 }
 
 /// One step of a plan, with the phase and the progress bytes it accounts for.
@@ -244,6 +246,9 @@ impl Session {
             steps.push(step(StepKind::Compare { run: 0 }, Phase::Verify, 0, None));
         }
         if opts.restart && target.attributes.manifestation_tolerant {
+            if target.quirks.detach_for_attach {
+                steps.push(step(StepKind::DetachBeforeReset, Phase::Manifest, 0, None));
+            }
             steps.push(step(StepKind::Reset, Phase::Manifest, 0, None));
         }
         let runs = vec![Run {

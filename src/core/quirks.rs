@@ -27,6 +27,9 @@ pub struct Quirks {
     /// The application shows no DFU interface at all (fwupd `no-dfu-runtime`): the host
     /// cannot detach it, and the user must start it in update mode by hand.
     pub no_dfu_runtime: bool,
+    /// The device goes back to its firmware on a reset only after a DFU_DETACH sent in
+    /// DFU mode (fwupd `detach-for-attach`).
+    pub detach_for_attach: bool,
 }
 
 /// Which devices an entry covers.
@@ -48,11 +51,17 @@ const NONE: Quirks = Quirks {
     gd32_layout: false,
     manifest_poll: false,
     no_dfu_runtime: false,
+    detach_for_attach: false,
 };
 
 /// dfu-util and fwupd both use 5 ms for devices whose poll timeout is garbage.
 const GARBAGE_POLL: Quirks = Quirks {
     fixed_poll_ms: Some(5),
+    ..NONE
+};
+
+const DETACH_FOR_ATTACH: Quirks = Quirks {
+    detach_for_attach: true,
     ..NONE
 };
 
@@ -175,6 +184,26 @@ const TABLE: &[Entry] = &[
             gd32_layout: true,
             ..NONE
         },
+    },
+    // Realtek 0BDA:5800, AVer 34AD:0006 and 2574:0A30: a reset alone leaves them in DFU
+    // mode; a DETACH first sends them back to their firmware.
+    Entry {
+        vendor: 0x0BDA,
+        products: (0x5800, 0x5800),
+        device: None,
+        quirks: DETACH_FOR_ATTACH,
+    },
+    Entry {
+        vendor: 0x34AD,
+        products: (0x0006, 0x0006),
+        device: None,
+        quirks: DETACH_FOR_ATTACH,
+    },
+    Entry {
+        vendor: 0x2574,
+        products: (0x0A30, 0x0A30),
+        device: None,
+        quirks: DETACH_FOR_ATTACH,
     },
     // Poly (Plantronics) devices: manifestation must be polled to its end.
     Entry {

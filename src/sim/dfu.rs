@@ -136,6 +136,10 @@ impl SimDevice {
                 Ok(None)
             }
             5 => Ok(Some(vec![self.state])),
+            0 if self.profile.bugs.needs_detach_to_attach && self.state == DFU_IDLE => {
+                self.dfu_detached = true;
+                Ok(None)
+            }
             6 if matches!(self.state, DFU_IDLE | DNLOAD_IDLE | UPLOAD_IDLE) => {
                 self.state = DFU_IDLE;
                 self.pending = None;

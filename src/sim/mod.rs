@@ -104,6 +104,8 @@ pub struct SimDevice {
     memories: Vec<Option<Memory>>,
     faults: Vec<Fault>,
     forced_poll: Option<u32>,
+    /// A DETACH arrived in DFU mode (for `needs_detach_to_attach`).
+    dfu_detached: bool,
     /// iString of the current error status (0: none).
     error_string: u8,
     status_fault: Option<Effect>,
@@ -194,6 +196,7 @@ impl SimDevice {
             memories,
             faults: Vec::new(),
             forced_poll: None,
+            dfu_detached: false,
             error_string: 0,
             status_fault: None,
             real_time: false,
@@ -377,6 +380,7 @@ impl SimDevice {
         self.next_block = None;
         self.image.clear();
         self.detach_deadline = None;
+        self.dfu_detached = false;
         match p {
             Personality::Dfu => {
                 self.state = 2;
@@ -445,7 +449,11 @@ impl SimDevice {
                     );
                 }
                 // A valid application starts after the reset; else DFU mode again.
-                let to = if self.profile.runtime_product.is_some() && !self.firmware().is_empty() {
+                let detached = !self.profile.bugs.needs_detach_to_attach || self.dfu_detached;
+                let to = if self.profile.runtime_product.is_some()
+                    && !self.firmware().is_empty()
+                    && detached
+                {
                     Personality::Runtime
                 } else {
                     Personality::Dfu

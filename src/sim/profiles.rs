@@ -92,6 +92,9 @@ pub struct Bugs {
     pub manifest_overrun_ms: u32,
     /// The application shows no DFU interface at all (HydraBus, Openmoko FreeRunner).
     pub no_runtime_interface: bool,
+    /// A reset in DFU mode starts the firmware only after a DETACH sent in DFU mode
+    /// (Realtek, AVer); otherwise the device comes back in DFU mode.
+    pub needs_detach_to_attach: bool,
 }
 
 const NAMES: &[&str] = &[
@@ -112,6 +115,7 @@ const NAMES: &[&str] = &[
     "dfu11-dfumode",
     "dfu11-same-ids",
     "hydrabus",
+    "realtek-detach-attach",
 ];
 
 fn stm32f4() -> Profile {
@@ -319,7 +323,9 @@ impl Profile {
     pub fn by_name(name: &str) -> Option<Profile> {
         let mut p = match name {
             "stm32f4" | "stm32f4-blank" | "stm32l4-erase-stalls" | "gd32vf103" => stm32f4(),
-            n if n.starts_with("dfu11-") || n == "hydrabus" => dfu11(),
+            n if n.starts_with("dfu11-") || matches!(n, "hydrabus" | "realtek-detach-attach") => {
+                dfu11()
+            }
             "openmoko-freerunner" | "maple" | "lpc-rom" | "flatfrog" | "poly-manifest-poll" => {
                 quirky(name)
             }
@@ -339,6 +345,15 @@ impl Profile {
             "dfu11-dfumode" => p.runtime_product = None,
             // Openmoko, Jabra: the same VID:PID in run-time and DFU mode.
             "dfu11-same-ids" => p.runtime_product = Some(p.dfu_product),
+            // Realtek 0BDA:5800: back to its firmware only after a DETACH in DFU mode.
+            "realtek-detach-attach" => {
+                p.vendor = 0x0BDA;
+                p.runtime_product = Some(0x5800);
+                p.dfu_product = 0x5800;
+                p.manufacturer = "Realtek".into();
+                p.product = "USB Camera".into();
+                p.bugs.needs_detach_to_attach = true;
+            }
             // HydraBus 1D50:60A7: its application has no DFU interface at all.
             "hydrabus" => {
                 p.vendor = 0x1D50;

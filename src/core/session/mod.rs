@@ -355,6 +355,10 @@ impl Session {
                 *len,
             )),
             StepKind::Abort => self.control(DfuRequest::Abort, 0, Data::Out(Vec::new())),
+            // The same fixed 1000 ms detach timeout as in run-time mode.
+            StepKind::DetachBeforeReset => {
+                self.control(DfuRequest::Detach, 1000, Data::Out(Vec::new()))
+            }
             StepKind::Reset => {
                 self.stage = Stage::SentReset;
                 Action::Reset
@@ -430,6 +434,12 @@ impl Session {
                     what: "reading its firmware (upload)",
                 }),
             (StepKind::Abort, Reply::Out) => self.next_step(),
+            // The reset follows whatever the device makes of it; a refusal is its answer.
+            (
+                StepKind::DetachBeforeReset,
+                Reply::Out | Reply::Stall | Reply::Failed(LinkError::Disconnected),
+            ) => self.next_step(),
+            (StepKind::DetachBeforeReset, r) => self.fail_reply(r, DfuRequest::Detach),
             (StepKind::Dnload { .. } | StepKind::EndOfImage { .. }, r) => {
                 self.fail_reply(r, DfuRequest::Dnload)
             }
