@@ -487,3 +487,59 @@ fn detach_for_attach_sends_the_device_back_to_its_firmware() {
         "without the quirk the reset leaves it in DFU mode"
     );
 }
+
+/// m-stack devices (273F:1003, 1008, 100A) go back to their firmware on a reset only
+/// after an UPLOAD (fwupd `attach-upload-download`). Without a read-back verify the host
+/// reads one block first; with one, the verify is that upload. The same device under
+/// ids the table does not know stays in DFU mode. Oracle: the simulator's bus.
+#[test]
+fn upload_before_attach_sends_the_device_back_to_its_firmware() {
+    use dfu_flasher::driver::{FlashImage, FlashOptions};
+    let data = image(4000);
+    let update = |p: Profile, verify: bool| {
+        let mut t = SimTransport::new(SimDevice::new(p));
+        let opts = FlashOptions {
+            verify,
+            restart: true,
+            ..FlashOptions::default()
+        };
+        block_on(driver::flash(
+            &mut t,
+            &FlashImage::Raw(data.clone()),
+            opts,
+            &mut |_| {},
+        ))
+        .expect("completes")
+        .expect("flashes");
+        t.device.sleep(2000);
+        t
+    };
+    let p = Profile::by_name("mstack-upload-attach").expect("profile");
+    for verify in [false, true] {
+        let t = update(p.clone(), verify);
+        let uploads = t
+            .device
+            .transcript()
+            .iter()
+            .filter(|e| e.name == "UPLOAD")
+            .count();
+        assert!(uploads >= 1, "verify {verify}: an UPLOAD before the reset");
+        assert!(
+            t.device.is_attached() && !t.device.in_dfu_mode(),
+            "verify {verify}: runs its firmware"
+        );
+        assert_eq!(&t.device.firmware()[..data.len()], &data[..]);
+        assert!(
+            t.device.violations().is_empty(),
+            "{:?}",
+            t.device.violations()
+        );
+    }
+    let mut unknown = p;
+    unknown.vendor = 0x2740;
+    let t = update(unknown, false);
+    assert!(
+        t.device.in_dfu_mode(),
+        "without the quirk the reset leaves it in DFU mode"
+    );
+}

@@ -246,6 +246,20 @@ impl Session {
             steps.push(step(StepKind::Compare { run: 0 }, Phase::Verify, 0, None));
         }
         if opts.restart && target.attributes.manifestation_tolerant {
+            if target.quirks.upload_before_attach && !verify && target.attributes.can_upload {
+                // One block read (and ended) is the UPLOAD the device waits for.
+                steps.push(step(
+                    StepKind::Upload {
+                        block: 0,
+                        len: ts as u16,
+                        more: Some(0),
+                    },
+                    Phase::Manifest,
+                    0,
+                    None,
+                ));
+                steps.push(step(StepKind::Abort, Phase::Manifest, 0, None));
+            }
             if target.quirks.detach_for_attach {
                 steps.push(step(StepKind::DetachBeforeReset, Phase::Manifest, 0, None));
             }

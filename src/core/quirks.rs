@@ -30,6 +30,9 @@ pub struct Quirks {
     /// The device goes back to its firmware on a reset only after a DFU_DETACH sent in
     /// DFU mode (fwupd `detach-for-attach`).
     pub detach_for_attach: bool,
+    /// The device goes back to its firmware on a reset only after an UPLOAD (fwupd
+    /// `attach-upload-download`); a read-back verify is one, else the host reads a block.
+    pub upload_before_attach: bool,
 }
 
 /// Which devices an entry covers.
@@ -52,6 +55,7 @@ const NONE: Quirks = Quirks {
     manifest_poll: false,
     no_dfu_runtime: false,
     detach_for_attach: false,
+    upload_before_attach: false,
 };
 
 /// dfu-util and fwupd both use 5 ms for devices whose poll timeout is garbage.
@@ -62,6 +66,11 @@ const GARBAGE_POLL: Quirks = Quirks {
 
 const DETACH_FOR_ATTACH: Quirks = Quirks {
     detach_for_attach: true,
+    ..NONE
+};
+
+const UPLOAD_BEFORE_ATTACH: Quirks = Quirks {
+    upload_before_attach: true,
     ..NONE
 };
 
@@ -204,6 +213,26 @@ const TABLE: &[Entry] = &[
         products: (0x0A30, 0x0A30),
         device: None,
         quirks: DETACH_FOR_ATTACH,
+    },
+    // m-stack USB stack 273F:1003, 1008, 100A: an UPLOAD before the reset, or it stays
+    // in DFU mode.
+    Entry {
+        vendor: 0x273F,
+        products: (0x1003, 0x1003),
+        device: None,
+        quirks: UPLOAD_BEFORE_ATTACH,
+    },
+    Entry {
+        vendor: 0x273F,
+        products: (0x1008, 0x1008),
+        device: None,
+        quirks: UPLOAD_BEFORE_ATTACH,
+    },
+    Entry {
+        vendor: 0x273F,
+        products: (0x100A, 0x100A),
+        device: None,
+        quirks: UPLOAD_BEFORE_ATTACH,
     },
     // Poly (Plantronics) devices: manifestation must be polled to its end.
     Entry {

@@ -154,6 +154,7 @@ impl SimDevice {
         if !matches!(self.state, DFU_IDLE | DNLOAD_IDLE) || !self.attr(0x01) {
             return self.refuse();
         }
+        self.uploaded = false;
         let pending = if self.profile.dfuse {
             if data.is_empty() {
                 Pending::Leave
@@ -246,6 +247,7 @@ impl SimDevice {
         if !matches!(self.state, DFU_IDLE | UPLOAD_IDLE) || !self.attr(0x02) {
             return self.refuse();
         }
+        self.uploaded = true;
         if self.profile.dfuse {
             if block == 0 {
                 self.state = UPLOAD_IDLE;

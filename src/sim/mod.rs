@@ -106,6 +106,8 @@ pub struct SimDevice {
     forced_poll: Option<u32>,
     /// A DETACH arrived in DFU mode (for `needs_detach_to_attach`).
     dfu_detached: bool,
+    /// An UPLOAD came after the last DNLOAD (for `needs_upload_to_attach`).
+    uploaded: bool,
     /// iString of the current error status (0: none).
     error_string: u8,
     status_fault: Option<Effect>,
@@ -197,6 +199,7 @@ impl SimDevice {
             faults: Vec::new(),
             forced_poll: None,
             dfu_detached: false,
+            uploaded: false,
             error_string: 0,
             status_fault: None,
             real_time: false,
@@ -381,6 +384,7 @@ impl SimDevice {
         self.image.clear();
         self.detach_deadline = None;
         self.dfu_detached = false;
+        self.uploaded = false;
         match p {
             Personality::Dfu => {
                 self.state = 2;
@@ -449,7 +453,8 @@ impl SimDevice {
                     );
                 }
                 // A valid application starts after the reset; else DFU mode again.
-                let detached = !self.profile.bugs.needs_detach_to_attach || self.dfu_detached;
+                let detached = (!self.profile.bugs.needs_detach_to_attach || self.dfu_detached)
+                    && (!self.profile.bugs.needs_upload_to_attach || self.uploaded);
                 let to = if self.profile.runtime_product.is_some()
                     && !self.firmware().is_empty()
                     && detached

@@ -95,6 +95,9 @@ pub struct Bugs {
     /// A reset in DFU mode starts the firmware only after a DETACH sent in DFU mode
     /// (Realtek, AVer); otherwise the device comes back in DFU mode.
     pub needs_detach_to_attach: bool,
+    /// A reset in DFU mode starts the firmware only if an UPLOAD came after the last
+    /// DNLOAD (m-stack); otherwise the device comes back in DFU mode.
+    pub needs_upload_to_attach: bool,
 }
 
 const NAMES: &[&str] = &[
@@ -116,6 +119,7 @@ const NAMES: &[&str] = &[
     "dfu11-same-ids",
     "hydrabus",
     "realtek-detach-attach",
+    "mstack-upload-attach",
 ];
 
 fn stm32f4() -> Profile {
@@ -323,7 +327,12 @@ impl Profile {
     pub fn by_name(name: &str) -> Option<Profile> {
         let mut p = match name {
             "stm32f4" | "stm32f4-blank" | "stm32l4-erase-stalls" | "gd32vf103" => stm32f4(),
-            n if n.starts_with("dfu11-") || matches!(n, "hydrabus" | "realtek-detach-attach") => {
+            n if n.starts_with("dfu11-")
+                || matches!(
+                    n,
+                    "hydrabus" | "realtek-detach-attach" | "mstack-upload-attach"
+                ) =>
+            {
                 dfu11()
             }
             "openmoko-freerunner" | "maple" | "lpc-rom" | "flatfrog" | "poly-manifest-poll" => {
@@ -353,6 +362,15 @@ impl Profile {
                 p.manufacturer = "Realtek".into();
                 p.product = "USB Camera".into();
                 p.bugs.needs_detach_to_attach = true;
+            }
+            // m-stack 273F:1003: back to its firmware only after an UPLOAD.
+            "mstack-upload-attach" => {
+                p.vendor = 0x273F;
+                p.runtime_product = Some(0x1003);
+                p.dfu_product = 0x1003;
+                p.manufacturer = "Signal 11".into();
+                p.product = "m-stack DFU device".into();
+                p.bugs.needs_upload_to_attach = true;
             }
             // HydraBus 1D50:60A7: its application has no DFU interface at all.
             "hydrabus" => {
