@@ -302,6 +302,15 @@ fn hostile() -> Profile {
 }
 
 impl Profile {
+    /// A real device's ids and names, the same in run-time and DFU mode.
+    fn identify(&mut self, vendor: u16, product: u16, manufacturer: &str, name: &str) {
+        self.vendor = vendor;
+        self.runtime_product = Some(product);
+        self.dfu_product = product;
+        self.manufacturer = manufacturer.into();
+        self.product = name.into();
+    }
+
     /// The same device with every device-side wait (erase, program, manifest,
     /// re-enumeration) divided by `divisor`, at least 1 ms each: for tests on real time.
     pub fn faster(mut self, divisor: u32) -> Profile {
@@ -356,29 +365,17 @@ impl Profile {
             "dfu11-same-ids" => p.runtime_product = Some(p.dfu_product),
             // Realtek 0BDA:5800: back to its firmware only after a DETACH in DFU mode.
             "realtek-detach-attach" => {
-                p.vendor = 0x0BDA;
-                p.runtime_product = Some(0x5800);
-                p.dfu_product = 0x5800;
-                p.manufacturer = "Realtek".into();
-                p.product = "USB Camera".into();
+                p.identify(0x0BDA, 0x5800, "Realtek", "USB Camera");
                 p.bugs.needs_detach_to_attach = true;
             }
             // m-stack 273F:1003: back to its firmware only after an UPLOAD.
             "mstack-upload-attach" => {
-                p.vendor = 0x273F;
-                p.runtime_product = Some(0x1003);
-                p.dfu_product = 0x1003;
-                p.manufacturer = "Signal 11".into();
-                p.product = "m-stack DFU device".into();
+                p.identify(0x273F, 0x1003, "Signal 11", "m-stack DFU device");
                 p.bugs.needs_upload_to_attach = true;
             }
             // HydraBus 1D50:60A7: its application has no DFU interface at all.
             "hydrabus" => {
-                p.vendor = 0x1D50;
-                p.runtime_product = Some(0x60A7);
-                p.dfu_product = 0x60A7;
-                p.manufacturer = "HydraBus".into();
-                p.product = "HydraBus".into();
+                p.identify(0x1D50, 0x60A7, "HydraBus", "HydraBus");
                 p.bugs.no_runtime_interface = true;
             }
             "gd32vf103" => {

@@ -3,14 +3,13 @@
 
 use super::demo::DemoTransport;
 use super::discover;
-use super::page::{page_progress, repair_request, PageRepair, REPAIR_TIMEOUT_MS};
+use super::page::{await_choice, page_progress, repair_request, PageRepair};
 use super::usb::WebUsbTransport;
 use crate::core::file::{self, FirmwareFile, ParseOptions};
 use crate::core::protocol::Setup;
 use crate::core::Finish;
 use crate::driver::{
-    self, describe, DeviceInfo, FlashError, FlashOptions, Reconnect, TransferError,
-    TransferErrorKind, Transport,
+    self, describe, DeviceInfo, FlashError, FlashOptions, Reconnect, TransferError, Transport,
 };
 use crate::ui::{self, DeviceView, Platform, Problem};
 use js_sys::{Function, Promise, Uint8Array};
@@ -376,16 +375,7 @@ fn install_repair(backend: &mut Backend, on_repair: &Function, on_progress: &Fun
                 let r = on_repair.call1(&JsValue::NULL, &req);
                 Box::pin(async move {
                     let p: Promise = r.map_err(|e| discover::chooser_error(&e))?.unchecked_into();
-                    super::usb::with_timeout(p, REPAIR_TIMEOUT_MS)
-                        .await
-                        .ok_or_else(|| {
-                            TransferError::new(
-                                TransferErrorKind::Disconnected,
-                                "the device was not selected again in time",
-                            )
-                        })?
-                        .map(|_| ())
-                        .map_err(|e| discover::chooser_error(&e))
+                    await_choice(p).await.map(|_| ())
                 })
             })))
         }

@@ -59,6 +59,20 @@ pub(super) fn repair_request(before: &DeviceInfo, demo: bool) -> RepairRequest {
 }
 
 /// How long the page waits for the user to select the re-enumerated device.
+/// Wait for the page's re-pair promise: the user's choice, or an error once
+/// [`REPAIR_TIMEOUT_MS`] has passed (an update must not wait forever for a click).
+pub(super) async fn await_choice(p: Promise) -> Result<JsValue, TransferError> {
+    super::usb::with_timeout(p, REPAIR_TIMEOUT_MS)
+        .await
+        .ok_or_else(|| {
+            TransferError::new(
+                TransferErrorKind::Disconnected,
+                "the device was not selected again in time",
+            )
+        })?
+        .map_err(|e| discover::chooser_error(&e))
+}
+
 pub(super) const REPAIR_TIMEOUT_MS: u32 = 5 * 60 * 1000;
 
 /// Calls the page's `onRepair` and waits for the user's choice, while still looking
@@ -91,16 +105,7 @@ impl Repair for PageRepair {
                 .call1(&JsValue::NULL, &req)
                 .map_err(|e| discover::chooser_error(&e))?
                 .unchecked_into();
-            // Bounded: an update must not wait forever for a click.
-            let d = super::usb::with_timeout(p, REPAIR_TIMEOUT_MS)
-                .await
-                .ok_or_else(|| {
-                    TransferError::new(
-                        TransferErrorKind::Disconnected,
-                        "the device was not selected again in time",
-                    )
-                })?
-                .map_err(|e| discover::chooser_error(&e))?;
+            let d = await_choice(p).await?;
             if d.is_null() || d.is_undefined() {
                 return Err(TransferError::new(
                     TransferErrorKind::Disconnected,
