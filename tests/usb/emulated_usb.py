@@ -22,6 +22,7 @@ with one line on standard output:
     bus                     attached ENUM VID PID | detached
     quit
 Events are printed as they happen: `ready ROOT`, `added VID PID DEVNUM`, `removed DEVNUM`.
+EMULATED_USB_DEBUG=1 logs every ioctl and control transfer to standard error.
 """
 
 import argparse

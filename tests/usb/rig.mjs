@@ -1,6 +1,7 @@
 // Helpers for the real-browser USB tests and benchmarks: one emulated device (a umockdev
 // testbed in its own process, tests/usb/emulated_usb.py, backed by `dfu-flasher emulate`)
 // and one Debian Chromium on it, with WebUSB permission from a managed policy.
+// E2E_DEBUG=1 prints the page's console; E2E_SCREENSHOTS=dir keeps a picture of each step.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
