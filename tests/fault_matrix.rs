@@ -3,20 +3,10 @@
 //! left recoverable (dfuIDLE where it still answers); and a retry succeeds once the
 //! fault is gone.
 
+use dfu_flasher::core::Phase;
 use dfu_flasher::driver::sim::SimTransport;
 use dfu_flasher::driver::{self, block_on, FlashError, FlashImage, FlashOptions, FlashReport};
 use dfu_flasher::sim::{Effect, Fault, Profile, SimDevice, Trigger};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    Detach,
-    Erase,
-    Write,
-    Verify,
-    Manifest,
-    Leave,
-    Upload,
-}
 
 const PHASES: [Phase; 7] = [
     Phase::Detach,
@@ -72,6 +62,8 @@ fn setup(phase: Phase, effect: &Effect) -> (&'static str, Trigger) {
         Phase::Leave => ("stm32f4", on("DNLOAD", 7)),
         Phase::Upload if status_fault => ("dfu11-dfumode", on("GETSTATUS", 1)),
         Phase::Upload => ("dfu11-dfumode", on("UPLOAD", 2)),
+        // Getting to dfuIDLE is part of every other phase's run.
+        Phase::Prepare => unreachable!("not one of PHASES"),
     }
 }
 

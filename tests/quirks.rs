@@ -433,32 +433,35 @@ fn no_runtime_interface_asks_for_update_mode_by_hand() {
     assert_eq!(e, DescribeError::NotDfu);
 }
 
+/// Update `p` with `data` (restart on), then let the final reset play out.
+fn update_and_settle(p: Profile, data: &[u8], verify: bool) -> SimTransport {
+    use dfu_flasher::driver::{FlashImage, FlashOptions};
+    let mut t = SimTransport::new(SimDevice::new(p));
+    let opts = FlashOptions {
+        verify,
+        restart: true,
+        ..FlashOptions::default()
+    };
+    block_on(driver::flash(
+        &mut t,
+        &FlashImage::Raw(data.to_vec()),
+        opts,
+        &mut |_| {},
+    ))
+    .expect("completes")
+    .expect("flashes");
+    t.device.sleep(2000);
+    t
+}
+
 /// Realtek 0BDA:5800 and AVer cameras go back to their firmware on a reset only after a
 /// DETACH sent in DFU mode (fwupd `detach-for-attach`). With the quirk the host sends it
 /// and the device runs its new firmware; the same device under ids the table does not
 /// know stays in DFU mode after the reset. Oracle: the simulator's bus and memory.
 #[test]
 fn detach_for_attach_sends_the_device_back_to_its_firmware() {
-    use dfu_flasher::driver::{FlashImage, FlashOptions};
     let data = image(4000);
-    let update = |p: Profile| {
-        let mut t = SimTransport::new(SimDevice::new(p));
-        let opts = FlashOptions {
-            verify: true,
-            restart: true,
-            ..FlashOptions::default()
-        };
-        block_on(driver::flash(
-            &mut t,
-            &FlashImage::Raw(data.clone()),
-            opts,
-            &mut |_| {},
-        ))
-        .expect("completes")
-        .expect("flashes");
-        t.device.sleep(2000);
-        t
-    };
+    let update = |p: Profile| update_and_settle(p, &data, true);
     let p = Profile::by_name("realtek-detach-attach").expect("profile");
     let t = update(p.clone());
     let detaches = t
@@ -494,26 +497,8 @@ fn detach_for_attach_sends_the_device_back_to_its_firmware() {
 /// ids the table does not know stays in DFU mode. Oracle: the simulator's bus.
 #[test]
 fn upload_before_attach_sends_the_device_back_to_its_firmware() {
-    use dfu_flasher::driver::{FlashImage, FlashOptions};
     let data = image(4000);
-    let update = |p: Profile, verify: bool| {
-        let mut t = SimTransport::new(SimDevice::new(p));
-        let opts = FlashOptions {
-            verify,
-            restart: true,
-            ..FlashOptions::default()
-        };
-        block_on(driver::flash(
-            &mut t,
-            &FlashImage::Raw(data.clone()),
-            opts,
-            &mut |_| {},
-        ))
-        .expect("completes")
-        .expect("flashes");
-        t.device.sleep(2000);
-        t
-    };
+    let update = |p: Profile, verify: bool| update_and_settle(p, &data, verify);
     let p = Profile::by_name("mstack-upload-attach").expect("profile");
     for verify in [false, true] {
         let t = update(p.clone(), verify);
