@@ -3,7 +3,7 @@
 // device or a file is only ever set with textContent.
 import init, {
   environment, knownDevices, requestDevice, requestDfuDevice, openDevice, openDemo,
-  demoProfiles, watchDevices, Firmware,
+  demoProfiles, watchDevices, setTimerWorker, Firmware,
 } from './pkg/dfu_flasher.js';
 
 const $ = (id) => document.getElementById(id);
@@ -282,6 +282,10 @@ function warnUnload(ev) {
 
 async function main() {
   await init();
+  // Keeps poll waits at their length while the tab is hidden (see timer-worker.js).
+  try {
+    setTimerWorker(new Worker(new URL('./timer-worker.js', import.meta.url)));
+  } catch (_) { /* no workers here: waits use the page's timers */ }
   const env = environment();
   if (!env.supported) {
     $('unsupported-text').textContent = env.advice;

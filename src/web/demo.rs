@@ -58,7 +58,7 @@ impl DemoTransport {
     async fn pace(&mut self) {
         self.transfers += 1;
         if self.transfers % 8 == 0 {
-            gloo_timers::future::TimeoutFuture::new(0).await;
+            super::clock::sleep(0).await;
         }
     }
 }
@@ -82,7 +82,7 @@ impl Transport for DemoTransport {
         self.sim.sleep(ms).await;
         let real = (f64::from(ms) * TIME_SCALE) as u32;
         if real > 0 {
-            gloo_timers::future::TimeoutFuture::new(real).await;
+            super::clock::sleep(real).await;
         }
     }
 
@@ -103,7 +103,7 @@ impl Reconnect for DemoTransport {
     async fn reconnect(&mut self, before: &DeviceInfo) -> Result<(), TransferError> {
         // The device drops off the bus and comes back (virtual time, scaled).
         self.sim.reconnect(before).await?;
-        gloo_timers::future::TimeoutFuture::new(600).await;
+        super::clock::sleep(600).await;
         let c = Control::get_descriptor(descriptor::DEVICE, 0, 0, 18);
         let raw = self.sim.control_in(c.setup, 1000).await?;
         let d = descriptor::DeviceDescriptor::parse(&raw)

@@ -160,7 +160,7 @@ pub async fn wait_for_known(
                 return Some(d.unchecked_into());
             }
         }
-        gloo_timers::future::TimeoutFuture::new(250).await;
+        super::clock::sleep(250).await;
     }
     None
 }
@@ -186,7 +186,7 @@ pub fn chooser_error(e: &JsValue) -> TransferError {
 pub async fn find_again(before: &DeviceInfo, seconds: u32) -> Option<UsbDevice> {
     let serial = before.serial.as_deref().filter(|s| !s.is_empty())?;
     for _ in 0..seconds * 4 {
-        gloo_timers::future::TimeoutFuture::new(250).await;
+        super::clock::sleep(250).await;
         for d in known().await {
             if num_prop(&d, "vendorId") == Some(before.vendor_id)
                 && string_prop(&d, "serialNumber").as_deref() == Some(serial)

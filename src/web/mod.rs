@@ -2,6 +2,7 @@
 //! re-pairing, the demo device, and the `#[wasm_bindgen]` API the page uses.
 
 pub mod api;
+pub mod clock;
 pub mod demo;
 pub mod discover;
 mod page;

@@ -303,7 +303,7 @@ impl Transport for WebUsbTransport {
     }
 
     async fn sleep(&mut self, ms: u32) {
-        gloo_timers::future::TimeoutFuture::new(ms).await;
+        super::clock::sleep(ms).await;
     }
 
     fn now_ms(&self) -> f64 {

@@ -195,7 +195,6 @@ pub fn web_tools() -> Result<(), String> {
     npm_packages()
 }
 
-/// Debian's Chromium and chromedriver for the browser tests.
 /// The real-browser USB tests: umockdev (its preload library and GI bindings) and
 /// Debian's python3-gi, on a Debian machine, as root (the Chromium policy lives in /etc).
 /// `Err` says why this machine cannot run them.
@@ -223,10 +222,13 @@ pub fn real_usb_tools() -> Result<(), String> {
     ])
 }
 
+/// Debian's Chromium and chromedriver for the browser tests, and Xvfb (with xauth, which
+/// `xvfb-run` needs) for the one that needs a windowed Chromium: headless Chromium never
+/// hides a tab, so the hidden-tab test cannot run without a display.
 pub fn browser_tools() -> Result<(), String> {
-    if have("chromium") && have("chromedriver") {
-        println!("chromium + chromedriver: present");
+    if have("chromium") && have("chromedriver") && have("xvfb-run") && have("xauth") {
+        println!("chromium + chromedriver + xvfb-run: present");
         return Ok(());
     }
-    apt_install(&["chromium", "chromium-driver"])
+    apt_install(&["chromium", "chromium-driver", "xvfb", "xauth"])
 }

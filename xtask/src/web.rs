@@ -22,6 +22,8 @@ pub fn build() -> Result<(), String> {
         "--target",
         "wasm32-unknown-unknown",
     ]))?;
+    // wasm-bindgen never removes what an earlier build wrote (old `snippets/` folders).
+    let _ = fs::remove_dir_all(PKG);
     run(Command::new(deps::wasm_bindgen_path()).args([
         "--target",
         "web",
@@ -49,20 +51,26 @@ pub fn build() -> Result<(), String> {
     Ok(())
 }
 
-/// Files of the static site, relative to the project root.
+/// Files of the static site, relative to the project root: `index.html` and everything
+/// under `www/` (the page's files, and wasm-bindgen's output in `www/pkg/` with its
+/// `snippets/`).
 fn site_files() -> Result<Vec<PathBuf>, String> {
-    let mut files = vec![PathBuf::from("index.html")];
-    for dir in ["www", PKG] {
+    fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), String> {
         for e in fs::read_dir(dir)
-            .map_err(|e| format!("cannot read {dir}: {e}"))?
+            .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
             .flatten()
         {
             let p = e.path();
-            if p.is_file() && !p.ends_with(".gitignore") {
+            if p.is_dir() {
+                walk(&p, files)?;
+            } else if p.is_file() && !p.ends_with(".gitignore") {
                 files.push(p);
             }
         }
+        Ok(())
     }
+    let mut files = vec![PathBuf::from("index.html")];
+    walk(Path::new("www"), &mut files)?;
     files.sort();
     Ok(files)
 }
@@ -220,8 +228,17 @@ pub fn e2e() -> Result<(), String> {
     deps::browser_tools()?;
     let port = spawn_server()?;
     let shots = std::env::var("E2E_SCREENSHOTS").unwrap_or_default();
-    run(Command::new("node")
-        .args(["--test", "--test-concurrency=1", "tests/e2e/"])
+    // Under Xvfb: the hidden-tab test drives a windowed Chromium (the others are headless);
+    // it speaks the DevTools protocol over Node's WebSocket.
+    run(Command::new("xvfb-run")
+        .args([
+            "-a",
+            "node",
+            "--experimental-websocket",
+            "--test",
+            "--test-concurrency=1",
+            "tests/e2e/",
+        ])
         .env("E2E_URL", format!("http://127.0.0.1:{port}/"))
         .env("E2E_SCREENSHOTS", shots))
 }

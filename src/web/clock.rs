@@ -1,0 +1,63 @@
+//! The page's waits (bwPollTimeout, the demo's pacing, polls while a device re-enumerates).
+//!
+//! Chromium runs the timers of a hidden tab at most once a second, so a user who switches
+//! tabs during an update would turn every few-millisecond poll wait into a whole second:
+//! minutes instead of seconds. Timers in a dedicated worker are not throttled, so while the
+//! page is hidden a wait is timed by the worker the page hands over (`setTimerWorker`,
+//! `www/timer-worker.js`); while it is visible, by the page's own `setTimeout`, which is
+//! quicker to answer. Without a worker (a host whose CSP forbids it, an embedding page that
+//! gave none) waits still work, throttled when hidden. A wait never ends early: the worker
+//! starts its timer after the page asked, and if it fails, the waits it held go back to the
+//! page's timers for the time they have left.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(inline_js = r#"
+let worker = null;
+let next = 0;
+const waiting = new Map();
+export function use_worker(w) {
+  if (worker) { worker.onmessage = null; worker.onerror = null; }
+  worker = w || null;
+  if (!worker) return;
+  worker.onmessage = (e) => {
+    const wait = waiting.get(e.data);
+    if (wait) { waiting.delete(e.data); wait[0](); }
+  };
+  worker.onerror = () => {
+    worker = null;
+    for (const [resolve, at] of waiting.values()) setTimeout(resolve, Math.max(0, at - performance.now()));
+    waiting.clear();
+  };
+}
+export function sleep(ms) {
+  return new Promise((resolve) => {
+    if (worker && typeof document !== 'undefined' && document.hidden) {
+      const id = ++next;
+      waiting.set(id, [resolve, performance.now() + ms]);
+      worker.postMessage([id, ms]);
+    } else {
+      setTimeout(resolve, ms);
+    }
+  });
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = use_worker)]
+    fn use_worker(worker: &JsValue);
+    #[wasm_bindgen(js_name = sleep)]
+    fn sleep_promise(ms: u32) -> js_sys::Promise;
+}
+
+/// Time waits with `worker` while the page is hidden (`null`/`undefined`: the page's own
+/// timers only). The worker answers `[id, ms]` with `id` after `ms` milliseconds.
+#[wasm_bindgen(js_name = setTimerWorker)]
+pub fn set_timer_worker(worker: JsValue) {
+    use_worker(&worker);
+}
+
+/// Wait at least `ms` milliseconds.
+pub async fn sleep(ms: u32) {
+    // The promise only ever resolves (with undefined).
+    let _ = wasm_bindgen_futures::JsFuture::from(sleep_promise(ms)).await;
+}
