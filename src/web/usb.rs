@@ -49,7 +49,7 @@ pub fn map_error(e: &JsValue, during: &str) -> TransferError {
 /// Resolve `f`, or `None` after `ms` milliseconds.
 pub async fn with_timeout<F: IntoFuture>(f: F, ms: u32) -> Option<F::Output> {
     let mut f = pin!(f.into_future());
-    let mut t = pin!(gloo_timers::future::TimeoutFuture::new(ms));
+    let mut t = pin!(super::clock::sleep(ms));
     std::future::poll_fn(|cx| {
         if let Poll::Ready(v) = f.as_mut().poll(cx) {
             return Poll::Ready(Some(v));
@@ -114,12 +114,13 @@ async fn prepare(device: &UsbDevice) -> Result<(), TransferError> {
     Ok(())
 }
 
-/// One timer for all of a transport's transfers: an interval that wakes the transfer in
-/// flight once its deadline has passed. A timer per transfer (a JS closure, a setTimeout
-/// and a clearTimeout each time) cost more than the transfer's own JavaScript work.
+/// One timer for all of a transport's transfers: a loop that wakes the transfer in flight
+/// once its deadline has passed, ticking on the page's clock (so a hidden tab's throttling
+/// does not delay a timeout), and ending when the transport is dropped. A timer per
+/// transfer (a JS closure, a setTimeout and a clearTimeout each time) cost more than the
+/// transfer's own JavaScript work.
 struct Watchdog {
     watch: Rc<RefCell<Watch>>,
-    _tick: gloo_timers::callback::Interval,
 }
 
 #[derive(Default)]
@@ -143,17 +144,21 @@ impl Watchdog {
 
     fn new() -> Watchdog {
         let watch = Rc::new(RefCell::new(Watch::default()));
-        let w = Rc::clone(&watch);
-        let tick = gloo_timers::callback::Interval::new(Self::TICK_MS, move || {
-            let mut w = w.borrow_mut();
-            if w.deadline > 0.0 && now() >= w.deadline {
-                w.expired = true;
-                if let Some(k) = w.waker.take() {
-                    k.wake();
+        let weak = Rc::downgrade(&watch);
+        wasm_bindgen_futures::spawn_local(async move {
+            loop {
+                super::clock::sleep(Self::TICK_MS).await;
+                let Some(w) = weak.upgrade() else { break };
+                let mut w = w.borrow_mut();
+                if w.deadline > 0.0 && now() >= w.deadline {
+                    w.expired = true;
+                    if let Some(k) = w.waker.take() {
+                        k.wake();
+                    }
                 }
             }
         });
-        Watchdog { watch, _tick: tick }
+        Watchdog { watch }
     }
 
     /// Resolve `f`, or `None` once `ms` milliseconds have passed.
