@@ -1,6 +1,7 @@
 //! The JavaScript API (`#[wasm_bindgen]`): opaque handles, structured data through
 //! serde-wasm-bindgen. A vendor can use it from their own page; see the README.
 
+use super::awake::Awake;
 use super::demo::DemoTransport;
 use super::discover;
 use super::page::{await_choice, page_progress, repair_request, PageRepair};
@@ -466,6 +467,7 @@ impl DeviceHandle {
         let cancel = self.cancel.clone();
         let file = firmware.file.clone();
         future_to_promise(async move {
+            let _awake = Awake::new();
             let fit = {
                 let i = inner.borrow();
                 let f = ui::FitView::new(&i.info, &file);
@@ -531,6 +533,7 @@ impl DeviceHandle {
         let inner = self.inner.clone();
         let cancel = self.cancel.clone();
         future_to_promise(async move {
+            let _awake = Awake::new();
             let (mut backend, info) = checkout(&inner)?;
             cancel.set(false);
             install_repair(&mut backend, &on_repair, &on_progress);

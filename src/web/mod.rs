@@ -2,6 +2,7 @@
 //! re-pairing, the demo device, and the `#[wasm_bindgen]` API the page uses.
 
 pub mod api;
+mod awake;
 pub mod clock;
 pub mod demo;
 pub mod discover;

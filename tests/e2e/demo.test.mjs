@@ -38,8 +38,9 @@ before(async () => {
 });
 after(async () => { await browser?.close(); });
 
-async function open(name) {
+async function open(name, init) {
   const page = await browser.newPage({ viewport: { width: 1000, height: 1200 } });
+  if (init) await page.addInitScript(init);
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
@@ -173,6 +174,42 @@ test('cancel stops the update, leaves the device ready, and a retry succeeds', a
   await page.waitForFunction(() => /Done!/.test(document.querySelector('#result').textContent), null, { timeout: 120000 });
   const digest = await demoSha(page, 0, 0x08000000, 400000);
   assert.equal(digest, sha(app));
+  await page.close();
+});
+
+test('the screen is kept on while an update runs, and let go when it ends or is cancelled', async () => {
+  // Spy on Chromium's own wake-lock API: keep every sentinel it hands the page.
+  const page = await open('awake', () => {
+    window.wakeLocks = [];
+    const request = navigator.wakeLock.request.bind(navigator.wakeLock);
+    navigator.wakeLock.request = async (type) => {
+      const s = await request(type);
+      window.wakeLocks.push({ type, s });
+      return s;
+    };
+  });
+  const held = () => page.evaluate(() => window.wakeLocks.filter((w) => !w.s.released).map((w) => w.type));
+  const taken = () => page.evaluate(() => window.wakeLocks.length);
+  const app = bytes(300000, 6);
+  writeFileSync(join(dir, 'awake.bin'), app);
+  await demo(page, 'stm32f4');
+  assert.deepEqual(await held(), [], 'nothing is held before an update');
+  await page.setInputFiles('#file', join(dir, 'awake.bin'));
+  await page.waitForSelector('#fit.ok');
+  await page.click('#update');
+  await page.waitForFunction(() => /Writing/.test(document.querySelector('#progress-text').textContent), null, { timeout: 30000 });
+  assert.deepEqual(await held(), ['screen'], 'the screen is held during the write');
+  await page.click('#cancel');
+  await page.waitForSelector('#result:not([hidden])', { timeout: 30000 });
+  assert.match(await page.textContent('#result'), /Update cancelled/);
+  assert.deepEqual(await held(), [], 'let go after a cancel');
+  await page.click('#update');
+  await page.waitForFunction(() => /Writing/.test(document.querySelector('#progress-text').textContent), null, { timeout: 30000 });
+  assert.deepEqual(await held(), ['screen']);
+  await page.waitForFunction(() => /Done!/.test(document.querySelector('#result').textContent), null, { timeout: 120000 });
+  assert.deepEqual(await held(), [], 'let go once done');
+  assert.equal(await taken(), 2, 'one lock per update');
+  assert.equal(await demoSha(page, 0, 0x08000000, app.length), sha(app));
   await page.close();
 });
 

@@ -1,0 +1,71 @@
+//! Keep the screen on while an update or a backup runs.
+//!
+//! On a phone or a Chromebook the screen dims and locks by itself after a minute or two;
+//! the browser then puts the page in the background (Android freezes it), and an update
+//! stops half-written until the user comes back. A screen wake lock prevents that. The
+//! browser lets go of it whenever the page is hidden, so it is taken again when the page
+//! is shown while an operation still runs. Where it is refused (battery saver, a policy,
+//! no support) the operation runs anyway.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(inline_js = r#"
+let wanted = 0;
+let sentinel = null;
+let asking = false;
+let listening = false;
+async function take() {
+  if (!wanted || sentinel || asking || typeof navigator === 'undefined' || !navigator.wakeLock
+      || typeof document === 'undefined' || document.visibilityState !== 'visible') return;
+  asking = true;
+  try {
+    const s = await navigator.wakeLock.request('screen');
+    if (wanted) {
+      sentinel = s;
+      s.addEventListener('release', () => { if (sentinel === s) sentinel = null; });
+    } else {
+      s.release().catch(() => {});
+    }
+  } catch (_) {
+    // Refused: the operation runs without it.
+  } finally {
+    asking = false;
+  }
+}
+export function hold() {
+  wanted += 1;
+  if (!listening && typeof document !== 'undefined') {
+    listening = true;
+    document.addEventListener('visibilitychange', take);
+  }
+  take();
+}
+export function release() {
+  wanted = Math.max(0, wanted - 1);
+  if (!wanted && sentinel) {
+    const s = sentinel;
+    sentinel = null;
+    s.release().catch(() => {});
+  }
+}
+"#)]
+extern "C" {
+    fn hold();
+    fn release();
+}
+
+/// The screen stays on while this lives (an operation's future holds one).
+pub struct Awake(());
+
+impl Awake {
+    pub fn new() -> Awake {
+        hold();
+        Awake(())
+    }
+}
+
+impl Drop for Awake {
+    fn drop(&mut self) {
+        release();
+    }
+}
