@@ -3,11 +3,11 @@
 // device or a file is only ever set with textContent.
 import init, {
   environment, knownDevices, requestDevice, requestDfuDevice, openDevice, openDemo,
-  demoProfiles, watchDevices, setTimerWorker, Firmware,
+  demoProfiles, watchDevices, setTimerWorker, firmwareLink, firmwareDownloadProblem, Firmware,
 } from './pkg/dfu_flasher.js';
 
 const $ = (id) => document.getElementById(id);
-const state = { device: null, firmware: null, busy: false, repair: null, lost: null };
+const state = { device: null, firmware: null, busy: false, repair: null, lost: null, files: 0, note: null };
 
 function el(tag, text, cls) {
   const e = document.createElement(tag);
@@ -79,6 +79,13 @@ function renderFirmware() {
 function renderFit() {
   const fit = $('fit');
   const { device, firmware } = state;
+  if (!firmware && state.note) {
+    const n = state.note;
+    fileNote(n.title, n.details, n.bad);
+    $('update').disabled = true;
+    show('force-label', false);
+    return;
+  }
   if (!device || !firmware) {
     fit.hidden = true;
     $('update').disabled = true;
@@ -209,7 +216,51 @@ async function refreshKnown() {
   show('known', list.length > 0 && !state.device);
 }
 
+// A message in place of the fit verdict, about the file (not the device); it stays until a
+// file is chosen.
+function fileNote(title, details, bad) {
+  state.note = { title, details, bad };
+  const fit = $('fit');
+  fit.hidden = false;
+  fit.className = bad ? 'verdict bad' : 'verdict';
+  fit.replaceChildren(el('strong', title));
+  if (details.length) {
+    const ul = el('ul');
+    for (const d of details) ul.append(el('li', d));
+    fit.append(ul);
+  }
+}
+
+// `?firmware=path` in the page's address: download that file from this site and choose
+// it, unless the user chose one meanwhile. Rust decides what may be downloaded.
+async function loadLinked() {
+  const param = new URLSearchParams(location.search).get('firmware');
+  if (!param) return;
+  let href = param;
+  try { href = new URL(param, location.href).href; } catch (_) { /* left as given: refused */ }
+  const link = firmwareLink(href, location.origin);
+  if (!link.ok) { fileNote(link.title, link.details, true); return; }
+  const chosen = state.files;
+  fileNote(link.title, [], false);
+  const problem = (status, message) => {
+    const p = firmwareDownloadProblem(link.name, status, message);
+    if (state.files === chosen) fileNote(p.title, p.details, true);
+  };
+  let bytes;
+  try {
+    const r = await fetch(link.url, { cache: 'no-cache', credentials: 'same-origin' });
+    if (!r.ok) return problem(r.status, '');
+    if (Number(r.headers.get('content-length') || 0) > link.maxBytes) return problem(413, '');
+    bytes = await r.arrayBuffer();
+  } catch (e) {
+    return problem(0, e.message || String(e));
+  }
+  if (state.files === chosen) await loadFile(new File([bytes], link.name));
+}
+
 async function loadFile(file) {
+  state.files += 1;
+  state.note = null;
   $('result').hidden = true;
   const bytes = new Uint8Array(await file.arrayBuffer());
   try {
@@ -317,6 +368,7 @@ async function main() {
     watchDevices(() => { if (!state.busy) refreshKnown(); });
     refreshKnown();
   }
+  loadLinked();
   // For end-to-end tests: the current device and firmware handles.
   window.dfuPage = state;
   document.body.dataset.readyMs = String(Math.round(performance.now())); // for `cargo xtask bench`

@@ -3,10 +3,12 @@
 
 mod device;
 mod fit;
+mod link;
 mod problem;
 
 pub use device::{clean, size, DeviceView, Table};
 pub use fit::{busy_problem, closed_problem, DoneView, FirmwareView, FitView};
+pub use link::{download_problem, firmware_link, FirmwareLink};
 pub use problem::{problem_for, Detail, Platform, Problem};
 
 use crate::core::Phase;

@@ -87,6 +87,21 @@ pub fn environment() -> JsValue {
     })
 }
 
+/// The page's `?firmware=` link: `href` is the parameter resolved against the page's
+/// address, `origin` the page's origin. `{ok, url, name, title, details, maxBytes}`: only
+/// files on the page's own site are downloaded.
+#[wasm_bindgen(js_name = firmwareLink)]
+pub fn firmware_link(href: String, origin: String) -> JsValue {
+    to_js(&ui::firmware_link(&href, &origin))
+}
+
+/// Why the linked file `name` could not be downloaded (`status`: HTTP status, 0 for no
+/// answer with the browser's `message`, 413 for too large): `{title, details}`.
+#[wasm_bindgen(js_name = firmwareDownloadProblem)]
+pub fn firmware_download_problem(name: String, status: u16, message: String) -> JsValue {
+    to_js(&ui::download_problem(&name, status, &message))
+}
+
 /// The demo profiles: `[{name, label}]`.
 #[wasm_bindgen(js_name = demoProfiles)]
 pub fn demo_profiles() -> JsValue {

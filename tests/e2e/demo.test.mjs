@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -38,13 +38,13 @@ before(async () => {
 });
 after(async () => { await browser?.close(); });
 
-async function open(name, init) {
+async function open(name, { init, query = '' } = {}) {
   const page = await browser.newPage({ viewport: { width: 1000, height: 1200 } });
   if (init) await page.addInitScript(init);
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  await page.goto(URL);
+  await page.goto(URL + query);
   await page.waitForSelector('body[data-ready=true]', { timeout: 20000 });
   page.shot = async (step) => {
     if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}-${step}.png`), fullPage: true });
@@ -179,7 +179,7 @@ test('cancel stops the update, leaves the device ready, and a retry succeeds', a
 
 test('the screen is kept on while an update runs, and let go when it ends or is cancelled', async () => {
   // Spy on Chromium's own wake-lock API: keep every sentinel it hands the page.
-  const page = await open('awake', () => {
+  const page = await open('awake', { init: () => {
     window.wakeLocks = [];
     const request = navigator.wakeLock.request.bind(navigator.wakeLock);
     navigator.wakeLock.request = async (type) => {
@@ -187,7 +187,7 @@ test('the screen is kept on while an update runs, and let go when it ends or is 
       window.wakeLocks.push({ type, s });
       return s;
     };
-  });
+  } });
   const held = () => page.evaluate(() => window.wakeLocks.filter((w) => !w.s.released).map((w) => w.type));
   const taken = () => page.evaluate(() => window.wakeLocks.length);
   const app = bytes(300000, 6);
@@ -211,6 +211,53 @@ test('the screen is kept on while an update runs, and let go when it ends or is 
   assert.equal(await taken(), 2, 'one lock per update');
   assert.equal(await demoSha(page, 0, 0x08000000, app.length), sha(app));
   await page.close();
+});
+
+// Files a vendor's link names: served by the test server from the project root.
+const linked = join('target', 'e2e-link');
+
+test('a link naming a firmware file on the same site has it chosen, and it flashes', async () => {
+  mkdirSync(linked, { recursive: true });
+  const app = bytes(30000, 8);
+  writeFileSync(join(dir, 'linked.bin'), app);
+  execFileSync('dfuse-pack', ['-b', '0x08000000:linked.bin', '-D', '0x0483:0xdf11', join(process.cwd(), linked, 'widget 2.1.dfu')], { cwd: dir });
+  const page = await open('link', { query: `?firmware=${encodeURIComponent(`${linked}/widget 2.1.dfu`)}` });
+  await page.waitForSelector('#file-panel:not([hidden])', { timeout: 20000 });
+  assert.equal(await page.textContent('#file-name'), 'widget 2.1.dfu');
+  assert.match(await page.textContent('#file-panel'), /DfuSe file/);
+  await demo(page, 'stm32f4');
+  await page.waitForSelector('#fit.ok');
+  await page.shot('1-linked');
+  await page.click('#update');
+  await page.waitForFunction(() => /Done!/.test(document.querySelector('#result').textContent), null, { timeout: 60000 });
+  assert.equal(await demoSha(page, 0, 0x08000000, app.length), sha(app));
+  await page.close();
+});
+
+test('a link to firmware on another site or to a missing file is refused with the reason', async () => {
+  const requested = [];
+  const page = await open('link-other', { query: '?firmware=https://example.com/evil.dfu' });
+  page.on('request', (r) => requested.push(r.url()));
+  await page.waitForSelector('#fit:not([hidden])');
+  assert.match(await page.textContent('#fit'), /The link names firmware on another site/);
+  assert.match(await page.textContent('#fit'), /only from its own site \(http:\/\/127\.0\.0\.1:\d+\)/);
+  await demo(page, 'stm32f4');
+  assert.match(await page.textContent('#fit'), /another site/, 'the reason stays once a device is connected');
+  assert.ok(await page.isDisabled('#update'));
+  assert.deepEqual(requested.filter((u) => u.includes('example.com')), []);
+  await page.shot('1-other-site');
+  await page.close();
+
+  const missing = await open('link-missing', { query: `?firmware=${linked}/missing.dfu` });
+  await missing.waitForFunction(() => /Could not download/.test(document.querySelector('#fit').textContent), null, { timeout: 20000 });
+  assert.match(await missing.textContent('#fit'), /Could not download missing\.dfu/);
+  assert.match(await missing.textContent('#fit'), /HTTP 404/);
+  // Choosing a file by hand replaces the message.
+  writeFileSync(join(dir, 'hand.bin'), bytes(1000, 9));
+  await demo(missing, 'dfu11-runtime');
+  await missing.setInputFiles('#file', join(dir, 'hand.bin'));
+  await missing.waitForSelector('#fit.ok');
+  await missing.close();
 });
 
 test('device text is rendered as text, never as markup', async () => {
