@@ -69,17 +69,26 @@ before(async () => {
   chromium = spawn('/usr/bin/chromium', ['--no-sandbox', '--disable-gpu', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync',
     '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank'], { stdio: 'ignore' });
+  // Chromium writes its DevTools port there once it listens (wait for a whole line).
   const file = join(profile, 'DevToolsActivePort');
-  for (let i = 0; i < 200 && !existsSync(file); i++) await sleep(100);
-  port = Number(readFileSync(file, 'utf8').split('\n')[0]);
+  for (let i = 0; i < 300 && !(port > 0); i++) {
+    await sleep(100);
+    const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    if (text.includes('\n')) port = Number(text.split('\n')[0]);
+  }
+  assert.ok(port > 0, 'Chromium did not open its DevTools port within 30 s');
 });
 after(async () => {
-  if (chromium && chromium.exitCode === null) {
+  if (chromium && chromium.exitCode === null && chromium.signalCode === null) {
     const gone = new Promise((r) => chromium.once('exit', r));
     chromium.kill();
+    const late = setTimeout(() => chromium.kill('SIGKILL'), 5000);
     await gone;
+    clearTimeout(late);
   }
-  rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+  // Chromium's helper processes may still be writing the profile: a leftover temporary
+  // folder is not a test failure.
+  try { rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }); } catch (_) { /* left in /tmp */ }
 });
 
 // Open the demo stm32f4 with the file loaded, ready for the update button.
