@@ -3,7 +3,7 @@
 // device or a file is only ever set with textContent.
 import init, {
   environment, knownDevices, requestDevice, requestDfuDevice, openDevice, openDemo,
-  demoProfiles, watchDevices, setTimerWorker, firmwareLink, firmwareDownloadProblem, Firmware,
+  demoProfiles, watchDevices, setTimerWorker, firmwareLink, firmwareDownloadProblem, linkVendors, Firmware,
 } from './pkg/dfu_flasher.js';
 
 const $ = (id) => document.getElementById(id);
@@ -348,7 +348,9 @@ async function main() {
     o.value = p.name;
     $('demo-profile').append(o);
   }
-  $('connect').onclick = () => useDevice(() => requestDevice());
+  // `?vendor=0483` (several: comma-separated) shows only that maker's devices in the chooser.
+  const vendors = linkVendors(new URLSearchParams(location.search).get('vendor'));
+  $('connect').onclick = () => useDevice(() => requestDevice({ vendors: Array.from(vendors) }));
   $('demo').onclick = () => useDevice(() => openDemo($('demo-profile').value));
   $('disconnect').onclick = () => { if (state.device) state.device.close(); state.device = null; renderDevice(); refreshKnown(); };
   $('file').onchange = (e) => { if (e.target.files[0]) loadFile(e.target.files[0]); };

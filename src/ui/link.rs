@@ -103,6 +103,29 @@ pub fn download_problem(name: &str, status: u16, message: &str) -> FirmwareLink 
     }
 }
 
+/// The vendor ids in a page's `?vendor=` parameter: hexadecimal, with or without `0x`,
+/// separated by commas or spaces. Anything else is left out (and with nothing left, the
+/// chooser shows every maker's devices, as without the parameter).
+pub fn vendors(param: &str) -> Vec<u16> {
+    let mut out: Vec<u16> = param
+        .split([',', ' '])
+        .map(str::trim)
+        .filter_map(|v| {
+            let h = v
+                .strip_prefix("0x")
+                .or_else(|| v.strip_prefix("0X"))
+                .unwrap_or(v);
+            if h.is_empty() || h.len() > 4 || !h.bytes().all(|c| c.is_ascii_hexdigit()) {
+                return None;
+            }
+            u16::from_str_radix(h, 16).ok()
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// `%XX` escapes to bytes, then UTF-8 (invalid sequences become U+FFFD).
 fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
@@ -173,6 +196,14 @@ mod tests {
         assert_eq!(percent_decode("100%"), "100%");
         assert_eq!(percent_decode("%zz%4"), "%zz%4");
         assert_eq!(percent_decode("%C3%A9%FF"), "é\u{FFFD}");
+    }
+
+    #[test]
+    fn vendor_ids_are_hexadecimal_with_or_without_0x() {
+        assert_eq!(vendors("0x0483"), vec![0x0483]);
+        assert_eq!(vendors("1209, 0X0483,1209"), vec![0x0483, 0x1209]);
+        assert_eq!(vendors("0x12345,zz,,-1,+12,0x"), Vec::<u16>::new());
+        assert_eq!(vendors("ffff"), vec![0xFFFF]);
     }
 
     #[test]

@@ -158,16 +158,36 @@ pub async fn known_devices() -> JsValue {
 /// (call it from a click handler). Resolves to a `USBDevice`.
 #[wasm_bindgen(js_name = requestDfuDevice)]
 pub fn request_dfu_device(vendor: u16) -> Result<Promise, JsValue> {
-    discover::request(Some(vendor), &[]).map_err(|e| JsValue::from(js_sys::Error::new(&e.message)))
+    discover::request(&[vendor], false).map_err(|e| JsValue::from(js_sys::Error::new(&e.message)))
 }
 
-/// Open the chooser for any DFU-capable device and open it.
+/// Open the chooser for DFU-capable devices and open the one chosen. `options.vendors`
+/// (USB vendor ids) limits the chooser to those makers' devices; without it, any.
 #[wasm_bindgen(js_name = requestDevice)]
-pub async fn request_device() -> Result<DeviceHandle, JsValue> {
-    let p =
-        discover::request(None, &[]).map_err(|e| JsValue::from(js_sys::Error::new(&e.message)))?;
+pub async fn request_device(options: JsValue) -> Result<DeviceHandle, JsValue> {
+    let vendors: Vec<u16> = js_sys::Reflect::get(&options, &"vendors".into())
+        .ok()
+        .filter(js_sys::Array::is_array)
+        .map(|v| {
+            js_sys::Array::from(&v)
+                .iter()
+                .filter_map(|x| x.as_f64())
+                .filter(|f| f.fract() == 0.0 && (0.0..=65535.0).contains(f))
+                .map(|f| f as u16)
+                .collect()
+        })
+        .unwrap_or_default();
+    let p = discover::request(&vendors, true)
+        .map_err(|e| JsValue::from(js_sys::Error::new(&e.message)))?;
     let d = p.await?;
     open_device(d).await
+}
+
+/// The vendor ids of the page's `?vendor=` parameter (`0483` or `0x0483`, several
+/// separated by commas); `[]` when absent or when none is a vendor id.
+#[wasm_bindgen(js_name = linkVendors)]
+pub fn link_vendors(param: Option<String>) -> Vec<u16> {
+    param.map(|p| ui::vendors(&p)).unwrap_or_default()
 }
 
 /// Open a `USBDevice` (from the chooser, `getDevices()`, or your own code).

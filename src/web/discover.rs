@@ -30,26 +30,28 @@ fn dfu_filter(vendor: Option<u16>) -> UsbDeviceFilter {
     f
 }
 
-/// Open the browser's chooser for DFU-capable devices (needs a user gesture).
-pub fn request(vendor: Option<u16>, extra_vendors: &[u16]) -> Result<Promise, TransferError> {
+/// Open the browser's chooser for DFU-capable devices (needs a user gesture): from any
+/// vendor when `vendors` is empty, else only from those. With `hidden`, devices known to
+/// hide their DFU interface while they run their firmware are offered too (of those
+/// vendors), so that the page can say how to start them in update mode.
+pub fn request(vendors: &[u16], hidden: bool) -> Result<Promise, TransferError> {
     let usb = usb().ok_or_else(|| {
         TransferError::new(TransferErrorKind::Unsupported, "WebUSB is not available")
     })?;
-    let mut filters = vec![dfu_filter(vendor)];
-    // Devices known to hide their DFU interface while they run their firmware: offered
-    // too, so that the page can say how to start them in update mode.
-    for (v, p) in crate::core::quirks::without_runtime_interface() {
-        if vendor.is_none() {
-            let f = UsbDeviceFilter::new();
-            f.set_vendor_id(v);
-            f.set_product_id(p);
-            filters.push(f);
+    let mut filters: Vec<UsbDeviceFilter> = if vendors.is_empty() {
+        vec![dfu_filter(None)]
+    } else {
+        vendors.iter().map(|v| dfu_filter(Some(*v))).collect()
+    };
+    if hidden {
+        for (v, p) in crate::core::quirks::without_runtime_interface() {
+            if vendors.is_empty() || vendors.contains(&v) {
+                let f = UsbDeviceFilter::new();
+                f.set_vendor_id(v);
+                f.set_product_id(p);
+                filters.push(f);
+            }
         }
-    }
-    for v in extra_vendors {
-        let f = UsbDeviceFilter::new();
-        f.set_vendor_id(*v);
-        filters.push(f);
     }
     let opts = UsbDeviceRequestOptions::new(&filters);
     Ok(usb.request_device(&opts).unchecked_into())

@@ -260,6 +260,39 @@ test('a link to firmware on another site or to a missing file is refused with th
   await missing.close();
 });
 
+test("a link's vendor limits the chooser to that maker's DFU devices", async () => {
+  // Headless Chromium has no chooser: a spy on the real navigator.usb records the filters
+  // and answers as a chooser the user closed.
+  const init = () => {
+    window.chooser = [];
+    navigator.usb.requestDevice = async (o) => {
+      window.chooser.push(o.filters.map((f) => ({ ...f })));
+      throw new DOMException('No device selected.', 'NotFoundError');
+    };
+  };
+  const filters = async (query) => {
+    const page = await open('vendor', { init, query });
+    await page.click('#connect');
+    await page.waitForFunction(() => window.chooser.length === 1);
+    const f = await page.evaluate(() => window.chooser[0]);
+    assert.ok(await page.isHidden('#result'), 'a closed chooser is not an error');
+    await page.close();
+    return f;
+  };
+  const dfu = { classCode: 0xFE, subclassCode: 0x01 };
+  const any = await filters('');
+  assert.deepEqual(any[0], dfu, 'any maker: the DFU interface class');
+  const one = await filters('?vendor=0x1209');
+  assert.deepEqual(one, [{ ...dfu, vendorId: 0x1209 }]);
+  const two = await filters('?vendor=0483,1209');
+  assert.deepEqual(two, [{ ...dfu, vendorId: 0x0483 }, { ...dfu, vendorId: 0x1209 }]);
+  // A maker whose devices hide their DFU interface while running: those are offered too.
+  const hiding = await filters('?vendor=1d50');
+  assert.deepEqual(hiding[0], { ...dfu, vendorId: 0x1D50 });
+  assert.ok(hiding.length > 1 && hiding.every((f) => f.vendorId === 0x1D50));
+  assert.deepEqual(await filters('?vendor=nonsense'), any, 'an unreadable vendor changes nothing');
+});
+
 test('device text is rendered as text, never as markup', async () => {
   const page = await open('xss');
   await demo(page, 'stm32f4');
