@@ -7,7 +7,7 @@ import init, {
 } from './pkg/dfu_flasher.js';
 
 const $ = (id) => document.getElementById(id);
-const state = { device: null, firmware: null, busy: false, repair: null, lost: null, files: 0, note: null };
+const state = { device: null, firmware: null, busy: false, repair: null, lost: null, files: 0, note: null, vendors: [] };
 
 function el(tag, text, cls) {
   const e = document.createElement(tag);
@@ -205,7 +205,8 @@ async function refreshKnown() {
   }
   const ul = $('known-list');
   ul.replaceChildren();
-  for (const k of list) {
+  const shown = state.vendors.length ? list.filter((k) => state.vendors.includes(k.vendorId)) : list;
+  for (const k of shown) {
     const li = el('li');
     const b = el('button', k.label);
     b.type = 'button';
@@ -213,7 +214,7 @@ async function refreshKnown() {
     li.append(b);
     ul.append(li);
   }
-  show('known', list.length > 0 && !state.device);
+  show('known', shown.length > 0 && !state.device);
 }
 
 // A message in place of the fit verdict, about the file (not the device); it stays until a
@@ -348,9 +349,10 @@ async function main() {
     o.value = p.name;
     $('demo-profile').append(o);
   }
-  // `?vendor=0483` (several: comma-separated) shows only that maker's devices in the chooser.
-  const vendors = linkVendors(new URLSearchParams(location.search).get('vendor'));
-  $('connect').onclick = () => useDevice(() => requestDevice({ vendors: Array.from(vendors) }));
+  // `?vendor=0483` (several: comma-separated): only that maker's devices, in the chooser
+  // and in the list of devices the page may already use.
+  state.vendors = Array.from(linkVendors(new URLSearchParams(location.search).get('vendor')));
+  $('connect').onclick = () => useDevice(() => requestDevice({ vendors: state.vendors }));
   $('demo').onclick = () => useDevice(() => openDemo($('demo-profile').value));
   $('disconnect').onclick = () => { if (state.device) state.device.close(); state.device = null; renderDevice(); refreshKnown(); };
   $('file').onchange = (e) => { if (e.target.files[0]) loadFile(e.target.files[0]); };

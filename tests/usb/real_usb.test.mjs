@@ -37,6 +37,21 @@ test('DfuSe file onto stm32f4 through Chromium\'s WebUSB: erase, write, verify',
   await r.close();
 });
 
+test("a vendor's link lists only that maker's devices the page may use", { timeout: 120000 }, async () => {
+  const r = await rig('vendor', 'stm32f4', [[0x0483, 0xdf11]]);
+  const { page } = r;
+  await pick(page, /STM32\s+BOOTLOADER \(0483:df11\)/);
+  await page.goto(`${new URL(page.url()).origin}/?vendor=1209`);
+  await page.waitForSelector('body[data-ready=true]');
+  // Give the list time to fill: it must stay empty (the permitted device is another maker's).
+  await page.waitForTimeout(1500);
+  assert.ok(await page.isHidden('#known'), "another maker's device is not offered");
+  await page.goto(`${new URL(page.url()).origin}/?vendor=0x0483`);
+  await pick(page, /STM32\s+BOOTLOADER \(0483:df11\)/);
+  assert.deepEqual(page.errors, []);
+  await r.close();
+});
+
 test('run-time device: detach, re-enumeration with a new product id, reconnect by itself where permitted', { timeout: 120000 }, async () => {
   const app = bytes(20000, 5);
   writeFileSync(join(dir, 'widget.bin'), app);
