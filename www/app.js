@@ -270,10 +270,8 @@ async function loadFile(file) {
   } catch (e) {
     state.firmware = null;
     show('file-panel', false);
-    const fit = $('fit');
-    fit.hidden = false;
-    fit.className = 'verdict bad';
-    fit.replaceChildren(el('strong', file.name + ': ' + (e.message || String(e))));
+    // Stays shown (also once a device is connected) until another file is chosen.
+    fileNote(file.name + ': ' + (e.message || String(e)), [], true);
     $('update').disabled = true;
     return;
   }

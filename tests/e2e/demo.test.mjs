@@ -152,6 +152,10 @@ test('a file for another device is refused with the reason, nothing written', as
   assert.ok(await page.isDisabled('#update'));
   const digest = await demoSha(page, 0, 0x08000000, 16);
   assert.equal(digest, sha(Buffer.alloc(16, 0xff)), 'flash still erased');
+  // Switching devices keeps the reason in view until another file is chosen.
+  await demo(page, 'dfu11-runtime');
+  assert.match(await page.textContent('#fit'), /damaged\.bin: .*damaged/);
+  assert.ok(await page.isDisabled('#update'));
   await page.close();
 });
 
