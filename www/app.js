@@ -117,7 +117,15 @@ function setBusy(busy) {
   renderFit();
 }
 
+// The tab's title follows what the page says, for a user who looks at another tab while
+// the device is written: progress, a step that needs them, the outcome.
+const PAGE_TITLE = document.title;
+function tabTitle(text) {
+  document.title = text ? `${text} – ${PAGE_TITLE}` : PAGE_TITLE;
+}
+
 function showResult(ok, title, details) {
+  tabTitle(title);
   const r = $('result');
   r.hidden = false;
   r.className = ok ? 'ok' : 'bad';
@@ -134,6 +142,7 @@ function showProblem(e, fallback) {
 }
 
 function onProgress(p) {
+  tabTitle(p.text);
   show('progress', true);
   $('bar').value = p.percent;
   $('progress-text').textContent = p.text;
@@ -153,6 +162,7 @@ function onRepair(req) {
     state.repair = pending;
     $('repair-text').textContent = req.message;
     $('repair-button').textContent = req.buttonLabel;
+    tabTitle(req.buttonLabel);
     show('repair', true);
     $('repair-button').onclick = () => {
       if (pending.cancelled) return;
@@ -170,7 +180,7 @@ function onRepair(req) {
 // that fails (it may still be starting, or be gone again) it stays quiet, keeps what the
 // page says, and tries again at the next connect event.
 async function useDevice(opener, { auto = null } = {}) {
-  if (!auto) $('result').hidden = true;
+  if (!auto) { $('result').hidden = true; tabTitle(null); }
   state.lost = null;
   try {
     if (state.device) { state.device.close(); state.device = null; }
@@ -263,6 +273,7 @@ async function loadFile(file) {
   state.files += 1;
   state.note = null;
   $('result').hidden = true;
+  tabTitle(null);
   const bytes = new Uint8Array(await file.arrayBuffer());
   try {
     state.firmware = Firmware.parse(bytes, file.name);

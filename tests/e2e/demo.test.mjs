@@ -99,11 +99,15 @@ test('DFU-suffixed file onto the run-time demo: detach, re-pair click, manifest,
   // The device re-enumerates with a new product id: the page asks for it again.
   await page.waitForSelector('#repair:not([hidden])', { timeout: 20000 });
   assert.match(await page.textContent('#repair-button'), /Select Demo Widget in update mode/);
+  // The tab's title says so too, for a user looking at another tab.
+  assert.equal(await page.title(), 'Select Demo Widget in update mode – Firmware update');
   await page.shot('1-repair');
   await page.click('#repair-button');
+  await page.waitForFunction(() => /… \d+% – Firmware update$/.test(document.title), null, { timeout: 20000 });
   await page.waitForSelector('#result:not([hidden])', { timeout: 60000 });
   await page.shot('2-done');
   assert.match(await page.textContent('#result'), /Done! Demo Widget is restarting/);
+  assert.match(await page.title(), /^Done! Demo Widget is restarting.* – Firmware update$/);
   assert.ok(await page.isHidden('#repair'));
   // Back in run-time mode, running what was written.
   assert.match(await page.textContent('#device-mode'), /Running its firmware/);
