@@ -107,22 +107,23 @@ pub fn download_problem(name: &str, status: u16, message: &str) -> FirmwareLink 
 /// separated by commas or spaces. Anything else is left out (and with nothing left, the
 /// chooser shows every maker's devices, as without the parameter).
 pub fn vendors(param: &str) -> Vec<u16> {
-    let mut out: Vec<u16> = param
-        .split([',', ' '])
-        .map(str::trim)
-        .filter_map(|v| {
-            let h = v
-                .strip_prefix("0x")
-                .or_else(|| v.strip_prefix("0X"))
-                .unwrap_or(v);
-            if h.is_empty() || h.len() > 4 || !h.bytes().all(|c| c.is_ascii_hexdigit()) {
-                return None;
-            }
-            u16::from_str_radix(h, 16).ok()
-        })
-        .collect();
-    out.sort_unstable();
-    out.dedup();
+    let mut out: Vec<u16> = Vec::new();
+    for v in param.split([',', ' ']) {
+        let h = v
+            .strip_prefix("0x")
+            .or_else(|| v.strip_prefix("0X"))
+            .unwrap_or(v);
+        if h.is_empty() || h.len() > 4 {
+            continue;
+        }
+        // By hand: `from_str_radix` would also take a sign.
+        let id = h.bytes().try_fold(0u16, |n, c| {
+            (c as char).to_digit(16).map(|d| (n << 4) | d as u16)
+        });
+        if let Some(id) = id.filter(|id| !out.contains(id)) {
+            out.push(id);
+        }
+    }
     out
 }
 
@@ -201,7 +202,7 @@ mod tests {
     #[test]
     fn vendor_ids_are_hexadecimal_with_or_without_0x() {
         assert_eq!(vendors("0x0483"), vec![0x0483]);
-        assert_eq!(vendors("1209, 0X0483,1209"), vec![0x0483, 0x1209]);
+        assert_eq!(vendors("1209, 0X0483,1209"), vec![0x1209, 0x0483]);
         assert_eq!(vendors("0x12345,zz,,-1,+12,0x"), Vec::<u16>::new());
         assert_eq!(vendors("ffff"), vec![0xFFFF]);
     }
