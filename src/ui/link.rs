@@ -127,8 +127,9 @@ pub fn vendors(param: &str) -> Vec<u16> {
     out
 }
 
-/// `%XX` escapes to bytes, then UTF-8 (invalid sequences become U+FFFD).
-fn percent_decode(s: &str) -> String {
+/// `%XX` escapes to bytes, then UTF-8 (invalid sequences become U+FFFD). Also the dev
+/// server's (`cargo xtask serve`) decoding of request paths.
+pub fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;

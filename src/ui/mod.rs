@@ -8,7 +8,7 @@ mod problem;
 
 pub use device::{clean, size, DeviceView, Table};
 pub use fit::{busy_problem, closed_problem, DoneView, FirmwareView, FitView};
-pub use link::{download_problem, firmware_link, vendors, FirmwareLink};
+pub use link::{download_problem, firmware_link, percent_decode, vendors, FirmwareLink};
 pub use problem::{problem_for, Detail, Platform, Problem};
 
 use crate::core::Phase;

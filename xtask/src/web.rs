@@ -168,26 +168,6 @@ fn mime(path: &Path) -> &'static str {
     }
 }
 
-/// `%XX` escapes in a request path, as every static host decodes them (`widget%202.dfu`).
-fn percent_decode(p: &str) -> String {
-    let b = p.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = |c: u8| (c as char).to_digit(16);
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 fn respond(mut s: TcpStream, root: &Path) {
     let mut line = String::new();
     let mut reader = BufReader::new(match s.try_clone() {
@@ -203,7 +183,8 @@ fn respond(mut s: TcpStream, root: &Path) {
         h.clear();
     }
     let path = line.split_whitespace().nth(1).unwrap_or("/");
-    let path = percent_decode(path.split(['?', '#']).next().unwrap_or("/"));
+    // `%XX` escapes decoded, as every static host does (`widget%202.dfu`).
+    let path = dfu_flasher::ui::percent_decode(path.split(['?', '#']).next().unwrap_or("/"));
     let rel = if path == "/" {
         "index.html"
     } else {
