@@ -6,5 +6,6 @@ mod awake;
 pub mod clock;
 pub mod demo;
 pub mod discover;
+mod handle;
 mod page;
 pub mod usb;

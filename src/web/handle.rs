@@ -1,0 +1,373 @@
+//! An open device for the page (`DeviceHandle`): its backend (WebUSB or the demo), one
+//! operation at a time, and the update, backup and cancel the page calls.
+
+use super::api::{flash_error, platform, problem_error, to_js, whole_number, Firmware};
+use super::awake::Awake;
+use super::demo::DemoTransport;
+use super::discover;
+use super::page::{await_choice, page_progress, repair_request, PageRepair};
+use super::usb::WebUsbTransport;
+use crate::core::protocol::Setup;
+use crate::core::Finish;
+use crate::driver::{
+    self, describe, DeviceInfo, FlashOptions, Reconnect, TransferError, Transport,
+};
+use crate::ui::{self, DeviceView};
+use js_sys::{Function, Promise, Uint8Array};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::future_to_promise;
+
+pub(super) enum Backend {
+    Usb(WebUsbTransport),
+    Demo(Box<DemoTransport>),
+}
+
+/// Dispatch the transport calls to the backend.
+struct Active<'a> {
+    backend: &'a mut Backend,
+    cancel: Rc<Cell<bool>>,
+}
+
+impl Transport for Active<'_> {
+    async fn control_in(&mut self, s: Setup, t: u32) -> Result<Vec<u8>, TransferError> {
+        match self.backend {
+            Backend::Usb(u) => u.control_in(s, t).await,
+            Backend::Demo(d) => d.control_in(s, t).await,
+        }
+    }
+    async fn control_out(&mut self, s: Setup, data: &[u8], t: u32) -> Result<(), TransferError> {
+        match self.backend {
+            Backend::Usb(u) => u.control_out(s, data, t).await,
+            Backend::Demo(d) => d.control_out(s, data, t).await,
+        }
+    }
+    async fn reset(&mut self) -> Result<(), TransferError> {
+        match self.backend {
+            Backend::Usb(u) => u.reset().await,
+            Backend::Demo(d) => d.reset().await,
+        }
+    }
+    async fn sleep(&mut self, ms: u32) {
+        match self.backend {
+            Backend::Usb(u) => u.sleep(ms).await,
+            Backend::Demo(d) => d.sleep(ms).await,
+        }
+    }
+    fn now_ms(&self) -> f64 {
+        match &*self.backend {
+            Backend::Usb(u) => u.now_ms(),
+            Backend::Demo(d) => d.now_ms(),
+        }
+    }
+    async fn select_alt(&mut self, i: u8, a: u8) -> Result<(), TransferError> {
+        match self.backend {
+            Backend::Usb(u) => u.select_alt(i, a).await,
+            Backend::Demo(d) => d.select_alt(i, a).await,
+        }
+    }
+    fn cancelled(&self) -> bool {
+        self.cancel.get()
+    }
+}
+
+impl Reconnect for Active<'_> {
+    async fn reconnect(&mut self, before: &DeviceInfo) -> Result<(), TransferError> {
+        match self.backend {
+            Backend::Usb(u) => u.reconnect(before).await,
+            Backend::Demo(d) => d.reconnect(before).await,
+        }
+    }
+}
+
+struct Inner {
+    /// `None` while an operation runs (it owns the backend then) or after `close`.
+    backend: Option<Backend>,
+    info: DeviceInfo,
+    busy: bool,
+    closed: bool,
+    /// The device restarted into its firmware and must be connected again.
+    restarted: bool,
+}
+
+/// Take the backend for one operation; `Err` says why not.
+fn checkout(inner: &Rc<RefCell<Inner>>) -> Result<(Backend, DeviceInfo), JsValue> {
+    let mut i = inner.borrow_mut();
+    if i.busy {
+        return Err(problem_error(&ui::busy_problem()));
+    }
+    let info = i.info.clone();
+    match i.backend.take() {
+        Some(b) => {
+            i.busy = true;
+            Ok((b, info))
+        }
+        None => Err(problem_error(&ui::closed_problem())),
+    }
+}
+
+/// Give the backend back after an operation (dropping it if the page closed it).
+fn checkin(
+    inner: &Rc<RefCell<Inner>>,
+    backend: Backend,
+    info: Option<DeviceInfo>,
+    restarted: bool,
+) {
+    let mut i = inner.borrow_mut();
+    i.busy = false;
+    i.restarted = restarted;
+    if let Some(info) = info {
+        i.info = info;
+    }
+    if !i.closed {
+        i.backend = Some(backend);
+    }
+}
+
+/// An open device (USB or demo). Only one operation runs at a time.
+#[wasm_bindgen]
+pub struct DeviceHandle {
+    inner: Rc<RefCell<Inner>>,
+    cancel: Rc<Cell<bool>>,
+}
+
+#[derive(Default)]
+struct UpdateOptions {
+    verify: bool,
+    force: bool,
+    alt: Option<u8>,
+    address: Option<u32>,
+    restart: Option<bool>,
+}
+
+impl UpdateOptions {
+    /// Read the page's options field by field: a missing or mistyped field takes its
+    /// default and the others still count. (By hand rather than with serde: the
+    /// deserializer and the float formatting of its errors cost the wasm about 20 KB.)
+    fn from_js(o: &JsValue) -> UpdateOptions {
+        let get = |k: &str| {
+            js_sys::Reflect::get(o, &k.into())
+                .ok()
+                .filter(|v| !v.is_undefined() && !v.is_null())
+        };
+        let whole = |k: &str| get(k).as_ref().and_then(whole_number);
+        UpdateOptions {
+            verify: get("verify").and_then(|v| v.as_bool()).unwrap_or(false),
+            force: get("force").and_then(|v| v.as_bool()).unwrap_or(false),
+            alt: whole("alt").and_then(|a| u8::try_from(a).ok()),
+            address: whole("address"),
+            restart: get("restart").and_then(|v| v.as_bool()),
+        }
+    }
+}
+
+/// Let the backend ask the page for the device again after it re-enumerates.
+fn install_repair(backend: &mut Backend, on_repair: &Function, on_progress: &Function) {
+    match backend {
+        Backend::Usb(u) => u.set_repair(Some(Box::new(PageRepair {
+            on_repair: on_repair.clone(),
+            on_progress: on_progress.clone(),
+        }))),
+        Backend::Demo(d) => {
+            let on_repair = on_repair.clone();
+            d.set_prompt(Some(Box::new(move |before: &DeviceInfo| {
+                let req = to_js(&repair_request(before, true));
+                let r = on_repair.call1(&JsValue::NULL, &req);
+                Box::pin(async move {
+                    let p: Promise = r.map_err(|e| discover::chooser_error(&e))?.unchecked_into();
+                    await_choice(p).await.map(|_| ())
+                })
+            })))
+        }
+    }
+}
+
+#[wasm_bindgen]
+impl DeviceHandle {
+    pub(super) fn new(backend: Backend, info: DeviceInfo) -> DeviceHandle {
+        DeviceHandle {
+            inner: Rc::new(RefCell::new(Inner {
+                backend: Some(backend),
+                info,
+                busy: false,
+                closed: false,
+                restarted: false,
+            })),
+            cancel: Rc::new(Cell::new(false)),
+        }
+    }
+
+    /// The device panel: `{title, modeText, facts, alts, canUpload, uploadNote}`.
+    pub fn describe(&self) -> JsValue {
+        let i = self.inner.borrow();
+        let v = DeviceView::new(&i.info);
+        to_js(&if i.restarted { v.restarted() } else { v })
+    }
+
+    /// Does `firmware` fit this device? `{ok, verdict, problems, warnings, canForce, canVerify}`.
+    pub fn check(&self, firmware: &Firmware) -> JsValue {
+        let i = self.inner.borrow();
+        let mut fit = ui::FitView::new(&i.info, &firmware.file);
+        if i.restarted {
+            fit = fit.needs_reconnect();
+        }
+        to_js(&fit)
+    }
+
+    /// Demo devices only: the `length` bytes the simulated device holds at `address` of
+    /// alt setting `alt` (DFU 1.1: offset into the image); `undefined` for a real device
+    /// or an unreadable range. For tests and for showing what happened.
+    #[wasm_bindgen(js_name = demoMemory)]
+    pub fn demo_memory(&self, alt: u8, address: u32, length: usize) -> Option<Vec<u8>> {
+        let i = self.inner.borrow();
+        match &i.backend {
+            Some(Backend::Demo(d)) => d.sim().read_memory(alt, address, length),
+            _ => None,
+        }
+    }
+
+    /// Ask the running operation to stop; the device is left in dfuIDLE.
+    pub fn cancel(&self) {
+        self.cancel.set(true);
+    }
+
+    /// Release the device.
+    /// The browser's `USBDevice` behind this handle; `undefined` for the demo, while an
+    /// operation runs, or after `close`. The page compares it with the devices it may
+    /// use to notice that the device went away.
+    #[wasm_bindgen(js_name = usbDevice)]
+    pub fn usb_device(&self) -> JsValue {
+        match &self.inner.borrow().backend {
+            Some(Backend::Usb(t)) => t.device().clone().into(),
+            _ => JsValue::UNDEFINED,
+        }
+    }
+
+    pub fn close(&self) {
+        let mut i = self.inner.borrow_mut();
+        i.closed = true;
+        i.backend = None;
+        self.cancel.set(true);
+    }
+
+    /// Update the firmware. `options`: `{verify, force, alt, address, restart}`;
+    /// `onProgress(p)` gets `{phase, percent, done, total, rate, etaMs, text}`;
+    /// `onRepair(req)` must resolve with the re-selected `USBDevice` (or anything, for
+    /// the demo) after showing `req.buttonLabel`. Resolves to `{title, details}`.
+    pub fn update(
+        &self,
+        firmware: &Firmware,
+        options: JsValue,
+        on_progress: Function,
+        on_repair: Function,
+    ) -> Promise {
+        let opts = UpdateOptions::from_js(&options);
+        let inner = self.inner.clone();
+        let cancel = self.cancel.clone();
+        let file = firmware.file.clone();
+        future_to_promise(async move {
+            let _awake = Awake::new();
+            let fit = {
+                let i = inner.borrow();
+                let f = ui::FitView::new(&i.info, &file);
+                if i.restarted {
+                    f.needs_reconnect()
+                } else {
+                    f
+                }
+            };
+            if !(fit.ok || opts.force && fit.can_force) {
+                return Err(problem_error(&fit.as_problem()));
+            }
+            let (mut backend, info) = checkout(&inner)?;
+            cancel.set(false);
+            install_repair(&mut backend, &on_repair, &on_progress);
+            let mut t = Active {
+                backend: &mut backend,
+                cancel: cancel.clone(),
+            };
+            let fopts = FlashOptions {
+                alt: opts.alt.unwrap_or(0),
+                address: opts.address,
+                verify: opts.verify && fit.can_verify,
+                mass_erase: false,
+                restart: opts.restart.unwrap_or(true),
+                suffix: file.suffix_ids(),
+                force: opts.force && fit.can_force,
+            };
+            let image = driver::FlashImage::from(&file);
+            let mut report = page_progress(&on_progress);
+            let r = driver::flash(&mut t, &image, fopts, &mut report).await;
+            // Describe the device as it is now (it may have changed mode), if it is there.
+            let restarting = matches!(
+                &r,
+                Ok(rep) if matches!(rep.finish, Finish::Restarting | Finish::ReplugNeeded)
+            );
+            let now = if restarting {
+                // The demo device comes back at once; a real one needs connecting again.
+                if matches!(t.backend, Backend::Demo(_)) {
+                    t.sleep(1_000).await;
+                    describe(&mut t)
+                        .await
+                        .ok()
+                        .filter(|d| d.mode == crate::core::descriptor::Mode::Runtime)
+                } else {
+                    None
+                }
+            } else {
+                describe(&mut t).await.ok()
+            };
+            let stale = restarting && now.is_none();
+            checkin(&inner, backend, now, stale);
+            match r {
+                Ok(rep) => Ok(to_js(&ui::DoneView::update(&rep))),
+                Err(e) => Err(flash_error(&e, Some((info.vendor_id, info.product_id)))),
+            }
+        })
+    }
+
+    /// Read the firmware back (switching a run-time device to update mode first, with
+    /// `onRepair` as for `update`). Resolves to `{bytes, fileName, title, details}`.
+    pub fn backup(&self, on_progress: Function, on_repair: Function) -> Promise {
+        let inner = self.inner.clone();
+        let cancel = self.cancel.clone();
+        future_to_promise(async move {
+            let _awake = Awake::new();
+            let (mut backend, info) = checkout(&inner)?;
+            cancel.set(false);
+            install_repair(&mut backend, &on_repair, &on_progress);
+            let mut t = Active {
+                backend: &mut backend,
+                cancel,
+            };
+            let mut report = page_progress(&on_progress);
+            let r = driver::backup(&mut t, &mut report).await;
+            let now = describe(&mut t).await.ok();
+            checkin(&inner, backend, now, false);
+            match r {
+                Ok(b) => {
+                    let o = to_js(&ui::DoneView::backup(&info, &b));
+                    let _ = js_sys::Reflect::set(
+                        &o,
+                        &"bytes".into(),
+                        &Uint8Array::from(b.data.as_slice()),
+                    );
+                    let _ = js_sys::Reflect::set(
+                        &o,
+                        &"fileName".into(),
+                        &JsValue::from_str(&b.file_name),
+                    );
+                    Ok(o)
+                }
+                Err(e) => {
+                    let ids = Some((info.vendor_id, info.product_id));
+                    Err(problem_error(
+                        &ui::problem_for(&e, platform(), ids).for_backup(),
+                    ))
+                }
+            }
+        })
+    }
+}
