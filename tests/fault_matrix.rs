@@ -5,7 +5,9 @@
 
 use dfu_flasher::core::Phase;
 use dfu_flasher::driver::sim::SimTransport;
-use dfu_flasher::driver::{self, block_on, FlashError, FlashImage, FlashOptions, FlashReport};
+use dfu_flasher::driver::{
+    self, block_on, FlashFailure, FlashImage, FlashOptions, FlashReport, Left,
+};
 use dfu_flasher::sim::{Effect, Fault, Profile, SimDevice, Trigger};
 
 const PHASES: [Phase; 7] = [
@@ -67,11 +69,15 @@ fn setup(phase: Phase, effect: &Effect) -> (&'static str, Trigger) {
     }
 }
 
+/// A program image: a Cortex-M vector table (stack in RAM, reset handler inside the
+/// image), then filler.
 fn image(len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i * 7 + 3) as u8).collect()
+    let mut v: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
+    v[..8].copy_from_slice(&[0x00, 0x00, 0x02, 0x20, 0x01, 0x01, 0x00, 0x08]);
+    v
 }
 
-fn operate(t: &mut SimTransport, phase: Phase) -> Result<Option<FlashReport>, FlashError> {
+fn operate(t: &mut SimTransport, phase: Phase) -> Result<Option<FlashReport>, FlashFailure> {
     let (len, verify) = match phase {
         Phase::Manifest => (3000, false),
         Phase::Detach => (2000, false),
@@ -127,6 +133,20 @@ fn every_fault_at_every_phase() {
                 Err(e) => {
                     let msg = e.to_string();
                     assert!(msg.len() > 20, "{label}: message {msg:?}");
+                    // What the message says the device holds must be true: a fault once
+                    // erasing or writing began never claims "nothing was written", and
+                    // one before it (or in a backup) never claims the firmware is damaged.
+                    match phase {
+                        Phase::Erase | Phase::Write => {
+                            assert_eq!(e.left, Left::Incomplete, "{label}: {msg}")
+                        }
+                        Phase::Detach | Phase::Upload => assert!(
+                            matches!(e.left, Left::AsItWas | Left::WaitingInUpdateMode),
+                            "{label}: left {:?}",
+                            e.left
+                        ),
+                        _ => assert_ne!(e.left, Left::AsItWas, "{label}: {msg}"),
+                    }
                     *outcomes.entry(problem_kind(e)).or_default() += 1;
                     // Recoverable: where it still answers, a DFU-mode device is in dfuIDLE.
                     t.device.sleep(1000);
@@ -164,8 +184,8 @@ fn every_fault_at_every_phase() {
     assert_eq!(cases, PHASES.len() * faults().len());
 }
 
-fn problem_kind(e: &FlashError) -> String {
-    dfu_flasher::ui::problem_for(e, dfu_flasher::ui::Platform::Linux, None)
+fn problem_kind(e: &FlashFailure) -> String {
+    dfu_flasher::ui::failure_problem(e, "the device", dfu_flasher::ui::Platform::Linux, None)
         .kind
         .to_string()
 }

@@ -3,7 +3,8 @@
 
 use dfu_flasher::core::file::dfuse::{self, ImageSize};
 use dfu_flasher::core::file::{
-    self, ihex, suffix, Element, FileError, IdCheck, Image, ParseOptions, Target, UsbIds, Warning,
+    self, ihex, suffix, Element, FileError, IdCheck, Image, NotFirmware, ParseOptions, Target,
+    UsbIds, Warning,
 };
 use proptest::prelude::*;
 
@@ -325,11 +326,11 @@ proptest! {
 fn formats_we_do_not_flash_are_refused_not_sent_raw() {
     assert!(matches!(
         parse(b"\x7fELF\x02\x01\x01\0\0\0\0\0"),
-        Err(FileError::Unsupported { .. })
+        Err(FileError::NotFirmware(NotFirmware::Elf))
     ));
     assert!(matches!(
         parse(b"S00F000068656C6C6F202020202000003C\n"),
-        Err(FileError::Unsupported { .. })
+        Err(FileError::NotFirmware(NotFirmware::Srecord))
     ));
     // Two HEX files joined: refused rather than half-flashed.
     let one = ihex::write(

@@ -12,10 +12,15 @@ fn device(name: &str) -> SimTransport {
     SimTransport::new(SimDevice::new(Profile::by_name(name).expect("profile")))
 }
 
+/// A program image: a Cortex-M vector table (stack in RAM, reset handler in the image),
+/// then filler.
 fn image(len: usize, seed: u8) -> Vec<u8> {
-    (0..len)
+    let mut v: Vec<u8> = (0..len)
         .map(|i| (i as u8).wrapping_mul(13).wrapping_add(seed))
-        .collect()
+        .collect();
+    let n = len.min(8);
+    v[..n].copy_from_slice(&[0x00, 0x00, 0x02, 0x20, 0x01, 0x01, 0x00, 0x08][..n]);
+    v
 }
 
 fn flash(
@@ -23,7 +28,9 @@ fn flash(
     img: &FlashImage,
     opts: FlashOptions,
 ) -> Result<FlashReport, FlashError> {
-    block_on(driver::flash(t, img, opts, &mut |_| {})).expect("the simulator never blocks")
+    block_on(driver::flash(t, img, opts, &mut |_| {}))
+        .expect("the simulator never blocks")
+        .map_err(|f| f.error)
 }
 
 fn opts(verify: bool, restart: bool) -> FlashOptions {
@@ -169,18 +176,18 @@ fn will_detach_device_is_never_reset_by_the_host() {
 fn device_without_upload_refuses_verify_before_writing() {
     let mut t = device("dfu11-noupload");
     let e =
-        flash(&mut t, &FlashImage::Raw(image(100, 7)), opts(true, false)).expect_err("no upload");
+        flash(&mut t, &FlashImage::Raw(image(300, 7)), opts(true, false)).expect_err("no upload");
     assert!(matches!(e, FlashError::Plan(_)), "{e:?}");
     assert_eq!(count(&t, "DNLOAD"), 0, "nothing written");
     let r =
-        flash(&mut t, &FlashImage::Raw(image(100, 7)), opts(false, false)).expect("without verify");
-    assert_eq!(r.written, 100);
+        flash(&mut t, &FlashImage::Raw(image(300, 7)), opts(false, false)).expect("without verify");
+    assert_eq!(r.written, 300);
 }
 
 #[test]
 fn blank_st_rom_starting_in_dfu_error_is_cleared_first() {
     let mut t = device("stm32f4-blank");
-    flash(&mut t, &FlashImage::Raw(image(100, 8)), opts(true, false)).expect("flashes");
+    flash(&mut t, &FlashImage::Raw(image(300, 8)), opts(true, false)).expect("flashes");
     assert_clean(&t);
     assert_eq!(count(&t, "CLRSTATUS"), 1);
 }
@@ -216,7 +223,7 @@ fn multi_target_dfuse_file_writes_each_alt() {
             alt: 0,
             elements: vec![
                 (0x0800_4000, image(5000, 10)),
-                (0x0802_0000, image(100, 11)),
+                (0x0802_0000, image(300, 11)),
             ],
         },
         FlashTarget {
@@ -232,8 +239,8 @@ fn multi_target_dfuse_file_writes_each_alt() {
         Some(image(5000, 10))
     );
     assert_eq!(
-        t.device.read_memory(0, 0x0802_0000, 100),
-        Some(image(100, 11))
+        t.device.read_memory(0, 0x0802_0000, 300),
+        Some(image(300, 11))
     );
     assert_eq!(
         t.device.read_memory(2, 0x1FFF_7800, 32),
@@ -458,7 +465,7 @@ fn wrong_device_file_is_refused_before_writing_unless_forced() {
         product: 0xDF11,
         device: 0xFFFF,
     });
-    let e = flash(&mut t, &FlashImage::Raw(image(100, 19)), o).expect_err("wrong device");
+    let e = flash(&mut t, &FlashImage::Raw(image(300, 19)), o).expect_err("wrong device");
     assert!(matches!(e, FlashError::WrongDevice { .. }));
     assert_eq!(count(&t, "DNLOAD"), 0);
     // Matching either the run-time or the DFU-mode id is fine.
@@ -469,7 +476,7 @@ fn wrong_device_file_is_refused_before_writing_unless_forced() {
             product: pid,
             device: 0xFFFF,
         });
-        flash(&mut t, &FlashImage::Raw(image(100, 19)), o).expect("matches");
+        flash(&mut t, &FlashImage::Raw(image(300, 19)), o).expect("matches");
     }
 }
 

@@ -30,8 +30,12 @@ fn raw_descriptor(t: &mut SimTransport, value: u16, length: u16) -> Vec<u8> {
     t.device.control_in(setup).expect("descriptor")
 }
 
+/// A program image: a Cortex-M vector table (stack in RAM, reset handler in the image),
+/// then filler.
 fn image(len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i * 5 + 1) as u8).collect()
+    let mut v: Vec<u8> = (0..len).map(|i| (i * 5 + 1) as u8).collect();
+    v[..8].copy_from_slice(&[0x00, 0x00, 0x02, 0x20, 0x01, 0x01, 0x00, 0x08]);
+    v
 }
 
 /// Download with the given quirks, bypassing the table.

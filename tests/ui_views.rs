@@ -7,7 +7,7 @@ use dfu_flasher::driver::{
     block_on, describe, DeviceInfo, FlashError, TransferError, TransferErrorKind,
 };
 use dfu_flasher::sim::{Profile, SimDevice};
-use dfu_flasher::ui::{self, Detail, FitView, Platform};
+use dfu_flasher::ui::{self, Detail, FitView, Platform, Stage};
 
 fn info(profile: &str) -> DeviceInfo {
     let mut t = SimTransport::new(SimDevice::new(Profile::by_name(profile).expect("profile")));
@@ -20,23 +20,38 @@ fn parse(b: &[u8]) -> file::FirmwareFile {
     file::parse(b, &ParseOptions::default()).expect("valid")
 }
 
-fn dfuse_file(alt: u8, address: u32, len: usize) -> Vec<u8> {
+/// A Cortex-M program image written at `base`: stack at the top of 128 KiB of SRAM, reset
+/// handler 0x41 bytes in (Thumb), then filler.
+fn program(base: u32, len: usize) -> Vec<u8> {
+    let mut v: Vec<u8> = (0..len).map(|i| (i * 7 + 1) as u8).collect();
+    v[..4].copy_from_slice(&0x2002_0000u32.to_le_bytes());
+    v[4..8].copy_from_slice(&(base + 0x41).to_le_bytes());
+    v
+}
+
+fn dfuse_of(alt: u8, address: u32, data: Vec<u8>) -> Vec<u8> {
     let t = vec![Target {
         alt,
         name: None,
-        elements: vec![Element {
-            address,
-            data: vec![0; len],
-        }],
+        elements: vec![Element { address, data }],
     }];
     dfuse::write(&t, 0x0483, 0xDF11, 0xFFFF, dfuse::ImageSize::WithoutSuffix)
+}
+
+fn dfuse_file(alt: u8, address: u32, len: usize) -> Vec<u8> {
+    dfuse_of(alt, address, program(address, len))
 }
 
 #[test]
 fn fit_verdicts_for_file_and_device_pairs() {
     let f4 = info("stm32f4");
     let ok = FitView::new(&f4, &parse(&dfuse_file(0, 0x0800_0000, 4096)));
-    assert!(ok.ok && ok.problems.is_empty(), "{ok:?}");
+    assert!(
+        ok.ok && ok.problems.is_empty() && ok.risks.is_empty(),
+        "{ok:?}"
+    );
+    assert_eq!(ok.stage, Stage::Fits);
+    assert!(ok.verdict.starts_with("This file fits"), "{ok:?}");
     assert!(ok.can_verify);
 
     let outside = FitView::new(&f4, &parse(&dfuse_file(0, 0x080F_F000, 8192)));
@@ -52,29 +67,179 @@ fn fit_verdicts_for_file_and_device_pairs() {
     let no_alt = FitView::new(&f4, &parse(&dfuse_file(7, 0x0800_0000, 16)));
     assert!(no_alt.problems[0].contains("memory area 7"), "{no_alt:?}");
 
-    // Same vendor, other product: may be forced. Other vendor: may not.
-    let other_pid = parse(&suffix::append(&[1; 64], 0x0483, 0xDF12, 0xFFFF, 0x0100));
+    // Same vendor, other product: may be forced, with a warning of what it risks. Other
+    // vendor: may not.
+    let body = program(0x0800_0000, 4096);
+    let other_pid = parse(&suffix::append(&body, 0x0483, 0xDF12, 0xFFFF, 0x0100));
     let v = FitView::new(&f4, &other_pid);
-    assert!(!v.ok && v.can_force, "{v:?}");
-    let other_vendor = parse(&suffix::append(&[1; 64], 0x1D50, 0x6017, 0xFFFF, 0x0100));
+    assert!(!v.ok && v.can_force && v.stage == Stage::Confirm, "{v:?}");
+    assert!(v.risks[0].contains("another model"), "{v:?}");
+    assert!(v.force_warning.contains("unable to start"), "{v:?}");
+    let other_vendor = parse(&suffix::append(&body, 0x1D50, 0x6017, 0xFFFF, 0x0100));
     let v = FitView::new(&f4, &other_vendor);
-    assert!(!v.ok && !v.can_force, "{v:?}");
-    assert!(v.problems[0].contains("1d50:6017"), "{v:?}");
+    assert!(!v.ok && !v.can_force && v.stage == Stage::Refused, "{v:?}");
+    assert!(v.problems[0].contains("another maker"), "{v:?}");
+    assert!(v.force_warning.is_empty());
 
     // A DfuSe file cannot go to a plain DFU 1.1 device.
     let plain = info("dfu11-dfumode");
     let v = FitView::new(&plain, &parse(&dfuse_file(0, 0x0800_0000, 16)));
     assert!(!v.ok && !v.can_force, "{v:?}");
 
-    // A run-time device: the DFU-mode id is not known yet, so it is checked later.
-    let rt = info("dfu11-runtime");
-    let for_dfu_mode = parse(&suffix::append(&[1; 64], 0x1209, 0x2302, 0xFFFF, 0x0100));
-    let v = FitView::new(&rt, &for_dfu_mode);
-    assert!(v.ok && !v.warnings.is_empty(), "{v:?}");
-
     // A device without upload cannot verify.
-    let v = FitView::new(&info("dfu11-noupload"), &parse(&[1; 10]));
+    let v = FitView::new(&info("dfu11-noupload"), &parse(&program(0, 1000)));
     assert!(v.ok && !v.can_verify);
+}
+
+/// A run-time device: what can be known is checked before it is switched (the maker,
+/// a DfuSe file for a device that says DFU 1.1), the rest is said to be checked later,
+/// and nothing is called a fit.
+#[test]
+fn run_time_devices_are_checked_before_detaching_and_never_called_a_fit() {
+    let rt = info("dfu11-runtime");
+    let body = program(0, 20_000);
+    let for_dfu_mode = parse(&suffix::append(&body, 0x1209, 0x2302, 0xFFFF, 0x0100));
+    let v = FitView::new(&rt, &for_dfu_mode);
+    assert!(v.ok && v.stage == Stage::Provisional, "{v:?}");
+    assert!(!v.verdict.contains("fits"), "{v:?}");
+    assert!(v.verdict.contains("checked against it once more"), "{v:?}");
+
+    let other_maker = parse(&suffix::append(&body, 0x1234, 0x5678, 0xFFFF, 0x0100));
+    let v = FitView::new(&rt, &other_maker);
+    assert!(!v.ok && !v.can_force && v.stage == Stage::Refused, "{v:?}");
+    assert!(v.problems[0].contains("vendor id 1234"), "{v:?}");
+    assert!(v
+        .as_problem()
+        .details
+        .iter()
+        .any(|d| matches!(d, Detail::Text(t) if t.contains("Nothing was written"))));
+
+    // A DfuSe file for ST's bootloader, onto a device whose run-time descriptor says DFU 1.1.
+    let st = parse(&dfuse_file(0, 0x0800_0000, 4096));
+    let v = FitView::new(&rt, &st);
+    assert!(!v.ok && v.stage == Stage::Refused, "{v:?}");
+    assert!(
+        v.problems.iter().any(|p| p.contains("another maker")),
+        "{v:?}"
+    );
+    assert!(
+        v.problems.iter().any(|p| p.contains("plain image")),
+        "{v:?}"
+    );
+    // The same DfuSe file without a suffix naming a maker is still refused for its format.
+    let anyone = dfuse::write(
+        &[Target {
+            alt: 0,
+            name: None,
+            elements: vec![Element {
+                address: 0x0800_0000,
+                data: program(0x0800_0000, 4096),
+            }],
+        }],
+        0xFFFF,
+        0xFFFF,
+        0xFFFF,
+        dfuse::ImageSize::WithoutSuffix,
+    );
+    let v = FitView::new(&rt, &parse(&anyone));
+    assert!(
+        v.stage == Stage::Refused && v.problems[0].contains("plain image"),
+        "{v:?}"
+    );
+}
+
+/// Images that are no program for the device need a confirmation: a tiny one anywhere, and
+/// one at a Cortex-M flash base without a plausible vector table.
+#[test]
+fn risky_images_need_a_confirmation() {
+    let f4 = info("stm32f4");
+    let risky = |data: Vec<u8>| FitView::new(&f4, &parse(&dfuse_of(0, 0x0800_0000, data)));
+    let mut reset_even = program(0x0800_0000, 4096);
+    reset_even[4..8].copy_from_slice(&0x0800_0100u32.to_le_bytes());
+    let mut reset_outside = program(0x0800_0000, 4096);
+    reset_outside[4..8].copy_from_slice(&0x0810_0001u32.to_le_bytes());
+    let mut stack_in_flash = program(0x0800_0000, 4096);
+    stack_in_flash[..4].copy_from_slice(&0x0800_1000u32.to_le_bytes());
+    let mut stack_unaligned = program(0x0800_0000, 4096);
+    stack_unaligned[..4].copy_from_slice(&0x2000_0FFEu32.to_le_bytes());
+    for (what, data, says) in [
+        ("zeros", vec![0u8; 4096], "0x00000000"),
+        ("erased", vec![0xFF; 4096], "0xffffffff"),
+        ("even reset", reset_even, "0x08000100"),
+        ("reset outside", reset_outside, "0x08100001"),
+        ("stack in flash", stack_in_flash, "0x08001000"),
+        ("stack unaligned", stack_unaligned, "0x20000ffe"),
+        (
+            "too short",
+            vec![0x00, 0x00, 0x02, 0x20],
+            "fewer than 8 bytes",
+        ),
+    ] {
+        let v = risky(data);
+        assert_eq!(v.stage, Stage::Confirm, "{what}: {v:?}");
+        assert!(!v.ok && v.can_force, "{what}: {v:?}");
+        assert!(
+            v.risks[0].starts_with("This does not look like a program for this device"),
+            "{what}: {v:?}"
+        );
+        assert!(v.risks[0].contains(says), "{what}: {v:?}");
+    }
+    // Programs that are fine: stack in core-coupled RAM, the top of SRAM, linked for the
+    // boot alias at 0, an image written past the flash base (the vector table stays).
+    let mut ccm = program(0x0800_0000, 4096);
+    ccm[..4].copy_from_slice(&0x1001_0000u32.to_le_bytes());
+    let mut top = program(0x0800_0000, 4096);
+    top[..4].copy_from_slice(&0x4000_0000u32.to_le_bytes());
+    let alias = program(0, 4096);
+    for (what, data) in [("ccm", ccm), ("top of sram", top), ("alias", alias)] {
+        let v = risky(data);
+        assert_eq!(v.stage, Stage::Fits, "{what}: {v:?}");
+    }
+    let past = FitView::new(&f4, &parse(&dfuse_of(0, 0x0800_4000, vec![0; 4096])));
+    assert_eq!(past.stage, Stage::Fits, "{past:?}");
+    // A plain image is placed at the flash base: checked the same way.
+    let raw_zeros = FitView::new(&f4, &parse(&[0u8; 4096]));
+    assert_eq!(raw_zeros.stage, Stage::Confirm, "{raw_zeros:?}");
+    assert_eq!(
+        FitView::new(&f4, &parse(&program(0x0800_0000, 4096))).stage,
+        Stage::Fits
+    );
+    // Not Cortex-M: the GD32VF103 is RISC-V, whose images start differently.
+    let gd = info("gd32vf103");
+    let jumps = [0x6f, 0x00, 0x40, 0x0a].repeat(1024);
+    let t = [Target {
+        alt: 0,
+        name: None,
+        elements: vec![Element {
+            address: 0x0800_0000,
+            data: jumps,
+        }],
+    }];
+    let riscv = FitView::new(
+        &gd,
+        &parse(&dfuse::write(
+            &t,
+            0xFFFF,
+            0xFFFF,
+            0xFFFF,
+            dfuse::ImageSize::WithoutSuffix,
+        )),
+    );
+    assert_eq!(riscv.stage, Stage::Fits, "{riscv:?}");
+
+    // Tiny plain images, on any device.
+    for profile in ["dfu11-dfumode", "dfu11-runtime", "stm32f4"] {
+        let mut tiny = program(0x0800_0000, 200);
+        tiny.truncate(200);
+        let v = FitView::new(&info(profile), &parse(&tiny));
+        assert_eq!(v.stage, Stage::Confirm, "{profile}: {v:?}");
+        assert!(
+            v.risks.iter().any(|r| r.contains("only 200 bytes")),
+            "{profile}: {v:?}"
+        );
+        let v = FitView::new(&info(profile), &parse(&program(0x0800_0000, 256)));
+        assert!(v.ok, "{profile}: 256 bytes are not tiny: {v:?}");
+    }
 }
 
 #[test]
@@ -157,7 +322,7 @@ fn progress_lines_count_bytes_only_where_bytes_move() {
             restart: true,
             ..FlashOptions::default()
         };
-        let image = FlashImage::Raw((0..20_000u32).map(|i| (i * 7) as u8).collect());
+        let image = FlashImage::Raw(program(0x0800_0000, 20_000));
         block_on(flash(&mut t, &image, opts, &mut |r| {
             lines.push((r.progress.current().phase, ui::ProgressView::new(r).text));
         }))
@@ -239,4 +404,178 @@ fn backup_problems_name_the_backup() {
     assert_eq!(update.title, "The update failed");
     assert_eq!(backup.title, "The backup failed");
     assert_eq!(backup.details, update.details);
+}
+
+/// The simulator behind a transport whose re-pair step the user cancels.
+struct CancelledRepair(SimTransport);
+
+impl dfu_flasher::driver::Transport for CancelledRepair {
+    async fn control_in(
+        &mut self,
+        s: dfu_flasher::core::protocol::Setup,
+        t: u32,
+    ) -> Result<Vec<u8>, TransferError> {
+        self.0.control_in(s, t).await
+    }
+    async fn control_out(
+        &mut self,
+        s: dfu_flasher::core::protocol::Setup,
+        d: &[u8],
+        t: u32,
+    ) -> Result<(), TransferError> {
+        self.0.control_out(s, d, t).await
+    }
+    async fn reset(&mut self) -> Result<(), TransferError> {
+        self.0.reset().await
+    }
+    async fn sleep(&mut self, ms: u32) {
+        self.0.sleep(ms).await
+    }
+    fn now_ms(&self) -> f64 {
+        self.0.now_ms()
+    }
+    async fn select_alt(&mut self, i: u8, a: u8) -> Result<(), TransferError> {
+        self.0.select_alt(i, a).await
+    }
+}
+
+impl dfu_flasher::driver::Reconnect for CancelledRepair {
+    async fn reconnect(&mut self, before: &DeviceInfo) -> Result<(), TransferError> {
+        // The device re-enumerates in update mode; the user presses Cancel instead of
+        // selecting it.
+        self.0.reconnect(before).await?;
+        Err(TransferError::new(
+            TransferErrorKind::Cancelled,
+            "cancelled",
+        ))
+    }
+}
+
+fn update(
+    t: &mut impl dfu_flasher::driver::Reconnect,
+    data: Vec<u8>,
+    force: bool,
+) -> Result<dfu_flasher::driver::FlashReport, dfu_flasher::driver::FlashFailure> {
+    use dfu_flasher::driver::{flash, FlashImage, FlashOptions};
+    let opts = FlashOptions {
+        verify: true,
+        restart: true,
+        force,
+        ..FlashOptions::default()
+    };
+    block_on(flash(t, &FlashImage::Raw(data), opts, &mut |_| {})).expect("completes")
+}
+
+fn texts(p: &ui::Problem) -> String {
+    p.details
+        .iter()
+        .map(|d| match d {
+            Detail::Text(t) | Detail::Code(t) => t.as_str(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Cancelling while the page waits for the user to select the device in update mode:
+/// nothing was written, and the message says where the device is and how to get it back.
+#[test]
+fn cancel_during_the_re_pair_wait_says_truly_that_nothing_was_written() {
+    use dfu_flasher::driver::{FlashError, Left};
+    let sim = SimTransport::new(SimDevice::new(
+        Profile::by_name("dfu11-runtime").expect("p"),
+    ));
+    let mut t = CancelledRepair(sim);
+    let e = update(&mut t, program(0, 20_000), false).expect_err("cancelled");
+    assert_eq!(e.error, FlashError::Cancelled);
+    assert_eq!(e.left, Left::WaitingInUpdateMode);
+    assert!(t.0.device.in_dfu_mode(), "the simulator is in update mode");
+    assert_eq!(
+        t.0.device.request_counts().get("DNLOAD"),
+        None,
+        "nothing was written"
+    );
+    let p = ui::failure_problem(&e, "Demo Widget", Platform::Linux, None);
+    assert_eq!(p.title, "Update cancelled");
+    let said = texts(&p);
+    assert!(said.contains("Nothing was written"), "{said}");
+    assert!(said.contains("waiting in update mode"), "{said}");
+    assert!(said.contains("unplug it and plug it back in"), "{said}");
+    assert!(!said.contains("incomplete"), "{said}");
+}
+
+/// A file larger than a DFU 1.1 device's memory: the device refuses the rest with
+/// errADDRESS. The message says so, with both sizes, and not "try again".
+#[test]
+fn a_file_too_large_for_the_device_is_said_as_such() {
+    use dfu_flasher::driver::Left;
+    let mut t = SimTransport::new(SimDevice::new(
+        Profile::by_name("dfu11-dfumode").expect("p"),
+    ));
+    let e = update(&mut t, program(0, 293 << 10), false).expect_err("too large");
+    assert_eq!(e.left, Left::Incomplete);
+    assert_eq!(e.total, 293 << 10);
+    assert_eq!(e.written, 256 << 10, "the simulator takes 256 KiB");
+    let p = ui::failure_problem(&e, "Demo Widget", Platform::Linux, None);
+    assert_eq!(p.title, "The file is larger than this device's memory");
+    let said = texts(&p);
+    assert!(
+        said.contains("256 KiB") && said.contains("293 KiB"),
+        "{said}"
+    );
+    assert!(said.contains("made for another model"), "{said}");
+    assert!(said.contains("cannot help"), "{said}");
+    assert!(!said.contains("Try again."), "{said}");
+}
+
+/// A release mismatch names the release, both values, in one format.
+#[test]
+fn a_release_mismatch_names_both_releases() {
+    let dfu = info("dfu11-dfumode");
+    let body = program(0, 4096);
+    let other_release = parse(&suffix::append(
+        &body,
+        dfu.vendor_id,
+        dfu.product_id,
+        0x0200,
+        0x0100,
+    ));
+    let v = FitView::new(&dfu, &other_release);
+    assert_eq!(v.stage, Stage::Confirm, "{v:?}");
+    let release = file::release(dfu.device_version);
+    assert!(
+        v.risks[0].contains(&format!("release 2.00 of this device"))
+            && v.risks[0].contains(&format!("this device is release {release}")),
+        "{v:?}"
+    );
+    assert_eq!(file::release(0x0100), "1.00");
+    assert_eq!(file::release(0x0213), "2.13");
+    assert_eq!(file::release(0x1234), "12.34");
+    assert_eq!(file::release(0x00AB), "0x00ab");
+    // The file panel says it the same way.
+    let view = ui::FirmwareView::new(&other_release, "w.dfu", 4112);
+    assert!(
+        view.facts.iter().any(|(_, v)| v.contains("release 2.00")),
+        "{view:?}"
+    );
+    // Refused after detaching for the same reason: the message says what differs and that
+    // the device now waits in update mode.
+    let mut t = SimTransport::new(SimDevice::new(
+        Profile::by_name("dfu11-runtime").expect("p"),
+    ));
+    let mut data = body.clone();
+    data = suffix::append(&data, 0x1209, 0x2302, 0x0900, 0x0100);
+    let f = parse(&data);
+    let opts = dfu_flasher::driver::FlashOptions {
+        suffix: f.suffix_ids(),
+        restart: true,
+        ..Default::default()
+    };
+    let img = dfu_flasher::driver::FlashImage::from(&f);
+    let e = block_on(dfu_flasher::driver::flash(&mut t, &img, opts, &mut |_| {}))
+        .expect("completes")
+        .expect_err("wrong release");
+    let p = ui::failure_problem(&e, "Demo Widget", Platform::Linux, None);
+    let said = texts(&p);
+    assert!(said.contains("release 9.00 of this device"), "{said}");
+    assert!(said.contains("waiting in update mode"), "{said}");
 }

@@ -1,6 +1,6 @@
 //! The native command line: inspect firmware files and flash them onto the simulator.
 
-use dfu_flasher::core::file::{self, FirmwareFile, Image, ParseOptions};
+use dfu_flasher::core::file::{self, FileError, FirmwareFile, Image, ParseOptions};
 use dfu_flasher::driver::sim::SimTransport;
 use dfu_flasher::driver::{self, block_on, FlashImage, FlashOptions};
 use dfu_flasher::sim::{Profile, SimDevice};
@@ -58,10 +58,31 @@ fn args() -> Args {
     a
 }
 
-fn load(path: &str, ignore_crc: bool) -> FirmwareFile {
+fn read_and_parse(path: &str, ignore_crc: bool) -> Result<FirmwareFile, FileError> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| die(&format!("cannot read {path}: {e}")));
-    file::parse(&bytes, &ParseOptions { ignore_crc })
-        .unwrap_or_else(|e| die(&format!("{path}: {e}")))
+    file::parse_named(&bytes, path, &ParseOptions { ignore_crc })
+}
+
+fn load(path: &str, ignore_crc: bool) -> FirmwareFile {
+    read_and_parse(path, ignore_crc).unwrap_or_else(|e| die(&format!("{path}: {e}")))
+}
+
+/// What a refused file is, for `inspect --json`.
+#[derive(Serialize)]
+struct Refused {
+    file: String,
+    refused: String,
+    message: String,
+}
+
+fn refusal_kind(e: &FileError) -> String {
+    match e {
+        FileError::NotFirmware(k) => format!("not-firmware:{}", k.name()),
+        FileError::DfuWithoutSuffix => "dfu-without-suffix".into(),
+        FileError::CorruptCrc { .. } => "corrupt-crc".into(),
+        FileError::Truncated { .. } | FileError::HexNoEof => "truncated".into(),
+        _ => "invalid".into(),
+    }
 }
 
 #[derive(Serialize)]
@@ -106,7 +127,30 @@ fn inspect(a: &Args) {
     let size = std::fs::metadata(path)
         .map(|m| m.len() as usize)
         .unwrap_or(0);
-    let f = load(path, a.flags.iter().any(|f| f == "ignore-crc"));
+    let json = a.flags.iter().any(|f| f == "json");
+    let f = match read_and_parse(path, a.flags.iter().any(|f| f == "ignore-crc")) {
+        Ok(f) => f,
+        Err(e) if json => {
+            let out = Refused {
+                file: path.clone(),
+                refused: refusal_kind(&e),
+                message: e.to_string(),
+            };
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&out).unwrap_or_else(|e| die(&e.to_string()))
+            );
+            exit(1)
+        }
+        Err(e) => die(&format!("{path}: {e}")),
+    };
+    let mut warnings: Vec<String> = f.warnings.iter().map(ToString::to_string).collect();
+    if f.is_tiny() {
+        warnings.push(format!(
+            "only {} bytes, far less than any firmware: simulate needs --force to write it",
+            f.payload_len()
+        ));
+    }
     let out = Inspect {
         file: path.clone(),
         size,
@@ -144,7 +188,7 @@ fn inspect(a: &Args) {
                 .collect(),
         },
         entry_point: f.entry_point.map(|e| format!("{e:#010x}")),
-        warnings: f.warnings.iter().map(ToString::to_string).collect(),
+        warnings,
     };
     if a.flags.iter().any(|f| f == "json") {
         println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());

@@ -11,6 +11,7 @@ pub mod progress;
 pub mod protocol;
 pub mod quirks;
 pub mod session;
+pub mod vectors;
 
 pub use error::{Error, ErrorKind, LinkError};
 pub use plan::{DfuseOptions, DownloadOptions, PlanError, PlannedWrite};

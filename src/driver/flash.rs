@@ -2,10 +2,13 @@
 //! back in DFU mode, write every target, verify, and restart.
 
 use super::describe::{describe, DescribeError, DeviceInfo};
-use super::{run, ProgressReport, TransferError, Transport};
+use super::{run, ProgressReport, TransferError, TransferErrorKind, Transport};
 use crate::core::descriptor::{DfuVersion, Mode};
 use crate::core::file::{self, FirmwareFile, IdCheck, Image, UsbIds};
-use crate::core::{DfuseOptions, DownloadOptions, Error, Finish, PlanError, Session};
+use crate::core::vectors::{self, VectorProblem};
+use crate::core::{
+    DfuseOptions, DownloadOptions, Error, ErrorKind, Finish, Phase, PlanError, Session,
+};
 use serde::Serialize;
 use std::fmt;
 
@@ -38,6 +41,24 @@ impl From<&FirmwareFile> for FlashImage {
     }
 }
 
+impl FlashImage {
+    /// Bytes to write.
+    pub fn len(&self) -> u64 {
+        match self {
+            FlashImage::Raw(d) => d.len() as u64,
+            FlashImage::Targets(t) => t
+                .iter()
+                .flat_map(|t| &t.elements)
+                .map(|e| e.1.len() as u64)
+                .sum(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// Elements for one alt setting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlashTarget {
@@ -58,8 +79,20 @@ pub struct FlashOptions {
     pub restart: bool,
     /// The ids the file's suffix names (checked against the run-time and DFU-mode ids).
     pub suffix: Option<UsbIds>,
-    /// Flash even though the suffix names another device.
+    /// The user confirmed the risks the page showed: the suffix names another model of
+    /// the same maker, the image is tiny, or it does not look like a program
+    /// ([`Risk`]). A file for another maker's device is never written.
     pub force: bool,
+}
+
+/// Something that makes an update risky but not impossible: written only when the user
+/// confirms it (`FlashOptions::force`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Risk {
+    /// A plain image much smaller than any real firmware.
+    TinyImage { size: u64 },
+    /// The image at the flash base has no plausible Cortex-M vector table.
+    NotAProgram(VectorProblem),
 }
 
 /// The end of a successful update.
@@ -99,6 +132,98 @@ pub enum FlashError {
         file: UsbIds,
         device: UsbIds,
     },
+    /// The update is risky and the user did not confirm it.
+    Unconfirmed(Risk),
+    /// The user cancelled while the host waited for the device (re-pairing it after
+    /// it restarted in update mode).
+    Cancelled,
+}
+
+/// What a failed update had done to the device, so that the message says it truly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Left {
+    /// Nothing that changes it reached the device: it is as it was (running its firmware,
+    /// or in update mode if it was there already).
+    AsItWas,
+    /// It was switched to update mode and waits there; nothing was erased or written.
+    WaitingInUpdateMode,
+    /// Erasing or writing had begun: the firmware on the device is incomplete.
+    Incomplete,
+    /// The whole image was written; the check, the finish or the restart did not end.
+    Written,
+}
+
+/// A failed update or backup: why, and what it left behind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FlashFailure {
+    pub error: FlashError,
+    pub left: Left,
+    /// Bytes of the image the device had accepted.
+    pub written: u64,
+    /// Bytes of the whole image (0 for a backup).
+    pub total: u64,
+}
+
+impl fmt::Display for FlashFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.error)
+    }
+}
+
+/// What the update has done so far, for [`FlashFailure::left`].
+#[derive(Debug, Default)]
+struct Track {
+    detached: bool,
+    /// A session that erases or writes has begun.
+    touched: bool,
+    all_written: bool,
+    written: u64,
+    total: u64,
+}
+
+impl Track {
+    fn failure(&self, error: FlashError) -> FlashFailure {
+        let left = if self.all_written {
+            Left::Written
+        } else if self.touched {
+            Left::Incomplete
+        } else if self.detached && error != FlashError::NoDfuMode {
+            Left::WaitingInUpdateMode
+        } else {
+            Left::AsItWas
+        };
+        FlashFailure {
+            error,
+            left,
+            written: self.written,
+            total: self.total,
+        }
+    }
+
+    /// A session failed: how far it had got.
+    fn session_failed(&mut self, e: &Error, s: &Session, first: bool, last: bool) {
+        let wrote = s
+            .progress()
+            .phases
+            .iter()
+            .find(|p| p.phase == Phase::Write)
+            .map_or(0, |p| p.done);
+        self.written += wrote;
+        let misread = matches!(
+            e.kind,
+            ErrorKind::VerifyMismatch { .. } | ErrorKind::ShortRead { .. }
+        );
+        match e.phase {
+            Phase::Prepare | Phase::Detach | Phase::Upload => self.touched |= !first,
+            Phase::Erase | Phase::Write => self.touched = true,
+            // What the device holds differs from the file: not a written firmware.
+            Phase::Verify if misread => self.touched = true,
+            Phase::Verify | Phase::Manifest | Phase::Leave => {
+                self.touched = true;
+                self.all_written = last;
+            }
+        }
+    }
 }
 
 impl fmt::Display for FlashError {
@@ -126,13 +251,23 @@ impl fmt::Display for FlashError {
             ),
             FlashError::WrongDevice { file, device } => write!(
                 f,
-                "This file is for another device (USB id {:04x}:{:04x}); this device is {:04x}:{:04x}. Get the firmware made for your device.",
-                file.vendor, file.product, device.vendor, device.product
+                "This file is made for another device: {}. Get the firmware made for your device.",
+                file::mismatch(*file, *device)
             ),
             FlashError::NoMemoryMap { alt } => write!(
                 f,
                 "The device does not describe memory area {alt}, so the file cannot be placed safely."
             ),
+            FlashError::Unconfirmed(Risk::TinyImage { size }) => write!(
+                f,
+                "The file holds only {size} bytes, much less than any firmware. Use --force to write it anyway."
+            ),
+            FlashError::Unconfirmed(Risk::NotAProgram(p)) => write!(
+                f,
+                "This does not look like a program for this device ({}). Use --force to write it anyway.",
+                vector_problem(p)
+            ),
+            FlashError::Cancelled => write!(f, "Cancelled."),
         }
     }
 }
@@ -158,6 +293,32 @@ impl From<PlanError> for FlashError {
     }
 }
 
+/// A vector-table problem in a few words (for the command line; the page words it in `ui`).
+pub fn vector_problem(p: &VectorProblem) -> String {
+    match p {
+        VectorProblem::TooShort { address } => {
+            format!("fewer than 8 bytes at the flash base {address:#010x}")
+        }
+        VectorProblem::StackNotInRam { stack, .. } => {
+            format!("its initial stack pointer {stack:#010x} is not in RAM")
+        }
+        VectorProblem::ResetNotThumb { reset, .. } => {
+            format!("its reset address {reset:#010x} is not Thumb code")
+        }
+        VectorProblem::ResetOutsideImage { reset, .. } => {
+            format!("its reset address {reset:#010x} is outside the image")
+        }
+    }
+}
+
+/// The risks of writing `elements` to alt `alt` of a DfuSe device with memory map
+/// `map`: an image at the flash base must look like a Cortex-M program.
+pub fn placement_risk(info: &DeviceInfo, alt: u8, elements: &[(u32, &[u8])]) -> Option<Risk> {
+    let map = info.alt(alt)?.memory_map.as_ref()?;
+    let base = vectors::applies(alt, map, info.quirks.gd32_layout)?;
+    vectors::check(base, elements).err().map(Risk::NotAProgram)
+}
+
 /// A transport that can find the device again after it re-enumerates.
 #[allow(async_fn_in_trait)] // Futures need not be Send: single-threaded wasm.
 pub trait Reconnect: Transport {
@@ -172,6 +333,14 @@ pub async fn enter_dfu_mode<T: Reconnect>(
     t: &mut T,
     on_progress: &mut dyn FnMut(&ProgressReport),
 ) -> Result<(DeviceInfo, Option<DeviceInfo>), FlashError> {
+    enter_tracked(t, on_progress, &mut Track::default()).await
+}
+
+async fn enter_tracked<T: Reconnect>(
+    t: &mut T,
+    on_progress: &mut dyn FnMut(&ProgressReport),
+    track: &mut Track,
+) -> Result<(DeviceInfo, Option<DeviceInfo>), FlashError> {
     let info = describe(t).await?;
     if info.mode == Mode::Dfu {
         return Ok((info, None));
@@ -181,7 +350,11 @@ pub async fn enter_dfu_mode<T: Reconnect>(
     let o = run(t, &mut s, on_progress).await?;
     let detached = o.finish != Finish::AlreadyInDfuMode;
     if detached {
-        t.reconnect(&info).await?;
+        track.detached = true;
+        t.reconnect(&info).await.map_err(|e| match e.kind {
+            TransferErrorKind::Cancelled => FlashError::Cancelled,
+            _ => FlashError::Transfer(e),
+        })?;
     }
     let now = describe(t).await?;
     if now.mode != Mode::Dfu {
@@ -204,8 +377,24 @@ pub async fn flash<T: Reconnect>(
     image: &FlashImage,
     opts: FlashOptions,
     on_progress: &mut dyn FnMut(&ProgressReport),
+) -> Result<FlashReport, FlashFailure> {
+    let mut track = Track {
+        total: image.len(),
+        ..Track::default()
+    };
+    flash_tracked(t, image, opts, on_progress, &mut track)
+        .await
+        .map_err(|e| track.failure(e))
+}
+
+async fn flash_tracked<T: Reconnect>(
+    t: &mut T,
+    image: &FlashImage,
+    opts: FlashOptions,
+    on_progress: &mut dyn FnMut(&ProgressReport),
+    track: &mut Track,
 ) -> Result<FlashReport, FlashError> {
-    let (info, runtime) = enter_dfu_mode(t, on_progress).await?;
+    let (info, runtime) = enter_tracked(t, on_progress, track).await?;
     let detached = runtime.is_some();
     if let Some(file_ids) = opts.suffix {
         if let IdCheck::Mismatch { file, device } =
@@ -237,6 +426,12 @@ pub async fn flash<T: Reconnect>(
         FlashImage::Targets(_) if !dfuse => return Err(FlashError::NeedsDfuse),
         FlashImage::Targets(t) => t.clone(),
     };
+    if let FlashImage::Raw(data) = image {
+        let size = data.len() as u64;
+        if size < file::TINY_IMAGE && !opts.force {
+            return Err(FlashError::Unconfirmed(Risk::TinyImage { size }));
+        }
+    }
     // Check every target before touching the device.
     let mut sessions = Vec::new();
     let last = jobs.len().saturating_sub(1);
@@ -253,6 +448,11 @@ pub async fn flash<T: Reconnect>(
                 .iter()
                 .map(|(a, d)| (*a, d.as_slice()))
                 .collect();
+            if let Some(risk) = placement_risk(&info, job.alt, &elements) {
+                if !opts.force {
+                    return Err(FlashError::Unconfirmed(risk));
+                }
+            }
             let o = DfuseOptions {
                 verify: opts.verify,
                 mass_erase: opts.mass_erase,
@@ -278,10 +478,19 @@ pub async fn flash<T: Reconnect>(
         address: placed,
         device: info.clone(),
     };
-    for (alt, mut s) in sessions {
+    let count = sessions.len();
+    for (i, (alt, mut s)) in sessions.into_iter().enumerate() {
         t.select_alt(info.interface, alt).await?;
-        let o = run(t, &mut s, on_progress).await?;
+        let o = match run(t, &mut s, on_progress).await {
+            Ok(o) => o,
+            Err(e) => {
+                track.session_failed(&e, &s, i == 0, i + 1 == count);
+                return Err(e.into());
+            }
+        };
         report.written += o.written;
+        track.written = report.written;
+        track.touched = true;
         report.verified &= o.verified;
         report.finish = o.finish;
     }
@@ -318,8 +527,19 @@ pub const MAX_BACKUP: u64 = 64 << 20;
 pub async fn backup<T: Reconnect>(
     t: &mut T,
     on_progress: &mut dyn FnMut(&ProgressReport),
+) -> Result<Backup, FlashFailure> {
+    let mut track = Track::default();
+    backup_tracked(t, on_progress, &mut track)
+        .await
+        .map_err(|e| track.failure(e))
+}
+
+async fn backup_tracked<T: Reconnect>(
+    t: &mut T,
+    on_progress: &mut dyn FnMut(&ProgressReport),
+    track: &mut Track,
 ) -> Result<Backup, FlashError> {
-    let (info, _) = enter_dfu_mode(t, on_progress).await?;
+    let (info, _) = enter_tracked(t, on_progress, track).await?;
     if !info.attributes.can_upload {
         return Err(FlashError::Plan(PlanError::UploadNotSupported));
     }

@@ -8,8 +8,8 @@ pub mod sim;
 
 pub use describe::{describe, AltInfo, DescribeError, DeviceInfo};
 pub use flash::{
-    backup, enter_dfu_mode, flash, Backup, FlashError, FlashImage, FlashOptions, FlashReport,
-    FlashTarget, Reconnect,
+    backup, enter_dfu_mode, flash, placement_risk, vector_problem, Backup, FlashError,
+    FlashFailure, FlashImage, FlashOptions, FlashReport, FlashTarget, Left, Reconnect, Risk,
 };
 
 use crate::core::error::LinkError;
@@ -35,6 +35,8 @@ pub enum TransferErrorKind {
     AccessDenied,
     /// The platform cannot do this (e.g. a USB reset on Windows).
     Unsupported,
+    /// The user cancelled while the transport waited (for the device to be selected again).
+    Cancelled,
     Other,
 }
 

@@ -178,11 +178,10 @@ impl DeviceView {
             (
                 "USB ids".to_string(),
                 format!(
-                    "{:04x}:{:04x} (release {:x}.{:02x})",
+                    "{:04x}:{:04x} (release {})",
                     d.vendor_id,
                     d.product_id,
-                    d.device_version >> 8,
-                    d.device_version & 0xFF
+                    crate::core::file::release(d.device_version)
                 ),
             ),
             (

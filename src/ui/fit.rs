@@ -4,8 +4,9 @@
 use super::{clean, size, Detail, Problem, Table};
 use crate::core::descriptor::{DfuVersion, Mode};
 use crate::core::file::{self, FirmwareFile, IdCheck, Image, UsbIds};
+use crate::core::vectors::VectorProblem;
 use crate::core::Finish;
-use crate::driver::{Backup, DeviceInfo, FlashReport};
+use crate::driver::{placement_risk, Backup, DeviceInfo, FlashReport, Risk};
 use serde::Serialize;
 
 /// The file panel.
@@ -32,14 +33,13 @@ impl FirmwareView {
                     format!("{v:04x}")
                 }
             };
+            let release = match s.device {
+                0 | file::suffix::ANY => "any release".to_string(),
+                r => format!("release {}", file::release(r)),
+            };
             facts.push((
                 "Made for".to_string(),
-                format!(
-                    "USB id {}:{} (release {})",
-                    id(s.vendor),
-                    id(s.product),
-                    id(s.device)
-                ),
+                format!("USB id {}:{} ({release})", id(s.vendor), id(s.product)),
             ));
             facts.push((
                 "Checksum".to_string(),
@@ -85,16 +85,38 @@ impl FirmwareView {
     }
 }
 
+/// How far a file is known to fit a device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Stage {
+    /// Everything checked: it fits.
+    Fits,
+    /// The device runs its firmware: what can be known now fits, and the rest is
+    /// checked once it is in update mode, before anything is written.
+    Provisional,
+    /// Risky: written only if the user confirms ("Flash anyway").
+    Confirm,
+    /// Cannot be written to this device.
+    Refused,
+}
+
 /// Does a file fit a device?
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FitView {
+    /// It can be written without a confirmation.
     pub ok: bool,
+    pub stage: Stage,
     pub verdict: String,
+    /// Why it cannot be written.
     pub problems: Vec<String>,
+    /// What needs the user's confirmation.
+    pub risks: Vec<String>,
     pub warnings: Vec<String>,
-    /// "Flash anyway" may be offered (only for a product-id mismatch within one vendor).
+    /// "Flash anyway" may be offered: there are risks and no problems.
     pub can_force: bool,
+    /// What "Flash anyway" risks, said next to it.
+    pub force_warning: String,
     pub can_verify: bool,
 }
 
@@ -106,139 +128,230 @@ fn ids(d: &DeviceInfo) -> UsbIds {
     }
 }
 
+/// A vector-table problem in the customer's words.
+fn not_a_program(p: &VectorProblem) -> String {
+    let lead = "This does not look like a program for this device";
+    match p {
+        VectorProblem::TooShort { address } => format!(
+            "{lead}: fewer than 8 bytes would be written at {address:#010x}, where the device starts its program."
+        ),
+        VectorProblem::StackNotInRam { address, stack } => format!(
+            "{lead}: a program written at {address:#010x} starts with the address of its stack in RAM, but this file starts with {stack:#010x}."
+        ),
+        VectorProblem::ResetNotThumb { address, reset } | VectorProblem::ResetOutsideImage { address, reset } => format!(
+            "{lead}: a program written at {address:#010x} names where its code starts, but this file names {reset:#010x}, which is not code in this file."
+        ),
+    }
+}
+
+pub(super) fn risk_text(r: &Risk) -> String {
+    match r {
+        Risk::TinyImage { size: n } => format!(
+            "The file holds only {}, far less than any firmware: it is probably not the right file.",
+            size(*n)
+        ),
+        Risk::NotAProgram(p) => not_a_program(p),
+    }
+}
+
+struct Check {
+    problems: Vec<String>,
+    risks: Vec<String>,
+    warnings: Vec<String>,
+}
+
+impl Check {
+    /// Writing `elements` to alt `alt`: inside the writable memory, and a program where
+    /// the device starts one.
+    fn placement(&mut self, d: &DeviceInfo, alt: u8, elements: &[(u32, &[u8])]) {
+        let Some(a) = d.alt(alt) else {
+            self.problems.push(format!(
+                "The file writes to memory area {alt}, which this device does not have."
+            ));
+            return;
+        };
+        let Some(map) = &a.memory_map else {
+            self.problems.push(format!(
+                "The device does not describe memory area {alt}, so the file cannot be placed safely."
+            ));
+            return;
+        };
+        let mut inside = true;
+        for (address, data) in elements {
+            if !map.covers(*address, data.len() as u64, |s| s.writable) {
+                inside = false;
+                self.problems.push(format!(
+                    "The file writes {} at {:#010x}, outside the writable memory of {}: it is larger than this device's memory, or made for another model.",
+                    size(data.len() as u64),
+                    address,
+                    clean(&map.name)
+                ));
+            }
+        }
+        if inside {
+            if let Some(r) = placement_risk(d, alt, elements) {
+                self.risks.push(risk_text(&r));
+            }
+        }
+    }
+}
+
 impl FitView {
     pub fn new(d: &DeviceInfo, f: &FirmwareFile) -> FitView {
         let name = clean(&d.display_name());
-        let mut problems = Vec::new();
-        let mut warnings = Vec::new();
-        let mut can_force = true;
+        let mut c = Check {
+            problems: Vec::new(),
+            risks: Vec::new(),
+            warnings: Vec::new(),
+        };
         let runtime = d.mode == Mode::Runtime;
-        match f.check_ids(None, Some(ids(d))) {
-            IdCheck::Match | IdCheck::Unspecified => {}
-            IdCheck::Mismatch { file, .. } if runtime => warnings.push(format!(
-                "The file names USB id {:04x}:{:04x}. The device will be checked again once it is in update mode.",
-                file.vendor, file.product
-            )),
-            IdCheck::Mismatch { file, device } => {
-                let release = |v: u16| match v {
-                    0 | 0xFFFF => String::new(),
-                    v => format!(" release {v:x}"),
-                };
-                problems.push(format!(
-                    "The file is made for USB id {:04x}:{:04x}{}, but this device is {:04x}:{:04x}{}.",
-                    file.vendor,
-                    file.product,
-                    release(file.device),
-                    device.vendor,
-                    device.product,
-                    if file.device == 0 || file.device == 0xFFFF { String::new() } else { release(device.device) }
-                ));
-                can_force &= file.vendor == device.vendor;
-            }
-        }
         let dfuse = d.version == DfuVersion::DfuSe;
+        // What the suffix names. In run-time mode only the maker can be compared: the
+        // product id usually changes in update mode.
+        match (f.suffix_ids(), runtime) {
+            (Some(file), true) if file.vendor != file::suffix::ANY && file.vendor != d.vendor_id => {
+                c.problems.push(format!(
+                    "The file is made for a device from another maker (USB vendor id {:04x}); {name} is from {:04x}.",
+                    file.vendor, d.vendor_id
+                ))
+            }
+            (Some(_), true) => {}
+            (Some(_), false) => match f.check_ids(None, Some(ids(d))) {
+                IdCheck::Match | IdCheck::Unspecified => {}
+                IdCheck::Mismatch { file, device } => {
+                    let why = file::mismatch(file, device);
+                    if file.vendor == device.vendor {
+                        c.risks.push(format!("The file is made for another device: {why}."));
+                    } else {
+                        c.problems.push(format!("The file is made for another device: {why}."));
+                    }
+                }
+            },
+            (None, _) => {}
+        }
+        // A run-time functional descriptor that states DFU 1.1 (rather than none) says
+        // the device takes plain images in update mode too.
+        let says_plain = d.functional.raw_version.is_some() && !dfuse;
         match &f.image {
-            Image::Addressed(_) if !runtime && !dfuse => {
-                problems.push("This file places data at memory addresses, but this device takes a plain image. Use the vendor's .bin or .dfu file for this device.".into());
-                can_force = false;
+            Image::Addressed(_) if !dfuse && (!runtime || says_plain) => {
+                c.problems.push("This file places data at memory addresses, but this device takes a plain image. Use the maker's .bin or .dfu file for this device.".into());
             }
             Image::Addressed(targets) if !runtime => {
                 for t in targets {
-                    let Some(alt) = d.alt(t.alt) else {
-                        problems.push(format!(
-                            "The file writes to memory area {}, which this device does not have.",
-                            t.alt
-                        ));
-                        can_force = false;
-                        continue;
-                    };
-                    let Some(map) = &alt.memory_map else {
-                        problems.push(format!("The device does not describe memory area {}, so the file cannot be placed safely.", t.alt));
-                        can_force = false;
-                        continue;
-                    };
-                    for e in &t.elements {
-                        if !map.covers(e.address, e.data.len() as u64, |s| s.writable) {
-                            problems.push(format!(
-                                "The file writes {} at {:#010x}, outside the writable memory of {}.",
-                                size(e.data.len() as u64),
-                                e.address,
-                                clean(&map.name)
-                            ));
-                            can_force = false;
-                        }
-                    }
+                    let elements: Vec<(u32, &[u8])> = t
+                        .elements
+                        .iter()
+                        .map(|e| (e.address, e.data.as_slice()))
+                        .collect();
+                    c.placement(d, t.alt, &elements);
                 }
             }
-            Image::Raw(data) if !runtime && dfuse => {
-                match d.alts.first().and_then(|a| a.memory_map.as_ref()) {
+            Image::Raw(data) if dfuse => {
+                let alt = 0;
+                match d.alt(alt).and_then(|a| a.memory_map.as_ref()) {
                     Some(map) => match map.segments.iter().find(|s| s.writable) {
-                        Some(seg) if map.covers(seg.start, data.len() as u64, |s| s.writable) => {
-                            warnings.push(format!(
-                                "The image will be written at {:#010x} in {}.",
-                                seg.start,
-                                clean(&map.name)
-                            ))
+                        Some(seg) => {
+                            let before = c.problems.len();
+                            c.placement(d, alt, &[(seg.start, data.as_slice())]);
+                            if c.problems.len() == before {
+                                c.warnings.push(format!(
+                                    "The image will be written at {:#010x} in {}.",
+                                    seg.start,
+                                    clean(&map.name)
+                                ));
+                            }
                         }
-                        _ => {
-                            problems.push(format!(
-                                "The image ({}) is larger than the device's writable memory.",
-                                size(data.len() as u64)
-                            ));
-                            can_force = false;
-                        }
+                        None => c.problems.push(
+                            "The device describes no writable memory, so a plain image cannot be placed safely.".into(),
+                        ),
                     },
-                    None => {
-                        problems.push("The device does not describe its memory, so a plain image cannot be placed safely.".into());
-                        can_force = false;
-                    }
+                    None if runtime => {}
+                    None => c.problems.push(
+                        "The device does not describe its memory, so a plain image cannot be placed safely.".into(),
+                    ),
                 }
             }
             _ => {}
         }
-        if !d.attributes.can_download {
-            problems.push("This device does not accept firmware downloads.".into());
-            can_force = false;
+        if f.is_tiny() {
+            c.risks.push(risk_text(&Risk::TinyImage {
+                size: f.payload_len(),
+            }));
         }
-        warnings.extend(f.warnings.iter().map(ToString::to_string));
+        if !d.attributes.can_download {
+            c.problems
+                .push("This device does not accept firmware downloads.".into());
+        }
+        c.warnings
+            .extend(f.warnings.iter().map(ToString::to_string));
         let can_verify = d.attributes.can_upload
             && !d.quirks.broken_upload
             && (dfuse || d.attributes.manifestation_tolerant || runtime);
         if d.quirks.broken_upload {
-            warnings.push("This device cannot read its firmware back reliably, so the update is not checked afterwards.".into());
+            c.warnings.push("This device cannot read its firmware back reliably, so the update is not checked afterwards.".into());
         }
-        let ok = problems.is_empty();
+        let written = size(f.payload_len());
+        let (stage, verdict) = if !c.problems.is_empty() {
+            (
+                Stage::Refused,
+                format!("This file cannot be used with {name}."),
+            )
+        } else if !c.risks.is_empty() {
+            (
+                Stage::Confirm,
+                format!("This file may not be right for {name}."),
+            )
+        } else if runtime {
+            (
+                Stage::Provisional,
+                format!("Ready to update {name}: {written} will be written. It switches to update mode first, and the file is checked against it once more before anything is written."),
+            )
+        } else {
+            (
+                Stage::Fits,
+                format!("This file fits {name}: {written} will be written."),
+            )
+        };
         FitView {
-            ok,
-            verdict: if ok {
-                format!(
-                    "This file fits {name}: {} will be written.",
-                    size(f.payload_len())
-                )
+            ok: matches!(stage, Stage::Fits | Stage::Provisional),
+            stage,
+            verdict,
+            can_force: stage == Stage::Confirm,
+            force_warning: if stage == Stage::Confirm {
+                "Writing a file that is not made for this device can leave it unable to start until the right firmware is written. Tick this only if the device's maker told you to use this file.".into()
             } else {
-                format!("This file cannot be used with {name}.")
+                String::new()
             },
-            problems,
-            warnings,
-            can_force: !ok && can_force,
+            problems: c.problems,
+            risks: c.risks,
+            warnings: c.warnings,
             can_verify,
         }
     }
 
-    /// The device restarted into its firmware: it must be connected again first.
+    /// The device restarted into its firmware: it must be connected again first. Not a
+    /// fault: a neutral note, nothing red.
     pub fn needs_reconnect(mut self) -> FitView {
         self.ok = false;
         self.can_force = false;
-        self.verdict = "Connect the device again to update it.".into();
-        self.problems = vec![
-            "It restarted with its new firmware, so the browser needs to open it again.".into(),
-        ];
+        self.stage = Stage::Provisional;
+        self.force_warning.clear();
+        self.verdict = "To update it again, connect the device again.".into();
+        self.problems.clear();
+        self.risks.clear();
+        self.warnings.clear();
         self
     }
 
     /// The refusal as an error the page can show.
     pub fn as_problem(&self) -> Problem {
-        let mut details: Vec<Detail> = self.problems.iter().cloned().map(Detail::Text).collect();
+        let mut details: Vec<Detail> = self
+            .problems
+            .iter()
+            .chain(&self.risks)
+            .cloned()
+            .map(Detail::Text)
+            .collect();
         details.push(Detail::Text(
             "Nothing was written: the device is unchanged.".into(),
         ));
@@ -274,6 +387,13 @@ impl DoneView {
             "Checked: the device holds exactly this firmware.".into()
         } else {
             "Not read back for checking.".into()
+        });
+        details.push(match r.finish {
+            Finish::Restarting => {
+                "Wait a few seconds for it to start; then you can use it, or unplug it.".into()
+            }
+            Finish::ReplugNeeded => "Once it is plugged back in, it runs the new firmware.".into(),
+            _ => "You can unplug the device now.".into(),
         });
         DoneView { title, details }
     }

@@ -7,9 +7,9 @@ mod link;
 mod problem;
 
 pub use device::{clean, size, DeviceView, Table};
-pub use fit::{busy_problem, closed_problem, DoneView, FirmwareView, FitView};
+pub use fit::{busy_problem, closed_problem, DoneView, FirmwareView, FitView, Stage};
 pub use link::{download_problem, firmware_link, percent_decode, vendors, FirmwareLink};
-pub use problem::{problem_for, Detail, Platform, Problem};
+pub use problem::{failure_problem, problem_for, Detail, Platform, Problem};
 
 use crate::core::Phase;
 use crate::driver::ProgressReport;

@@ -2,7 +2,8 @@
 
 use crate::core::error::{ErrorKind, LinkError};
 use crate::core::protocol::Status;
-use crate::driver::{FlashError, TransferError, TransferErrorKind};
+use crate::core::Phase;
+use crate::driver::{FlashError, FlashFailure, Left, TransferError, TransferErrorKind};
 use serde::Serialize;
 
 /// The user's operating system, as far as the page can tell.
@@ -139,6 +140,105 @@ fn disconnected() -> Problem {
 
 /// The page's wording for a failed update or backup.
 pub fn problem_for(e: &FlashError, platform: Platform, ids: Option<(u16, u16)>) -> Problem {
+    worded(e, platform, ids, true)
+}
+
+/// What the device is left with, in one or two sentences.
+fn left_text(f: &FlashFailure, name: &str, d: Option<&crate::core::Error>) -> String {
+    let recovered = d.and_then(|d| d.recovered);
+    match f.left {
+        Left::AsItWas => format!("Nothing was written: {name} is unchanged."),
+        Left::WaitingInUpdateMode => format!(
+            "Nothing was written. {name} is waiting in update mode: unplug it and plug it back in to return to its firmware, or update it again."
+        ),
+        Left::Incomplete if recovered == Some(false) => format!(
+            "The firmware on {name} is now incomplete, so it may not start. Unplug it, plug it back in and update it again."
+        ),
+        Left::Incomplete => format!(
+            "The firmware on {name} is now incomplete, so it may not start. It is back in update mode and ready: update it again before you unplug it."
+        ),
+        Left::Written if recovered == Some(false) => format!(
+            "The whole firmware was written, but {name} did not finish. Unplug it and plug it back in."
+        ),
+        Left::Written => format!(
+            "The whole firmware was written, but {name} did not finish. It is ready: update it again, or unplug it and plug it back in."
+        ),
+    }
+}
+
+/// The page's wording for a failed update or backup, saying truly what it left behind.
+/// `name`: the device's name as the page shows it.
+pub fn failure_problem(
+    f: &FlashFailure,
+    name: &str,
+    platform: Platform,
+    ids: Option<(u16, u16)>,
+) -> Problem {
+    let device = match &f.error {
+        FlashError::Device(d) => Some(d),
+        _ => None,
+    };
+    let left = text(left_text(f, name, device));
+    match &f.error {
+        FlashError::Cancelled => Problem {
+            title: UPDATE_CANCELLED.into(),
+            details: vec![left],
+            kind: "cancelled",
+        },
+        FlashError::Unconfirmed(r) => Problem {
+            title: format!("This file may not be right for {name}"),
+            details: vec![text(super::fit::risk_text(r)), left],
+            kind: "wrong-file",
+        },
+        FlashError::WrongDevice { file, device } => Problem {
+            title: "This file does not fit this device".into(),
+            details: vec![
+                text(format!(
+                    "The file is made for another device: {}. Get the firmware made for {name}.",
+                    crate::core::file::mismatch(*file, *device)
+                )),
+                left,
+            ],
+            kind: "wrong-file",
+        },
+        FlashError::Device(d)
+            if !d.dfuse
+                && d.phase == Phase::Write
+                && matches!(
+                    d.kind,
+                    ErrorKind::DeviceStatus {
+                        status: Status::ErrAddress,
+                        ..
+                    }
+                ) =>
+        {
+            Problem {
+                title: "The file is larger than this device's memory".into(),
+                details: vec![
+                    text(format!(
+                        "{name} took the first {} of this {} file and refused the rest (it reports errADDRESS): the file is larger than its memory, or made for another model. Trying again with this file cannot help: get the firmware made for {name}.",
+                        super::size(f.written),
+                        super::size(f.total)
+                    )),
+                    left,
+                ],
+                kind: "wrong-file",
+            }
+        }
+        e => {
+            let mut p = worded(e, platform, ids, false);
+            if !matches!(p.kind, "disconnected" | "access-denied" | "manual-dfu-mode") {
+                p.details.retain(|d| {
+                    !matches!(d, Detail::Text(t) if t == "Nothing was written: the device is unchanged.")
+                });
+                p.details.push(left);
+            }
+            p
+        }
+    }
+}
+
+fn worded(e: &FlashError, platform: Platform, ids: Option<(u16, u16)>, recovery: bool) -> Problem {
     match e {
         FlashError::Transfer(t) => transfer_problem(t, platform, ids),
         FlashError::Describe(crate::driver::DescribeError::Transfer(t)) => {
@@ -162,7 +262,7 @@ pub fn problem_for(e: &FlashError, platform: Platform, ids: Option<(u16, u16)>) 
                 _ => (UPDATE_FAILED, "device"),
             };
             let mut details = vec![text(d.to_string())];
-            match d.recovered {
+            match d.recovered.filter(|_| recovery) {
                 Some(true) if !matches!(d.kind, ErrorKind::Cancelled) => {
                     details.push(text("The device is ready for another try."))
                 }

@@ -233,7 +233,7 @@ pub struct Firmware {
 impl Firmware {
     /// Parse a file's bytes; throws an `Error` whose message says what is wrong.
     pub fn parse(bytes: &[u8], name: String) -> Result<Firmware, JsValue> {
-        file::parse(bytes, &ParseOptions::default())
+        file::parse_named(bytes, &name, &ParseOptions::default())
             .map(|file| Firmware {
                 file,
                 name,

@@ -1,11 +1,11 @@
 //! An open device for the page (`DeviceHandle`): its backend (WebUSB or the demo), one
 //! operation at a time, and the update, backup and cancel the page calls.
 
-use super::api::{flash_error, platform, problem_error, to_js, whole_number, Firmware};
+use super::api::{platform, problem_error, to_js, whole_number, Firmware};
 use super::awake::Awake;
 use super::demo::DemoTransport;
 use super::discover;
-use super::page::{await_choice, page_progress, repair_request, PageRepair};
+use super::page::{await_choice, page_progress, repair_request, unless_cancelled, PageRepair};
 use super::usb::WebUsbTransport;
 use crate::core::protocol::Setup;
 use crate::core::Finish;
@@ -164,21 +164,32 @@ impl UpdateOptions {
 }
 
 /// Let the backend ask the page for the device again after it re-enumerates.
-fn install_repair(backend: &mut Backend, on_repair: &Function, on_progress: &Function) {
+fn install_repair(
+    backend: &mut Backend,
+    on_repair: &Function,
+    on_progress: &Function,
+    cancel: &Rc<Cell<bool>>,
+) {
     match backend {
         Backend::Usb(u) => u.set_repair(Some(Box::new(PageRepair {
             on_repair: on_repair.clone(),
             on_progress: on_progress.clone(),
+            cancel: cancel.clone(),
         }))),
         Backend::Demo(d) => {
             let on_repair = on_repair.clone();
+            let cancel = cancel.clone();
             d.set_prompt(Some(Box::new(move |before: &DeviceInfo| {
                 let req = to_js(&repair_request(before, true));
                 let r = on_repair.call1(&JsValue::NULL, &req);
-                Box::pin(async move {
-                    let p: Promise = r.map_err(|e| discover::chooser_error(&e))?.unchecked_into();
-                    await_choice(p).await.map(|_| ())
-                })
+                Box::pin(unless_cancelled(
+                    async move {
+                        let p: Promise =
+                            r.map_err(|e| discover::chooser_error(&e))?.unchecked_into();
+                        await_choice(p).await.map(|_| ())
+                    },
+                    cancel.clone(),
+                ))
             })))
         }
     }
@@ -283,7 +294,7 @@ impl DeviceHandle {
             }
             let (mut backend, info) = checkout(&inner)?;
             cancel.set(false);
-            install_repair(&mut backend, &on_repair, &on_progress);
+            install_repair(&mut backend, &on_repair, &on_progress, &cancel);
             let mut t = Active {
                 backend: &mut backend,
                 cancel: cancel.clone(),
@@ -323,7 +334,12 @@ impl DeviceHandle {
             checkin(&inner, backend, now, stale);
             match r {
                 Ok(rep) => Ok(to_js(&ui::DoneView::update(&rep))),
-                Err(e) => Err(flash_error(&e, Some((info.vendor_id, info.product_id)))),
+                Err(e) => Err(problem_error(&ui::failure_problem(
+                    &e,
+                    &ui::clean(&info.display_name()),
+                    platform(),
+                    Some((info.vendor_id, info.product_id)),
+                ))),
             }
         })
     }
@@ -337,7 +353,7 @@ impl DeviceHandle {
             let _awake = Awake::new();
             let (mut backend, info) = checkout(&inner)?;
             cancel.set(false);
-            install_repair(&mut backend, &on_repair, &on_progress);
+            install_repair(&mut backend, &on_repair, &on_progress, &cancel);
             let mut t = Active {
                 backend: &mut backend,
                 cancel,
@@ -363,8 +379,9 @@ impl DeviceHandle {
                 }
                 Err(e) => {
                     let ids = Some((info.vendor_id, info.product_id));
+                    let name = ui::clean(&info.display_name());
                     Err(problem_error(
-                        &ui::problem_for(&e, platform(), ids).for_backup(),
+                        &ui::failure_problem(&e, &name, platform(), ids).for_backup(),
                     ))
                 }
             }

@@ -9,8 +9,11 @@ use crate::driver::{self, DeviceInfo, TransferError, TransferErrorKind};
 use crate::ui::{self, ProgressView};
 use js_sys::{Function, Promise};
 use serde::Serialize;
+use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
+use std::task::Poll;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::UsbDevice;
@@ -75,11 +78,39 @@ pub(super) async fn await_choice(p: Promise) -> Result<JsValue, TransferError> {
 
 pub(super) const REPAIR_TIMEOUT_MS: u32 = 5 * 60 * 1000;
 
+/// Run `f` until it ends or the user cancels (`cancel` set), whichever comes first: a
+/// wait for the user or the device must end at once when they press Cancel.
+pub(super) async fn unless_cancelled<T>(
+    f: impl Future<Output = Result<T, TransferError>>,
+    cancel: Rc<Cell<bool>>,
+) -> Result<T, TransferError> {
+    let mut f = std::pin::pin!(f);
+    let mut watch = std::pin::pin!(async move {
+        while !cancel.get() {
+            super::clock::sleep(100).await;
+        }
+    });
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(v) = f.as_mut().poll(cx) {
+            return Poll::Ready(v);
+        }
+        if watch.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Err(TransferError::new(
+                TransferErrorKind::Cancelled,
+                "cancelled while waiting for the device",
+            )));
+        }
+        Poll::Pending
+    })
+    .await
+}
+
 /// Calls the page's `onRepair` and waits for the user's choice, while still looking
 /// for the device among those already permitted.
 pub(super) struct PageRepair {
     pub(super) on_repair: Function,
     pub(super) on_progress: Function,
+    pub(super) cancel: Rc<Cell<bool>>,
 }
 
 impl Repair for PageRepair {
@@ -92,27 +123,31 @@ impl Repair for PageRepair {
         let on_progress = self.on_progress.clone();
         let before = before.clone();
         let old = old.clone();
-        Box::pin(async move {
-            let report = |p: &ProgressView| {
-                let _ = on_progress.call1(&JsValue::NULL, &to_js(p));
-            };
-            // Reconnect by itself where permission exists (same serial, or policy).
-            if let Some(d) = discover::wait_for_known(&before, &old, 6, &report).await {
-                return Ok(d);
-            }
-            let req = to_js(&repair_request(&before, false));
-            let p: Promise = on_repair
-                .call1(&JsValue::NULL, &req)
-                .map_err(|e| discover::chooser_error(&e))?
-                .unchecked_into();
-            let d = await_choice(p).await?;
-            if d.is_null() || d.is_undefined() {
-                return Err(TransferError::new(
-                    TransferErrorKind::Disconnected,
-                    "no device was selected",
-                ));
-            }
-            Ok(d.unchecked_into())
-        })
+        let cancel = self.cancel.clone();
+        Box::pin(unless_cancelled(
+            async move {
+                let report = |p: &ProgressView| {
+                    let _ = on_progress.call1(&JsValue::NULL, &to_js(p));
+                };
+                // Reconnect by itself where permission exists (same serial, or policy).
+                if let Some(d) = discover::wait_for_known(&before, &old, 6, &report).await {
+                    return Ok(d);
+                }
+                let req = to_js(&repair_request(&before, false));
+                let p: Promise = on_repair
+                    .call1(&JsValue::NULL, &req)
+                    .map_err(|e| discover::chooser_error(&e))?
+                    .unchecked_into();
+                let d = await_choice(p).await?;
+                if d.is_null() || d.is_undefined() {
+                    return Err(TransferError::new(
+                        TransferErrorKind::Disconnected,
+                        "no device was selected",
+                    ));
+                }
+                Ok(d.unchecked_into())
+            },
+            cancel,
+        ))
     }
 }

@@ -5,11 +5,16 @@ use std::process::Command;
 
 /// Debian packages the tests use as independent oracles, each with a shell check:
 /// `dfu-suffix` and `dfuse-pack` (dfu-util; `dfuse-pack -i` needs python3-intelhex) and
-/// `fwupdtool` (fwupd).
+/// `fwupdtool` (fwupd); the archivers whose output the not-firmware table must refuse
+/// (`zip`, `xz`, `bzip2`, `zstd`; `gzip` and `tar` are part of every Debian system).
 const APT_PACKAGES: &[(&str, &str)] = &[
     ("command -v dfu-suffix", "dfu-util"),
     ("command -v fwupdtool", "fwupd"),
     ("/usr/bin/python3 -c 'import intelhex'", "python3-intelhex"),
+    ("command -v zip", "zip"),
+    ("command -v xz", "xz-utils"),
+    ("command -v bzip2", "bzip2"),
+    ("command -v zstd", "zstd"),
 ];
 
 fn check(sh: &str) -> bool {
@@ -68,7 +73,7 @@ pub fn test_tools() -> Result<(), String> {
         .map(|(_, pkg)| *pkg)
         .collect();
     if missing.is_empty() {
-        println!("debian packages: present (dfu-util, fwupd, python3-intelhex)");
+        println!("debian packages: present (dfu-util, fwupd, python3-intelhex, zip, xz-utils, bzip2, zstd)");
     } else {
         apt_install(&missing)?;
     }

@@ -4,8 +4,10 @@
 
 pub mod dfuse;
 pub mod ihex;
+pub mod sniff;
 pub mod suffix;
 
+pub use sniff::NotFirmware;
 pub use suffix::{jamcrc, Suffix};
 
 use serde::Serialize;
@@ -13,6 +15,10 @@ use std::fmt;
 
 /// Largest file accepted (no DFU device holds more).
 pub const MAX_FILE: usize = 64 << 20;
+
+/// A plain image smaller than this is much smaller than any real firmware (a vector table
+/// and a startup routine alone take more): flashing it needs the user's confirmation.
+pub const TINY_IMAGE: u64 = 256;
 
 /// How to parse.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -196,10 +202,10 @@ pub enum FileError {
         eof_line: usize,
         line: usize,
     },
-    /// A format we do not flash (ELF, Motorola S-record).
-    Unsupported {
-        what: &'static str,
-    },
+    /// The content is plainly not a firmware image (a web page, text, an archive, …).
+    NotFirmware(NotFirmware),
+    /// A file named `.dfu` that is neither a DfuSe file nor carries a DFU suffix.
+    DfuWithoutSuffix,
 }
 
 impl fmt::Display for FileError {
@@ -270,9 +276,10 @@ impl fmt::Display for FileError {
                 f,
                 "The HEX file goes on after its end-of-file record (line {eof_line}) at line {line}: it may be two files joined. Use the vendor's original file."
             ),
-            FileError::Unsupported { what } => write!(
+            FileError::NotFirmware(kind) => write!(f, "{}", not_firmware_message(*kind)),
+            FileError::DfuWithoutSuffix => write!(
                 f,
-                "This is {what}, which cannot be flashed directly. Use the .bin, .dfu or .hex file the vendor provides."
+                "This .dfu file is neither a DfuSe file nor has a DFU suffix: it is damaged or not a firmware file. Download it again from the device's maker."
             ),
             FileError::HexNoEof => write!(
                 f,
@@ -283,6 +290,56 @@ impl fmt::Display for FileError {
 }
 
 impl std::error::Error for FileError {}
+
+/// What the user is told about content that is not firmware: what it is, and what to do.
+fn not_firmware_message(kind: NotFirmware) -> String {
+    let choose = "choose the firmware file itself (usually ending in .dfu, .bin or .hex)";
+    let what = match kind {
+        NotFirmware::Html => {
+            return format!("This is a web page (HTML), not a firmware file: the download probably saved the page, or an error page, instead of the file. Go back to the maker's download page, download the firmware again, and {choose}.")
+        }
+        NotFirmware::Text => {
+            return format!("This is a text file, not a firmware file (firmware is binary data, never readable text). It may be release notes or instructions: read them, then {choose}.")
+        }
+        NotFirmware::Srecord => {
+            return "This is a Motorola S-record file, which this page cannot write. Use the .dfu, .bin or .hex file the maker provides.".into()
+        }
+        NotFirmware::Elf => {
+            return "This is an ELF program file (a build output, not a firmware image). Convert it to .bin or .hex, or use the .dfu, .bin or .hex file the maker provides.".into()
+        }
+        NotFirmware::Uf2 => {
+            return "This is a UF2 file. UF2 files are copied onto a device while it shows up as a USB drive (often after pressing its reset button twice); this page cannot write them. Use the maker's .dfu, .bin or .hex file, or copy this file onto the drive.".into()
+        }
+        NotFirmware::WindowsProgram => {
+            return format!("This is a Windows program (perhaps the maker's own update tool), not a firmware file. This page needs no program: {choose}.")
+        }
+        NotFirmware::MacProgram => {
+            return format!("This is a macOS program, not a firmware file. This page needs no program: {choose}.")
+        }
+        NotFirmware::Zip => "a ZIP archive",
+        NotFirmware::Gzip => "a gzip archive",
+        NotFirmware::SevenZip => "a 7-Zip archive",
+        NotFirmware::Rar => "a RAR archive",
+        NotFirmware::Xz => "an xz archive",
+        NotFirmware::Bzip2 => "a bzip2 archive",
+        NotFirmware::Zstd => "a Zstandard archive",
+        NotFirmware::Tar => "a tar archive",
+        NotFirmware::Xml => "an XML document",
+        NotFirmware::Json => "a JSON data file",
+        NotFirmware::Pdf => "a PDF document",
+        NotFirmware::OfficeDocument => "a Microsoft Office document",
+        NotFirmware::Png => "a picture (PNG)",
+        NotFirmware::Jpeg => "a picture (JPEG)",
+        NotFirmware::Gif => "a picture (GIF)",
+        NotFirmware::Bmp => "a picture (BMP)",
+        NotFirmware::Webp => "a picture (WebP)",
+    };
+    if kind.is_archive() {
+        format!("This is {what}, which holds other files. Unpack it first (on most computers: double-click it, or right-click it and choose Extract), then {choose} from inside it.")
+    } else {
+        format!("This is {what}, not a firmware file. Go back to the maker's download page and {choose}.")
+    }
+}
 
 /// A parsed firmware file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -315,6 +372,41 @@ pub enum IdCheck {
         file: UsbIds,
         device: UsbIds,
     },
+}
+
+/// A release number (bcdDevice) as people write it: 0x0100 is "1.00", 0x0213 "2.13";
+/// one that is not binary-coded decimal in hex ("0x00ab").
+pub fn release(bcd: u16) -> String {
+    let decimal = (0..4).all(|i| (bcd >> (i * 4)) & 0xF <= 9);
+    if decimal {
+        format!("{:x}.{:02x}", bcd >> 8, bcd & 0xFF)
+    } else {
+        format!("{bcd:#06x}")
+    }
+}
+
+/// What differs between the ids a file names and a device's, in words: the maker, the
+/// product or the release (a wildcard or an unspecified release never differs).
+pub fn mismatch(file: UsbIds, device: UsbIds) -> String {
+    if !id_ok(file.vendor, device.vendor) {
+        format!(
+            "it names a device from another maker (USB vendor id {:04x}; this device's is {:04x})",
+            file.vendor, device.vendor
+        )
+    } else if !id_ok(file.product, device.product) {
+        format!(
+            "it names another model (USB id {:04x}:{:04x}; this device is {:04x}:{:04x})",
+            device.vendor, file.product, device.vendor, device.product
+        )
+    } else {
+        format!(
+            "it is for release {} of this device (USB id {:04x}:{:04x}), and this device is release {}",
+            release(file.device),
+            device.vendor,
+            device.product,
+            release(device.device)
+        )
+    }
 }
 
 fn id_ok(file: u16, device: u16) -> bool {
@@ -367,6 +459,11 @@ impl FirmwareFile {
 }
 
 impl FirmwareFile {
+    /// A plain image much smaller than any real firmware ([`TINY_IMAGE`]).
+    pub fn is_tiny(&self) -> bool {
+        matches!(&self.image, Image::Raw(d) if (d.len() as u64) < TINY_IMAGE)
+    }
+
     /// Total payload bytes.
     pub fn payload_len(&self) -> u64 {
         match &self.image {
@@ -458,18 +555,8 @@ pub fn parse(bytes: &[u8], opts: &ParseOptions) -> Result<FirmwareFile, FileErro
     if payload.is_empty() {
         return Err(FileError::Empty);
     }
-    if payload.starts_with(b"\x7fELF") {
-        return Err(FileError::Unsupported {
-            what: "an ELF program file (a build output, not a firmware image)",
-        });
-    }
-    if payload.len() >= 4
-        && payload.starts_with(b"S0")
-        && payload[2..4].iter().all(u8::is_ascii_hexdigit)
-    {
-        return Err(FileError::Unsupported {
-            what: "a Motorola S-record file",
-        });
+    if let Some(kind) = sniff::sniff(payload) {
+        return Err(FileError::NotFirmware(kind));
     }
     Ok(FirmwareFile {
         format: if suffix.is_some() {
@@ -482,4 +569,23 @@ pub fn parse(bytes: &[u8], opts: &ParseOptions) -> Result<FirmwareFile, FileErro
         entry_point: None,
         warnings,
     })
+}
+
+/// Parse a file the user chose, by its content and its name: a file named `.dfu` must be a
+/// DfuSe file or carry a DFU suffix (a plain image saved under that name is a damaged
+/// download, or not firmware at all).
+pub fn parse_named(
+    bytes: &[u8],
+    name: &str,
+    opts: &ParseOptions,
+) -> Result<FirmwareFile, FileError> {
+    let f = parse(bytes, opts)?;
+    let dfu_name = name
+        .trim_end()
+        .rsplit_once('.')
+        .is_some_and(|(_, ext)| ext.eq_ignore_ascii_case("dfu"));
+    if dfu_name && !matches!(f.format, Format::DfuSuffix | Format::Dfuse) {
+        return Err(FileError::DfuWithoutSuffix);
+    }
+    Ok(f)
 }
