@@ -543,7 +543,7 @@ fn a_release_mismatch_names_both_releases() {
     assert_eq!(v.stage, Stage::Confirm, "{v:?}");
     let release = file::release(dfu.device_version);
     assert!(
-        v.risks[0].contains(&format!("release 2.00 of this device"))
+        v.risks[0].contains("release 2.00 of this device")
             && v.risks[0].contains(&format!("this device is release {release}")),
         "{v:?}"
     );
