@@ -107,7 +107,10 @@ fn run_time_devices_are_checked_before_detaching_and_never_called_a_fit() {
     let other_maker = parse(&suffix::append(&body, 0x1234, 0x5678, 0xFFFF, 0x0100));
     let v = FitView::new(&rt, &other_maker);
     assert!(!v.ok && !v.can_force && v.stage == Stage::Refused, "{v:?}");
-    assert!(v.problems[0].contains("vendor id 1234"), "{v:?}");
+    assert!(
+        v.problems[0].contains("USB id 1234:5678; this device is 1209:2301"),
+        "{v:?}"
+    );
     assert!(v
         .as_problem()
         .details
@@ -409,6 +412,164 @@ fn backup_problems_name_the_backup() {
 /// The simulator behind a transport whose re-pair step the user cancels.
 struct CancelledRepair(SimTransport);
 
+/// The simulator behind a transport with a Cancel button (`press`).
+struct WithCancel {
+    sim: SimTransport,
+    press: std::rc::Rc<std::cell::Cell<bool>>,
+}
+
+impl dfu_flasher::driver::Transport for WithCancel {
+    async fn control_in(
+        &mut self,
+        s: dfu_flasher::core::protocol::Setup,
+        t: u32,
+    ) -> Result<Vec<u8>, TransferError> {
+        self.sim.control_in(s, t).await
+    }
+    async fn control_out(
+        &mut self,
+        s: dfu_flasher::core::protocol::Setup,
+        d: &[u8],
+        t: u32,
+    ) -> Result<(), TransferError> {
+        self.sim.control_out(s, d, t).await
+    }
+    async fn reset(&mut self) -> Result<(), TransferError> {
+        self.sim.reset().await
+    }
+    async fn sleep(&mut self, ms: u32) {
+        self.sim.sleep(ms).await
+    }
+    fn now_ms(&self) -> f64 {
+        self.sim.now_ms()
+    }
+    async fn select_alt(&mut self, i: u8, a: u8) -> Result<(), TransferError> {
+        self.sim.select_alt(i, a).await
+    }
+    fn cancelled(&self) -> bool {
+        self.press.get()
+    }
+}
+
+impl dfu_flasher::driver::Reconnect for WithCancel {
+    async fn reconnect(&mut self, before: &DeviceInfo) -> Result<(), TransferError> {
+        self.sim.reconnect(before).await
+    }
+}
+
+/// Cancel pressed as each phase begins, on a run-time DFU 1.1 device and on an STM32: the
+/// message says truly what the device holds, it is left ready (dfuIDLE) where it answers,
+/// and the next update succeeds.
+#[test]
+fn cancel_in_every_phase_says_truly_what_was_left() {
+    use dfu_flasher::core::Phase;
+    use dfu_flasher::driver::{flash, FlashImage, FlashOptions, Left};
+    for profile in ["dfu11-runtime", "stm32f4"] {
+        // The phases a whole update goes through on this device.
+        let mut seen: Vec<Phase> = Vec::new();
+        let data = program(0x0800_0000, 40_000);
+        let opts = FlashOptions {
+            verify: true,
+            restart: true,
+            ..FlashOptions::default()
+        };
+        let mut t = SimTransport::new(SimDevice::new(Profile::by_name(profile).expect("p")));
+        block_on(flash(
+            &mut t,
+            &FlashImage::Raw(data.clone()),
+            opts,
+            &mut |r| {
+                let p = r.progress.current().phase;
+                if seen.last() != Some(&p) && !seen.contains(&p) {
+                    seen.push(p);
+                }
+            },
+        ))
+        .expect("completes")
+        .expect("flashes");
+        assert!(seen.contains(&Phase::Write), "{profile}: {seen:?}");
+        for phase in seen {
+            let label = format!("{profile}, cancel in {phase:?}");
+            let press = std::rc::Rc::new(std::cell::Cell::new(false));
+            let sim = SimTransport::new(SimDevice::new(Profile::by_name(profile).expect("p")));
+            let mut t = WithCancel {
+                sim,
+                press: press.clone(),
+            };
+            let r = block_on(flash(
+                &mut t,
+                &FlashImage::Raw(data.clone()),
+                opts,
+                &mut |r| {
+                    if r.progress.current().phase == phase {
+                        press.set(true);
+                    }
+                },
+            ))
+            .expect("completes");
+            let written_bytes = t
+                .sim
+                .device
+                .request_counts()
+                .get("DNLOAD")
+                .copied()
+                .unwrap_or(0);
+            match r {
+                // Pressed during the last steps: the update may finish; that is what it says.
+                Ok(_) => assert!(
+                    matches!(phase, Phase::Manifest | Phase::Leave),
+                    "{label}: finished"
+                ),
+                Err(e) => {
+                    let p = ui::failure_problem(&e, "Widget", Platform::Linux, None);
+                    let said = texts(&p);
+                    assert_eq!(p.title, "Update cancelled", "{label}: {said}");
+                    match phase {
+                        Phase::Prepare | Phase::Detach => {
+                            assert!(
+                                matches!(e.left, Left::AsItWas | Left::WaitingInUpdateMode),
+                                "{label}: {:?}",
+                                e.left
+                            );
+                            assert_eq!(written_bytes, 0, "{label}");
+                            assert!(said.contains("Nothing was written"), "{label}: {said}");
+                        }
+                        Phase::Erase | Phase::Write => {
+                            assert_eq!(e.left, Left::Incomplete, "{label}");
+                            assert!(
+                                said.contains("incomplete")
+                                    && !said.contains("Nothing was written"),
+                                "{label}: {said}"
+                            );
+                        }
+                        _ => {
+                            assert_eq!(e.left, Left::Written, "{label}");
+                            assert!(
+                                said.contains("The whole firmware was written"),
+                                "{label}: {said}"
+                            );
+                        }
+                    }
+                    if t.sim.device.is_attached() && t.sim.device.in_dfu_mode() {
+                        assert_eq!(t.sim.device.state(), 2, "{label}: left ready (dfuIDLE)");
+                    }
+                }
+            }
+            // The Cancel button is up again: the next update goes through.
+            press.set(false);
+            t.sim.device.sleep(2000);
+            block_on(flash(
+                &mut t,
+                &FlashImage::Raw(data.clone()),
+                opts,
+                &mut |_| {},
+            ))
+            .expect("completes")
+            .unwrap_or_else(|e| panic!("{label}: retry: {e}"));
+        }
+    }
+}
+
 impl dfu_flasher::driver::Transport for CancelledRepair {
     async fn control_in(
         &mut self,
@@ -525,6 +686,27 @@ fn a_file_too_large_for_the_device_is_said_as_such() {
     assert!(said.contains("made for another model"), "{said}");
     assert!(said.contains("cannot help"), "{said}");
     assert!(!said.contains("Try again."), "{said}");
+    // What it learned: the next check of a file that large refuses it before writing.
+    assert_eq!(e.learned_capacity(), Some(256 << 10));
+    let mut d = info("dfu11-dfumode");
+    d.learned_capacity = e.learned_capacity();
+    let v = FitView::new(&d, &parse(&program(0, 293 << 10)));
+    assert_eq!(v.stage, Stage::Refused, "{v:?}");
+    assert!(
+        v.problems[0].contains("took 256 KiB and refused the rest"),
+        "{v:?}"
+    );
+    assert!(FitView::new(&d, &parse(&program(0, 200 << 10))).ok);
+    // Other failures teach nothing about the size.
+    let mut t = SimTransport::new(SimDevice::new(
+        Profile::by_name("dfu11-dfumode").expect("p"),
+    ));
+    t.device.add_fault(dfu_flasher::sim::Fault {
+        trigger: dfu_flasher::sim::Trigger::Block(3),
+        effect: dfu_flasher::sim::Effect::ErrorStatus(0x06),
+    });
+    let e = update(&mut t, program(0, 20 << 10), false).expect_err("errPROG");
+    assert_eq!(e.learned_capacity(), None);
 }
 
 /// A release mismatch names the release, both values, in one format.

@@ -7,7 +7,9 @@ import init, {
 } from './pkg/dfu_flasher.js';
 
 const $ = (id) => document.getElementById(id);
-const state = { device: null, firmware: null, busy: false, repair: null, lost: null, files: 0, note: null, vendors: [] };
+// `finished`: an update just succeeded; the verdict about it is stale until the file or the
+// device changes.
+const state = { device: null, firmware: null, busy: false, repair: null, lost: null, files: 0, note: null, vendors: [], finished: false };
 
 function el(tag, text, cls) {
   const e = document.createElement(tag);
@@ -83,26 +85,28 @@ function renderFit() {
     const n = state.note;
     fileNote(n.title, n.details, n.bad);
     $('update').disabled = true;
-    show('force-label', false);
+    show('force-box', false);
     return;
   }
-  if (!device || !firmware) {
+  if (!device || !firmware || state.finished) {
     fit.hidden = true;
-    $('update').disabled = true;
-    show('force-label', false);
+    $('update').disabled = !device || !firmware || state.busy || !device.check(firmware).ok;
+    show('force-box', false);
     return;
   }
   const c = device.check(firmware);
   fit.hidden = false;
-  fit.className = 'verdict ' + (c.ok ? 'ok' : 'bad');
+  // fits: green; provisional (checked again in update mode): blue; confirm: amber; refused: red.
+  fit.className = 'verdict ' + ({ fits: 'ok', provisional: 'pending', confirm: 'warn', refused: 'bad' }[c.stage] || 'bad');
   fit.replaceChildren(el('strong', c.verdict));
-  if (c.problems.length || c.warnings.length) {
+  if (c.problems.length || c.risks.length || c.warnings.length) {
     const ul = el('ul');
-    for (const p of c.problems) ul.append(el('li', p));
-    for (const w of c.warnings) ul.append(el('li', w));
+    for (const p of [...c.problems, ...c.risks, ...c.warnings]) ul.append(el('li', p));
     fit.append(ul);
   }
-  show('force-label', !c.ok && c.canForce);
+  show('force-box', c.canForce);
+  $('force-warning').textContent = c.forceWarning;
+  if (!c.canForce) $('force').checked = false;
   $('verify').disabled = !c.canVerify;
   if (!c.canVerify) $('verify').checked = false;
   $('update').disabled = state.busy || !(c.ok || (c.canForce && $('force').checked));
@@ -133,12 +137,18 @@ function showResult(ok, title, details) {
   for (const d of details || []) {
     if (d.code) r.append(el('pre', d.code)); else r.append(el('p', d.text));
   }
+  // In view and focused: the outcome is what the user looks for next (and a screen
+  // reader reads it from here).
+  r.focus();
+  r.scrollIntoView({ block: 'nearest' });
 }
 
 // An error from the library: a title and details (text, or {code}) with the remedy.
 function showProblem(e, fallback) {
   const details = (e && e.details) || [(e && e.message) || String(e)];
   showResult(false, (e && e.title) || fallback, details.map((x) => (typeof x === 'string' ? { text: x } : x)));
+  // A cancel the user asked for is no fault: said plainly, not in red.
+  if (e && e.kind === 'cancelled') $('result').className = 'note';
 }
 
 function onProgress(p) {
@@ -180,7 +190,7 @@ function onRepair(req) {
 // that fails (it may still be starting, or be gone again) it stays quiet, keeps what the
 // page says, and tries again at the next connect event.
 async function useDevice(opener, { auto = null } = {}) {
-  if (!auto) { $('result').hidden = true; tabTitle(null); }
+  if (!auto) { $('result').hidden = true; tabTitle(null); state.finished = false; }
   state.lost = null;
   try {
     if (state.device) { state.device.close(); state.device = null; }
@@ -272,6 +282,7 @@ async function loadLinked() {
 async function loadFile(file) {
   state.files += 1;
   state.note = null;
+  state.finished = false;
   $('result').hidden = true;
   tabTitle(null);
   const bytes = new Uint8Array(await file.arrayBuffer());
@@ -293,11 +304,17 @@ async function update() {
   const { device, firmware } = state;
   if (!device || !firmware || state.busy) return;
   $('result').hidden = true;
+  state.finished = false;
   setBusy(true);
   window.addEventListener('beforeunload', warnUnload);
   try {
     const r = await device.update(firmware, { verify: $('verify').checked, force: $('force').checked },
       onProgress, onRepair);
+    // What the verdict said before (where the image goes, a warning) is history now.
+    state.finished = true;
+    $('force').checked = false;
+    show('progress', false); // "Restarting the device… 100%" is history: the result says it
+    renderFit();
     showResult(true, r.title, r.details.map((text) => ({ text })));
   } catch (e) {
     show('progress', false); // a stale "about 3 s left" would mislead

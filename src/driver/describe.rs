@@ -45,6 +45,9 @@ pub struct DeviceInfo {
     pub other_interfaces: usize,
     /// Workarounds from the quirk table.
     pub quirks: Quirks,
+    /// How many bytes of a plain image the device took before it refused the rest with
+    /// errADDRESS, learned from an earlier update (DFU 1.1 devices do not say their size).
+    pub learned_capacity: Option<u64>,
 }
 
 impl DeviceInfo {
@@ -235,5 +238,6 @@ pub async fn describe<T: Transport>(t: &mut T) -> Result<DeviceInfo, DescribeErr
         max_packet_size0: dev.max_packet_size0,
         other_interfaces: interfaces.len() - 1,
         quirks,
+        learned_capacity: None,
     })
 }

@@ -164,6 +164,30 @@ pub struct FlashFailure {
     pub total: u64,
 }
 
+impl FlashFailure {
+    /// A DFU 1.1 device that refused the image with errADDRESS while it was written: it
+    /// holds no more than the bytes it took, which is its capacity as far as the host can
+    /// learn it.
+    pub fn learned_capacity(&self) -> Option<u64> {
+        match &self.error {
+            FlashError::Device(d)
+                if !d.dfuse
+                    && d.phase == Phase::Write
+                    && matches!(
+                        d.kind,
+                        ErrorKind::DeviceStatus {
+                            status: crate::core::protocol::Status::ErrAddress,
+                            ..
+                        }
+                    ) =>
+            {
+                Some(self.written)
+            }
+            _ => None,
+        }
+    }
+}
+
 impl fmt::Display for FlashFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.error)
@@ -202,19 +226,26 @@ impl Track {
 
     /// A session failed: how far it had got.
     fn session_failed(&mut self, e: &Error, s: &Session, first: bool, last: bool) {
-        let wrote = s
-            .progress()
-            .phases
-            .iter()
-            .find(|p| p.phase == Phase::Write)
-            .map_or(0, |p| p.done);
+        let done = |phase: Phase| {
+            s.progress()
+                .phases
+                .iter()
+                .find(|p| p.phase == phase)
+                .map_or(0, |p| p.done)
+        };
+        let wrote = done(Phase::Write);
         self.written += wrote;
         let misread = matches!(
             e.kind,
             ErrorKind::VerifyMismatch { .. } | ErrorKind::ShortRead { .. }
         );
+        // A cancel lets the request in flight finish, so the counters are exact: cancelled
+        // before the first erase or block, nothing was changed. Any other failure in these
+        // phases may have hit a request half done: the firmware is taken as incomplete.
+        let untouched = e.kind == ErrorKind::Cancelled && wrote == 0 && done(Phase::Erase) == 0;
         match e.phase {
             Phase::Prepare | Phase::Detach | Phase::Upload => self.touched |= !first,
+            Phase::Erase | Phase::Write if untouched => self.touched |= !first,
             Phase::Erase | Phase::Write => self.touched = true,
             // What the device holds differs from the file: not a written firmware.
             Phase::Verify if misread => self.touched = true,

@@ -206,13 +206,17 @@ impl FitView {
         };
         let runtime = d.mode == Mode::Runtime;
         let dfuse = d.version == DfuVersion::DfuSe;
+        // Where a plain image goes: said only for a file that can be written.
+        let mut placed = None;
         // What the suffix names. In run-time mode only the maker can be compared: the
         // product id usually changes in update mode.
         match (f.suffix_ids(), runtime) {
-            (Some(file), true) if file.vendor != file::suffix::ANY && file.vendor != d.vendor_id => {
+            (Some(file), true)
+                if file.vendor != file::suffix::ANY && file.vendor != d.vendor_id =>
+            {
                 c.problems.push(format!(
-                    "The file is made for a device from another maker (USB vendor id {:04x}); {name} is from {:04x}.",
-                    file.vendor, d.vendor_id
+                    "The file is made for another device: {}.",
+                    file::mismatch(file, ids(d))
                 ))
             }
             (Some(_), true) => {}
@@ -221,9 +225,11 @@ impl FitView {
                 IdCheck::Mismatch { file, device } => {
                     let why = file::mismatch(file, device);
                     if file.vendor == device.vendor {
-                        c.risks.push(format!("The file is made for another device: {why}."));
+                        c.risks
+                            .push(format!("The file is made for another device: {why}."));
                     } else {
-                        c.problems.push(format!("The file is made for another device: {why}."));
+                        c.problems
+                            .push(format!("The file is made for another device: {why}."));
                     }
                 }
             },
@@ -254,7 +260,7 @@ impl FitView {
                             let before = c.problems.len();
                             c.placement(d, alt, &[(seg.start, data.as_slice())]);
                             if c.problems.len() == before {
-                                c.warnings.push(format!(
+                                placed = Some(format!(
                                     "The image will be written at {:#010x} in {}.",
                                     seg.start,
                                     clean(&map.name)
@@ -273,6 +279,17 @@ impl FitView {
             }
             _ => {}
         }
+        // A plain DFU 1.1 device does not say its size, but one that refused the rest of an
+        // earlier file has told it.
+        if let (Image::Raw(data), Some(cap), false) = (&f.image, d.learned_capacity, dfuse) {
+            if data.len() as u64 > cap {
+                c.problems.push(format!(
+                    "The file ({}) is larger than {name}'s memory: when a file was written to it, it took {} and refused the rest. Get the firmware made for {name}.",
+                    size(data.len() as u64),
+                    size(cap)
+                ));
+            }
+        }
         if f.is_tiny() {
             c.risks.push(risk_text(&Risk::TinyImage {
                 size: f.payload_len(),
@@ -289,6 +306,9 @@ impl FitView {
             && (dfuse || d.attributes.manifestation_tolerant || runtime);
         if d.quirks.broken_upload {
             c.warnings.push("This device cannot read its firmware back reliably, so the update is not checked afterwards.".into());
+        }
+        if c.problems.is_empty() {
+            c.warnings.extend(placed);
         }
         let written = size(f.payload_len());
         let (stage, verdict) = if !c.problems.is_empty() {

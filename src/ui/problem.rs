@@ -2,7 +2,6 @@
 
 use crate::core::error::{ErrorKind, LinkError};
 use crate::core::protocol::Status;
-use crate::core::Phase;
 use crate::driver::{FlashError, FlashFailure, Left, TransferError, TransferErrorKind};
 use serde::Serialize;
 
@@ -180,7 +179,12 @@ pub fn failure_problem(
     };
     let left = text(left_text(f, name, device));
     match &f.error {
-        FlashError::Cancelled => Problem {
+        // What the device was left with is the whole story of a cancel.
+        FlashError::Cancelled
+        | FlashError::Device(crate::core::Error {
+            kind: ErrorKind::Cancelled,
+            ..
+        }) => Problem {
             title: UPDATE_CANCELLED.into(),
             details: vec![left],
             kind: "cancelled",
@@ -201,17 +205,7 @@ pub fn failure_problem(
             ],
             kind: "wrong-file",
         },
-        FlashError::Device(d)
-            if !d.dfuse
-                && d.phase == Phase::Write
-                && matches!(
-                    d.kind,
-                    ErrorKind::DeviceStatus {
-                        status: Status::ErrAddress,
-                        ..
-                    }
-                ) =>
-        {
+        _ if f.learned_capacity().is_some() => {
             Problem {
                 title: "The file is larger than this device's memory".into(),
                 details: vec![

@@ -331,6 +331,17 @@ impl DeviceHandle {
                 describe(&mut t).await.ok()
             };
             let stale = restarting && now.is_none();
+            // What a failure taught about the device's size stays with it (the same device:
+            // it was described just now, after the failure, or is described again later).
+            let learned = r
+                .as_ref()
+                .err()
+                .and_then(|f| f.learned_capacity())
+                .or(info.learned_capacity);
+            let now = now.map(|mut d| {
+                d.learned_capacity = learned;
+                d
+            });
             checkin(&inner, backend, now, stale);
             match r {
                 Ok(rep) => Ok(to_js(&ui::DoneView::update(&rep))),

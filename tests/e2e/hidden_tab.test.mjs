@@ -123,6 +123,7 @@ const visibility = (tab) => tab.evaluate('document.visibilityState');
 test('an update in a tab the user switched away from keeps its pace', async () => {
   const app = Buffer.alloc(24 * 1024);
   for (let i = 0; i < app.length; i++) app[i] = (i * 13 + (i >> 7)) & 0xff;
+  app.set([0x00, 0x00, 0x02, 0x20, 0x41, 0x00, 0x00, 0x08]); // a vector table, as programs have
   writeFileSync(join(dir, 'app.bin'), app);
   execFileSync('dfuse-pack', ['-b', '0x08000000:app.bin', '-D', '0x0483:0xdf11', 'app.dfu'], { cwd: dir });
   const file = join(dir, 'app.dfu');

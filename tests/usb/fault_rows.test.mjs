@@ -60,7 +60,7 @@ for (const row of rows) {
     const { page } = r;
     await pick(page, /./);
     await page.setInputFiles('#file', img.file);
-    await page.waitForSelector('#fit.ok');
+    await page.waitForSelector('#fit.ok, #fit.pending');
     let d = 0;
     if (row.dry) {
       const c0 = await counts(r);

@@ -61,7 +61,7 @@ test('run-time device: detach, re-enumeration with a new product id, reconnect b
   await pick(page, /\(1209:2301\)/);
   assert.match(await page.textContent('#device-mode'), /Running its firmware/);
   await page.setInputFiles('#file', join(dir, 'widget.bin'));
-  await page.waitForSelector('#fit.ok');
+  await page.waitForSelector('#fit.pending'); // checked again once in update mode
   await page.click('#update');
   // The real disappearance and reappearance, as Chromium sees them.
   await r.next('removed ');
@@ -211,7 +211,7 @@ test('same VID:PID in both modes: detach and reconnect by itself without mistaki
   await pick(page, /\(1209:2302\)/);
   assert.match(await page.textContent('#device-mode'), /Running its firmware/);
   await page.setInputFiles('#file', join(dir, 'same.bin'));
-  await page.waitForSelector('#fit.ok');
+  await page.waitForSelector('#fit.pending');
   await page.click('#update');
   await doneText(page);
   assert.match(await page.textContent('#result'), /Done!/);

@@ -23,6 +23,9 @@ const live = new Set();
 export function bytes(n, seed) {
   const b = Buffer.alloc(n);
   for (let i = 0; i < n; i++) b[i] = (i * 29 + seed * 13 + (i >> 9)) & 0xff;
+  // A program, as firmware is: a Cortex-M vector table (stack in SRAM, reset handler
+  // inside the image at 0x08000000) ahead of the filler.
+  if (n >= 0x42) b.set([0x00, 0x00, 0x02, 0x20, 0x41, 0x00, 0x00, 0x08]);
   return b;
 }
 export const sha = (b) => createHash('sha256').update(b).digest('hex');

@@ -390,8 +390,8 @@ pub fn release(bcd: u16) -> String {
 pub fn mismatch(file: UsbIds, device: UsbIds) -> String {
     if !id_ok(file.vendor, device.vendor) {
         format!(
-            "it names a device from another maker (USB vendor id {:04x}; this device's is {:04x})",
-            file.vendor, device.vendor
+            "it names a device from another maker (USB id {:04x}:{:04x}; this device is {:04x}:{:04x})",
+            file.vendor, file.product, device.vendor, device.product
         )
     } else if !id_ok(file.product, device.product) {
         format!(
