@@ -409,13 +409,12 @@ fn backup_problems_name_the_backup() {
     assert_eq!(backup.details, update.details);
 }
 
-/// The simulator behind a transport whose re-pair step the user cancels.
-struct CancelledRepair(SimTransport);
-
-/// The simulator behind a transport with a Cancel button (`press`).
+/// The simulator behind a transport with a Cancel button (`press`), and one that the user
+/// may cancel in the re-pair step instead of selecting the device (`cancel_repair`).
 struct WithCancel {
     sim: SimTransport,
     press: std::rc::Rc<std::cell::Cell<bool>>,
+    cancel_repair: bool,
 }
 
 impl dfu_flasher::driver::Transport for WithCancel {
@@ -453,7 +452,16 @@ impl dfu_flasher::driver::Transport for WithCancel {
 
 impl dfu_flasher::driver::Reconnect for WithCancel {
     async fn reconnect(&mut self, before: &DeviceInfo) -> Result<(), TransferError> {
-        self.sim.reconnect(before).await
+        // The device re-enumerates in update mode; the user may press Cancel instead of
+        // selecting it.
+        self.sim.reconnect(before).await?;
+        if self.cancel_repair {
+            return Err(TransferError::new(
+                TransferErrorKind::Cancelled,
+                "cancelled",
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -495,6 +503,7 @@ fn cancel_in_every_phase_says_truly_what_was_left() {
             let mut t = WithCancel {
                 sim,
                 press: press.clone(),
+                cancel_repair: false,
             };
             let r = block_on(flash(
                 &mut t,
@@ -570,48 +579,6 @@ fn cancel_in_every_phase_says_truly_what_was_left() {
     }
 }
 
-impl dfu_flasher::driver::Transport for CancelledRepair {
-    async fn control_in(
-        &mut self,
-        s: dfu_flasher::core::protocol::Setup,
-        t: u32,
-    ) -> Result<Vec<u8>, TransferError> {
-        self.0.control_in(s, t).await
-    }
-    async fn control_out(
-        &mut self,
-        s: dfu_flasher::core::protocol::Setup,
-        d: &[u8],
-        t: u32,
-    ) -> Result<(), TransferError> {
-        self.0.control_out(s, d, t).await
-    }
-    async fn reset(&mut self) -> Result<(), TransferError> {
-        self.0.reset().await
-    }
-    async fn sleep(&mut self, ms: u32) {
-        self.0.sleep(ms).await
-    }
-    fn now_ms(&self) -> f64 {
-        self.0.now_ms()
-    }
-    async fn select_alt(&mut self, i: u8, a: u8) -> Result<(), TransferError> {
-        self.0.select_alt(i, a).await
-    }
-}
-
-impl dfu_flasher::driver::Reconnect for CancelledRepair {
-    async fn reconnect(&mut self, before: &DeviceInfo) -> Result<(), TransferError> {
-        // The device re-enumerates in update mode; the user presses Cancel instead of
-        // selecting it.
-        self.0.reconnect(before).await?;
-        Err(TransferError::new(
-            TransferErrorKind::Cancelled,
-            "cancelled",
-        ))
-    }
-}
-
 fn update(
     t: &mut impl dfu_flasher::driver::Reconnect,
     data: Vec<u8>,
@@ -645,13 +612,20 @@ fn cancel_during_the_re_pair_wait_says_truly_that_nothing_was_written() {
     let sim = SimTransport::new(SimDevice::new(
         Profile::by_name("dfu11-runtime").expect("p"),
     ));
-    let mut t = CancelledRepair(sim);
+    let mut t = WithCancel {
+        sim,
+        press: Default::default(),
+        cancel_repair: true,
+    };
     let e = update(&mut t, program(0, 20_000), false).expect_err("cancelled");
     assert_eq!(e.error, FlashError::Cancelled);
     assert_eq!(e.left, Left::WaitingInUpdateMode);
-    assert!(t.0.device.in_dfu_mode(), "the simulator is in update mode");
+    assert!(
+        t.sim.device.in_dfu_mode(),
+        "the simulator is in update mode"
+    );
     assert_eq!(
-        t.0.device.request_counts().get("DNLOAD"),
+        t.sim.device.request_counts().get("DNLOAD"),
         None,
         "nothing was written"
     );
