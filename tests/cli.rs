@@ -157,3 +157,99 @@ fn bad_files_exit_non_zero_with_one_line() {
         .expect("runs");
     assert!(!o.status.success());
 }
+
+/// A command line that cannot be obeyed exactly is refused with one line and exit status 2,
+/// before anything is read or simulated: a typo must not flash without the check.
+#[test]
+fn unknown_flags_and_out_of_range_values_are_refused_with_status_2() {
+    let d = scratch("usage");
+    let f = d.join("app.bin");
+    let mut app: Vec<u8> = (0..4096u32).map(|i| (i * 7) as u8).collect();
+    app[..8].copy_from_slice(&[0x00, 0x00, 0x02, 0x20, 0x41, 0x00, 0x00, 0x08]);
+    std::fs::write(&f, app).expect("write");
+    let file = f.to_str().expect("utf-8");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["simulate", file, "--device", "stm32f4", "--no-verfy"],
+            "unknown option --no-verfy for simulate",
+        ),
+        (
+            vec!["simulate", file, "--device", "stm32f4", "--alt", "300"],
+            "--alt must be a whole number from 0 to 255",
+        ),
+        (
+            vec!["simulate", file, "--device", "stm32f4", "--alt", "-1"],
+            "--alt must be",
+        ),
+        (
+            vec![
+                "simulate",
+                file,
+                "--device",
+                "stm32f4",
+                "--address",
+                "0x100000000",
+            ],
+            "--address must be a whole number from 0 to 0xffffffff",
+        ),
+        (
+            vec![
+                "simulate",
+                file,
+                "--device",
+                "stm32f4",
+                "--address",
+                "eight",
+            ],
+            "--address must be",
+        ),
+        (
+            vec!["simulate", file, "--device", "nope"],
+            "unknown device \"nope\"",
+        ),
+        (vec!["simulate", file], "simulate needs --device NAME"),
+        (vec!["simulate", file, "--device"], "--device needs a value"),
+        (vec!["inspect"], "inspect needs FILE"),
+        (vec!["inspect", file, file], "unexpected argument"),
+        (
+            vec!["inspect", file, "--force"],
+            "unknown option --force for inspect",
+        ),
+        (
+            vec!["emulate", "stm32f4", "--faster", "0"],
+            "--faster must be a whole number from 1 to 10000",
+        ),
+        (
+            vec!["devices", "--json"],
+            "unknown option --json for devices (it takes no options)",
+        ),
+        (vec!["bench"], "unknown command \"bench\""),
+        (vec![], "usage:"),
+    ];
+    for (args, says) in cases {
+        let o = bin().args(&args).output().expect("runs");
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+        if !args.is_empty() {
+            assert_eq!(err.trim().lines().count(), 1, "{args:?}: one line: {err}");
+        }
+        assert!(o.stdout.is_empty(), "{args:?}: nothing done");
+    }
+    // The same flags spelled right are taken.
+    let o = bin()
+        .args([
+            "simulate",
+            file,
+            "--device",
+            "dfu11-dfumode",
+            "--no-verify",
+            "--alt",
+            "0",
+            "--address",
+            "0x0",
+        ])
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}

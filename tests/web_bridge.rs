@@ -201,11 +201,19 @@ async fn describes_the_device_through_webusb_control_transfers() {
     assert_eq!(info.transfer_size, 2048);
 }
 
+/// A program image: a Cortex-M vector table (stack in SRAM, reset handler inside the image
+/// at 0x08000000), then filler.
+fn program(len: usize) -> Vec<u8> {
+    let mut v: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
+    v[..8].copy_from_slice(&[0x00, 0x00, 0x02, 0x20, 0x41, 0x00, 0x00, 0x08]);
+    v
+}
+
 #[wasm_bindgen_test]
 async fn flashes_and_verifies_over_the_bridge() {
     let f = fake("stm32f4");
     let mut t = open(&f).await;
-    let data: Vec<u8> = (0..9000u32).map(|i| (i * 7) as u8).collect();
+    let data = program(9000);
     let opts = FlashOptions {
         verify: true,
         restart: false,
@@ -232,9 +240,10 @@ async fn a_stall_is_mapped_and_the_device_recovers() {
     });
     let mut t = open(&f).await;
     let opts = FlashOptions::default();
-    let e = driver::flash(&mut t, &FlashImage::Raw(vec![1; 5000]), opts, &mut |_| {})
+    let e = driver::flash(&mut t, &FlashImage::Raw(program(5000)), opts, &mut |_| {})
         .await
-        .expect_err("stall");
+        .expect_err("stall")
+        .error;
     let FlashError::Device(d) = e else {
         panic!("{e:?}")
     };
@@ -252,12 +261,13 @@ async fn a_disconnect_mid_write_is_reported_as_disconnected() {
     let mut t = open(&f).await;
     let e = driver::flash(
         &mut t,
-        &FlashImage::Raw(vec![1; 9000]),
+        &FlashImage::Raw(program(9000)),
         FlashOptions::default(),
         &mut |_| {},
     )
     .await
-    .expect_err("gone");
+    .expect_err("gone")
+    .error;
     let FlashError::Device(d) = &e else {
         panic!("{e:?}")
     };
@@ -305,12 +315,13 @@ async fn a_device_held_by_another_tab_gets_the_in_use_message() {
     let mut t = open(&f).await;
     let e = driver::flash(
         &mut t,
-        &FlashImage::Raw(vec![1; 100]),
+        &FlashImage::Raw(program(300)),
         FlashOptions::default(),
         &mut |_| {},
     )
     .await
-    .expect_err("claimed elsewhere");
+    .expect_err("claimed elsewhere")
+    .error;
     assert!(
         matches!(&e, FlashError::Transfer(t) if t.kind == TransferErrorKind::AccessDenied),
         "{e:?}"

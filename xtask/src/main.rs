@@ -221,15 +221,8 @@ fn fuzz(secs: u32, runs: Option<u64>) -> Result<(), String> {
 
 fn bench() -> Result<(), String> {
     web::build()?;
-    run(cargo().args([
-        "run",
-        "--release",
-        "--quiet",
-        "--bin",
-        "dfu-flasher",
-        "--",
-        "bench",
-    ]))?;
+    // The native figures: examples/figures.rs, outside the shipped binary, built as shipped.
+    run(cargo().args(["run", "--release", "--quiet", "--example", "figures"]))?;
     web::page_sizes()?;
     web::browser_bench()
 }

@@ -184,7 +184,10 @@ fn respond(mut s: TcpStream, root: &Path) {
     }
     let path = line.split_whitespace().nth(1).unwrap_or("/");
     // `%XX` escapes decoded, as every static host does (`widget%202.dfu`).
-    let path = dfu_flasher::ui::percent_decode(path.split(['?', '#']).next().unwrap_or("/"));
+    let raw = path.split(['?', '#']).next().unwrap_or("/");
+    let path = percent_encoding::percent_decode_str(raw)
+        .decode_utf8_lossy()
+        .into_owned();
     let rel = if path == "/" {
         "index.html"
     } else {

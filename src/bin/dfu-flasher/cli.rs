@@ -1,4 +1,4 @@
-//! The native command line: inspect firmware files and flash them onto the simulator.
+//! The command line itself: arguments, `inspect`, `simulate`, `emulate`, `devices`.
 
 use dfu_flasher::core::file::{self, FileError, FirmwareFile, Image, ParseOptions};
 use dfu_flasher::driver::sim::SimTransport;
@@ -28,34 +28,142 @@ fn die(msg: &str) -> ! {
     exit(1)
 }
 
+/// A command line that cannot be obeyed: one line saying why, exit status 2.
+fn usage_error(msg: &str) -> ! {
+    eprintln!("dfu-flasher: {msg} (see `dfu-flasher` for the usage)");
+    exit(2)
+}
+
 struct Args {
     positional: Vec<String>,
     flags: Vec<String>,
     values: BTreeMap<String, String>,
 }
 
+/// What each command takes: its positional arguments, flags and options with a value.
+struct Spec {
+    positional: &'static [&'static str],
+    flags: &'static [&'static str],
+    values: &'static [&'static str],
+}
+
+fn spec(command: &str) -> Option<Spec> {
+    Some(match command {
+        "inspect" => Spec {
+            positional: &["FILE"],
+            flags: &["json", "ignore-crc"],
+            values: &[],
+        },
+        "simulate" => Spec {
+            positional: &["FILE"],
+            flags: &["json", "no-verify", "no-restart", "mass-erase", "force"],
+            values: &["device", "alt", "address"],
+        },
+        "emulate" => Spec {
+            positional: &["NAME"],
+            flags: &[],
+            values: &["faster"],
+        },
+        "devices" => Spec {
+            positional: &[],
+            flags: &[],
+            values: &[],
+        },
+        _ => return None,
+    })
+}
+
+/// Read the command line strictly: an unknown option, a missing value or a stray argument is
+/// refused rather than ignored (`--no-verfy` must not flash without the check).
 fn args() -> Args {
+    let mut it = std::env::args().skip(1);
+    let Some(command) = it.next() else {
+        eprintln!("{USAGE}");
+        exit(2)
+    };
+    let Some(spec) = spec(&command) else {
+        usage_error(&format!("unknown command {command:?}"))
+    };
     let mut a = Args {
-        positional: Vec::new(),
+        positional: vec![command.clone()],
         flags: Vec::new(),
         values: BTreeMap::new(),
     };
-    let mut it = std::env::args().skip(1);
     while let Some(x) = it.next() {
         if let Some(name) = x.strip_prefix("--") {
-            if matches!(name, "device" | "alt" | "address" | "faster") {
+            if spec.values.contains(&name) {
                 let v = it
                     .next()
-                    .unwrap_or_else(|| die(&format!("--{name} needs a value")));
+                    .unwrap_or_else(|| usage_error(&format!("--{name} needs a value")));
                 a.values.insert(name.to_string(), v);
-            } else {
+            } else if spec.flags.contains(&name) {
                 a.flags.push(name.to_string());
+            } else {
+                let known: Vec<String> = spec
+                    .flags
+                    .iter()
+                    .chain(spec.values)
+                    .map(|f| format!("--{f}"))
+                    .collect();
+                let takes = if known.is_empty() {
+                    "no options".to_string()
+                } else {
+                    known.join(", ")
+                };
+                usage_error(&format!(
+                    "unknown option {x} for {command} (it takes {takes})"
+                ))
             }
         } else {
             a.positional.push(x);
         }
     }
+    let given = a.positional.len() - 1;
+    if given < spec.positional.len() {
+        usage_error(&format!(
+            "{command} needs {}",
+            spec.positional[given..].join(" ")
+        ));
+    }
+    if given > spec.positional.len() {
+        usage_error(&format!(
+            "unexpected argument {:?} for {command}",
+            a.positional[spec.positional.len() + 1]
+        ));
+    }
     a
+}
+
+/// A number option within `range` (decimal, or hex with 0x).
+fn number(a: &Args, name: &str, range: std::ops::RangeInclusive<u64>) -> Option<u64> {
+    let s = a.values.get(name)?;
+    let n = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(h) => u64::from_str_radix(h, 16),
+        None => s.parse(),
+    };
+    match n {
+        Ok(n) if range.contains(&n) => Some(n),
+        _ if *range.end() == u64::from(u32::MAX) => usage_error(&format!(
+            "--{name} must be a whole number from {} to {:#x}, not {s:?}",
+            range.start(),
+            range.end()
+        )),
+        _ => usage_error(&format!(
+            "--{name} must be a whole number from {} to {}, not {s:?}",
+            range.start(),
+            range.end()
+        )),
+    }
+}
+
+/// `--device NAME`: a simulator profile.
+fn profile(name: &str) -> Profile {
+    Profile::by_name(name).unwrap_or_else(|| {
+        usage_error(&format!(
+            "unknown device {name:?} (one of: {})",
+            Profile::names().join(", ")
+        ))
+    })
 }
 
 fn read_and_parse(path: &str, ignore_crc: bool) -> Result<FirmwareFile, FileError> {
@@ -123,7 +231,7 @@ struct Inspect {
 }
 
 fn inspect(a: &Args) {
-    let path = a.positional.get(1).unwrap_or_else(|| die(USAGE));
+    let path = &a.positional[1];
     let size = std::fs::metadata(path)
         .map(|m| m.len() as usize)
         .unwrap_or(0);
@@ -261,27 +369,22 @@ struct Simulate {
     violations: Vec<String>,
 }
 
-fn parse_u32(s: &str) -> u32 {
-    let r = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
-        Some(h) => u32::from_str_radix(h, 16),
-        None => s.parse(),
-    };
-    r.unwrap_or_else(|_| die(&format!("not a number: {s}")))
-}
-
 fn simulate(a: &Args) {
-    let path = a.positional.get(1).unwrap_or_else(|| die(USAGE));
+    let path = &a.positional[1];
     let name = a
         .values
         .get("device")
-        .unwrap_or_else(|| die("--device NAME is required (see `dfu-flasher devices`)"));
-    let profile = Profile::by_name(name)
-        .unwrap_or_else(|| die(&format!("unknown device {name}; see `dfu-flasher devices`")));
+        .unwrap_or_else(|| usage_error("simulate needs --device NAME (see `dfu-flasher devices`)"));
+    let profile = profile(name);
+    // The options are checked before the file is read: a usage error says so first.
+    // In range by `number`.
+    let alt = number(a, "alt", 0..=255).map_or(0, |n| n as u8);
+    let address = number(a, "address", 0..=u64::from(u32::MAX)).map(|n| n as u32);
     let f = load(path, false);
     let image = FlashImage::from(&f);
     let opts = FlashOptions {
-        alt: a.values.get("alt").map_or(0, |v| parse_u32(v) as u8),
-        address: a.values.get("address").map(|v| parse_u32(v)),
+        alt,
+        address,
         verify: !a.flags.iter().any(|f| f == "no-verify"),
         mass_erase: a.flags.iter().any(|f| f == "mass-erase"),
         restart: !a.flags.iter().any(|f| f == "no-restart"),
@@ -375,216 +478,13 @@ fn simulate(a: &Args) {
     }
 }
 
-/// One row of the benchmark table: a figure, its repetitions, median and spread.
-fn row(figure: &str, reps: usize, values: &mut [f64], unit: &str, note: &str) {
-    values.sort_by(f64::total_cmp);
-    let median = values.get(values.len() / 2).copied().unwrap_or(f64::NAN);
-    let (lo, hi) = (
-        values.first().copied().unwrap_or(f64::NAN),
-        values.last().copied().unwrap_or(f64::NAN),
-    );
-    let fmt = |v: f64| {
-        if unit == "×" {
-            format!("{v:.3}")
-        } else if v.fract() == 0.0 && v.abs() < 1e9 {
-            format!("{v:.0}")
-        } else if v.abs() >= 100.0 {
-            format!("{v:.1}")
-        } else {
-            format!("{v:.3}")
-        }
-    };
-    println!(
-        "{figure:<58} {reps:>5} {:>14} {:>23}  {note}",
-        format!("{} {unit}", fmt(median)).trim_end(),
-        format!("{}–{}", fmt(lo), fmt(hi)),
-    );
-}
-
-/// Speed figures, one table row each: parsing throughput, and the simulator's updates
-/// (requests by type against the protocol minimum, virtual time against the time the
-/// device demanded).
-fn bench() {
-    use dfu_flasher::core::file::{dfuse, ihex, suffix, Element, Target};
-    use std::time::Instant;
-    const REPS: usize = 5;
-    println!(
-        "{:<58} {:>5} {:>14} {:>23}  note",
-        "figure", "reps", "median", "spread (min–max)"
-    );
-    let mb = 8usize;
-    let data: Vec<u8> = (0..mb << 20).map(|i| (i * 31 + (i >> 11)) as u8).collect();
-    let throughput = |label: &str, bytes: usize, f: &mut dyn FnMut()| {
-        let mut v: Vec<f64> = (0..REPS)
-            .map(|_| {
-                let t = Instant::now();
-                f();
-                bytes as f64 / t.elapsed().as_secs_f64() / 1e6
-            })
-            .collect();
-        row(label, REPS, &mut v, "MB/s", "");
-    };
-    let with_suffix = suffix::append(&data, 0x0483, 0xDF11, 0xFFFF, 0x0100);
-    throughput(
-        "parse raw + DFU suffix (8 MiB)",
-        with_suffix.len(),
-        &mut || {
-            let _ = file::parse(&with_suffix, &ParseOptions::default());
-        },
-    );
-    let t = vec![Target {
-        alt: 0,
-        name: Some("bench".into()),
-        elements: vec![Element {
-            address: 0x0800_0000,
-            data: data.clone(),
-        }],
-    }];
-    let dfu = dfuse::write(&t, 0x0483, 0xDF11, 0xFFFF, dfuse::ImageSize::WithoutSuffix);
-    throughput("parse DfuSe (8 MiB)", dfu.len(), &mut || {
-        let _ = file::parse(&dfu, &ParseOptions::default());
-    });
-    let hex = ihex::write(&t[0].elements, None);
-    throughput("parse Intel HEX (8 MiB of data)", hex.len(), &mut || {
-        let _ = file::parse(hex.as_bytes(), &ParseOptions::default());
-    });
-    // The simulator: 1 MiB written and checked on a DfuSe and a DFU 1.1 device.
-    let len = 1usize << 20;
-    for name in ["stm32f4", "dfu11-dfumode"] {
-        let mut profile = Profile::by_name(name).unwrap_or_else(|| die("profile"));
-        if let Some(a) = profile.alts.first_mut() {
-            a.capacity = a.capacity.max(len);
-        }
-        let block = usize::from(profile.transfer_size);
-        let blocks = len.div_ceil(block);
-        // The protocol minimum. DfuSe: one erase per sector touched, one Set Address,
-        // the data blocks; read back with one UPLOAD per block. DFU 1.1: the data blocks
-        // and the zero-length end; read back until a short block. Every DNLOAD needs a
-        // GETSTATUS to start it and, on a device that reports itself busy, one after its
-        // poll timeout to see it done.
-        let (dnload_min, upload_min) = if profile.dfuse {
-            let (lo, hi) = (0x0800_0000u64, 0x0800_0000 + len as u64);
-            let sectors = profile
-                .alts
-                .first()
-                .and_then(|a| dfu_flasher::core::memmap::MemoryMap::parse(&a.name).ok())
-                .map_or(0, |m| {
-                    m.segments
-                        .iter()
-                        .flat_map(|s| {
-                            (0..u64::from(s.sectors))
-                                .map(move |i| u64::from(s.start) + i * u64::from(s.sector_size))
-                        })
-                        .filter(|start| (lo..hi).contains(start))
-                        .count()
-                });
-            (sectors + 1 + blocks, blocks)
-        } else {
-            (blocks + 1, blocks + usize::from(len % block == 0))
-        };
-        let getstatus_min = 2 * dnload_min;
-        let img = FlashImage::Raw(data[..len].to_vec());
-        let mut cpu = Vec::new();
-        let mut ratio = Vec::new();
-        let mut counts = Default::default();
-        let mut ok = true;
-        let mut mandated = 0.0;
-        let mut bus = 0.0;
-        let mut host_waits = Vec::new();
-        for _ in 0..REPS {
-            let opts = FlashOptions {
-                verify: true,
-                restart: false,
-                ..FlashOptions::default()
-            };
-            let mut t = SimTransport::new(SimDevice::new(profile.clone()));
-            let t0 = Instant::now();
-            let r = block_on(driver::flash(&mut t, &img, opts, &mut |_| {}));
-            cpu.push(t0.elapsed().as_secs_f64() * 1e3);
-            ok &= matches!(r, Some(Ok(_))) && t.device.violations().is_empty();
-            mandated = t.device.device_time_us() as f64 / 1e6;
-            let dev = t.device.device_time_us().max(1) as f64;
-            ratio.push(t.device.now_us() as f64 / dev);
-            bus = t.device.bus_time_us() as f64 / 1e6;
-            host_waits.push((t.device.now_us() - t.device.bus_time_us()) as f64 / dev);
-            counts = t.device.request_counts();
-        }
-        let label = |what: &str| format!("sim {name}, 1 MiB write+verify: {what}");
-        if !ok {
-            row(
-                &label("FAILED"),
-                REPS,
-                &mut [],
-                "",
-                "the update failed or broke a protocol rule",
-            );
-            continue;
-        }
-        let n = |k: &str| counts.get(k).copied().unwrap_or(0) as f64;
-        for (k, min) in [
-            ("DNLOAD", dnload_min),
-            ("GETSTATUS", getstatus_min),
-            ("UPLOAD", upload_min),
-        ] {
-            row(
-                &label(k),
-                REPS,
-                &mut [n(k); REPS],
-                "",
-                &format!("protocol minimum {min}, ratio {:.3}", n(k) / min as f64),
-            );
-        }
-        let others: Vec<String> = counts
-            .iter()
-            .filter(|(k, _)| !matches!(**k, "DNLOAD" | "GETSTATUS" | "UPLOAD"))
-            .map(|(k, v)| format!("{k} {v}"))
-            .collect();
-        let total: usize = counts.values().sum();
-        row(
-            &label("requests"),
-            REPS,
-            &mut [total as f64; REPS],
-            "",
-            &format!("others: {}", others.join(", ")),
-        );
-        row(
-            &label("virtual/mandated"),
-            REPS,
-            &mut ratio,
-            "×",
-            &format!("device-mandated waits {mandated:.2} s, bus time {bus:.2} s"),
-        );
-        row(
-            &label("(virtual−bus)/mandated"),
-            REPS,
-            &mut host_waits,
-            "×",
-            "the host's waits against the device's: 1.000 means no wait beyond bwPollTimeout",
-        );
-        row(&label("host CPU"), REPS, &mut cpu, "ms", "");
-    }
-    if let Ok(m) = std::fs::metadata("www/pkg/dfu_flasher_bg.wasm") {
-        row(
-            "wasm module size (after wasm-opt -Oz)",
-            1,
-            &mut [m.len() as f64],
-            "bytes",
-            "",
-        );
-    }
-}
-
 /// Serve a simulated device on stdin/stdout (the line protocol of `sim::wire`), on the
 /// wall clock: the device behind the emulated USB node of the real-browser tests.
 fn emulate(a: &Args) {
-    let name = a
-        .positional
-        .get(1)
-        .unwrap_or_else(|| die("emulate needs a device name (see `dfu-flasher devices`)"));
-    let mut profile =
-        Profile::by_name(name).unwrap_or_else(|| die(&format!("no simulated device {name:?}")));
-    if let Some(d) = a.values.get("faster") {
-        profile = profile.faster(d.parse().unwrap_or_else(|_| die("--faster needs a number")));
+    let mut profile = profile(&a.positional[1]);
+    if let Some(d) = number(a, "faster", 1..=10_000) {
+        // In range by `number`.
+        profile = profile.faster(d as u32);
     }
     let mut device = SimDevice::new(profile);
     let start = std::time::Instant::now();
@@ -598,18 +498,18 @@ fn emulate(a: &Args) {
     }
 }
 
-fn main() {
+pub fn main() {
     let a = args();
     match a.positional.first().map(String::as_str) {
         Some("inspect") => inspect(&a),
         Some("simulate") => simulate(&a),
-        Some("bench") => bench(),
         Some("emulate") => emulate(&a),
         Some("devices") => {
             for n in Profile::names() {
                 println!("{n}");
             }
         }
-        _ => die(USAGE),
+        // `args` accepts only the commands above.
+        _ => usage_error("unknown command"),
     }
 }
