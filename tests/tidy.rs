@@ -103,3 +103,132 @@ fn driver_does_not_reach_into_the_web_layer() {
         "the driver is platform-neutral",
     );
 }
+
+/// The top-level modules a path in `file` names: `crate::x`, `crate::{x, y}`, and `super::`
+/// chains that climb to the crate root (`super::super::x`), each with its line.
+fn top_level_uses(file: &Path) -> Vec<(usize, String, String)> {
+    let rel = file.strip_prefix(root().join("src")).expect("under src");
+    uses_in(rel, code_lines(file))
+}
+
+/// [`top_level_uses`] of `lines` in the file at `rel` (relative to `src`).
+fn uses_in(rel: &Path, lines: Vec<(usize, String)>) -> Vec<(usize, String, String)> {
+    let mut module: Vec<String> = rel
+        .with_extension("")
+        .iter()
+        .map(|c| c.to_string_lossy().into_owned())
+        .collect();
+    if module.last().is_some_and(|m| m == "mod" || m == "lib") {
+        module.pop();
+    }
+    let ident = |s: &str| -> String {
+        s.chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let mut out = Vec::new();
+    for (n, line) in lines {
+        let mut rest = line.as_str();
+        while let Some(i) = rest.find("crate::") {
+            let after = &rest[i + 7..];
+            if let Some(group) = after.strip_prefix('{') {
+                // `crate::{a, b::c}`: the names at the top of the group.
+                let body = group.split('}').next().unwrap_or("");
+                for part in body.split(',') {
+                    let m = ident(part.trim());
+                    if !m.is_empty() {
+                        out.push((n, m, line.trim().to_string()));
+                    }
+                }
+            } else {
+                out.push((n, ident(after), line.trim().to_string()));
+            }
+            rest = after;
+        }
+        let mut rest = line.as_str();
+        while let Some(i) = rest.find("super::") {
+            // Count the chain: super::super::x.
+            let mut up = 0;
+            let mut tail = &rest[i..];
+            while let Some(t) = tail.strip_prefix("super::") {
+                up += 1;
+                tail = t;
+            }
+            if up >= module.len() {
+                out.push((n, ident(tail), line.trim().to_string()));
+            }
+            rest = tail;
+        }
+    }
+    out
+}
+
+/// The module directions the README states: www → web → ui → driver → core; sim depends on
+/// std only; the driver uses sim only in its `sim` transport. A violation names the file,
+/// the line and the `use`.
+#[test]
+fn module_directions_follow_the_readme() {
+    let allowed: &[(&str, &[&str])] = &[
+        ("core", &["core"]),
+        ("sim", &["sim"]),
+        ("driver", &["driver", "core", "sim"]),
+        ("ui", &["ui", "driver", "core"]),
+        ("web", &["web", "ui", "driver", "core", "sim"]),
+    ];
+    let mut hits = Vec::new();
+    let mut checked = 0;
+    for (module, may) in allowed {
+        for f in rust_files(&root().join("src").join(module)) {
+            for (n, target, line) in top_level_uses(&f) {
+                checked += 1;
+                let sim_transport = *module == "driver"
+                    && target == "sim"
+                    && !f.ends_with("driver/sim.rs")
+                    && !line.starts_with("pub mod sim");
+                if !may.contains(&target.as_str()) || sim_transport {
+                    hits.push(format!(
+                        "{}:{n}: {module} must not use {target}: {line}",
+                        f.display()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        checked > 50,
+        "the scan found only {checked} paths: it is broken"
+    );
+    assert!(
+        hits.is_empty(),
+        "module directions broken:\n{}",
+        hits.join("\n")
+    );
+}
+
+/// The scanner itself: the forms of a path it must see.
+#[test]
+fn the_direction_scan_sees_grouped_and_relative_paths() {
+    let lines = [
+        "use crate::{core, ui::Problem};",
+        "use super::super::super::web::usb;",
+        "use super::plan::Step;",
+        "let x = crate::driver::flash;",
+    ];
+    let numbered = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.to_string()))
+        .collect();
+    let found: Vec<String> = uses_in(Path::new("core/session/probe.rs"), numbered)
+        .into_iter()
+        .map(|u| u.1)
+        .collect();
+    // `super::plan` stays inside core: not a top-level use.
+    assert_eq!(found, ["core", "ui", "web", "driver"]);
+    // From a module's mod.rs, one `super::` is the crate root.
+    let root_level = uses_in(
+        Path::new("core/mod.rs"),
+        vec![(1, "use super::web;".into())],
+    );
+    assert_eq!(root_level[0].1, "web");
+}

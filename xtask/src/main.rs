@@ -17,6 +17,7 @@ use std::process::{exit, Command};
 use std::time::Instant;
 
 mod deps;
+mod wasm;
 mod web;
 
 /// The fuzz targets in `fuzz/fuzz_targets/`.

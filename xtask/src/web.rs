@@ -22,6 +22,7 @@ pub fn build() -> Result<(), String> {
         "--target",
         "wasm32-unknown-unknown",
     ]))?;
+    crate::wasm::check_no_env_imports(WASM)?;
     // wasm-bindgen never removes what an earlier build wrote (old `snippets/` folders).
     let _ = fs::remove_dir_all(PKG);
     run(Command::new(deps::wasm_bindgen_path()).args([
