@@ -335,3 +335,103 @@ fn disconnect_fails_without_recovery_attempts() {
     assert!(e.device_gone());
     assert_eq!(e.recovered, None);
 }
+
+/// A driver that answers with the wrong kind of reply (data for a DNLOAD, a wait's end
+/// for a GETSTATUS, a transfer for a wait, a reset for a request, a reply with nothing
+/// asked): the session stops at once with an internal error. It sends nothing more, not
+/// even its usual recovery to dfuIDLE, and claims nothing.
+#[test]
+fn replies_that_fit_no_request_stop_the_session_cleanly() {
+    let dnload = vec![("GETSTATUS", idle()), ("DNLOAD(0,4)", Reply::Out)];
+    let wait = vec![
+        ("GETSTATUS", idle()),
+        ("DNLOAD(0,4)", Reply::Out),
+        ("GETSTATUS", status(State::DfuDnbusy, 30)),
+    ];
+    type Script = Vec<(&'static str, Reply)>;
+    let cases: Vec<(&str, Script, Reply)> = vec![
+        (
+            "data for a DNLOAD",
+            vec![("GETSTATUS", idle())],
+            Reply::In(vec![0; 4]),
+        ),
+        (
+            "a wait's end for a GETSTATUS",
+            dnload.clone(),
+            Reply::Waited,
+        ),
+        (
+            "a completed OUT for a GETSTATUS",
+            dnload.clone(),
+            Reply::Out,
+        ),
+        ("a reset for a GETSTATUS", dnload, Reply::ResetDone),
+        ("data for a wait", wait.clone(), Reply::In(vec![0; 6])),
+        ("a stall for a wait", wait, Reply::Stall),
+    ];
+    for (what, before, wrong) in cases {
+        let mut s = Session::download(target(0x07), &[1, 2, 3, 4, 5], DownloadOptions::default())
+            .expect("plan");
+        script(&mut s, before);
+        let _due = s.next_action();
+        s.handle(wrong);
+        match s.next_action() {
+            Action::Failed(e) => {
+                assert!(
+                    matches!(e.kind, ErrorKind::Internal { .. }),
+                    "{what}: {e:?}"
+                );
+                assert_eq!(e.recovered, None, "{what}: no recovery was attempted");
+                assert!(
+                    e.to_string().contains("nothing more was sent"),
+                    "{what}: {e}"
+                );
+            }
+            a => panic!("{what}: the session went on with {}", name(&a)),
+        }
+        // And stays stopped: no request follows, whatever comes next.
+        s.handle(Reply::Out);
+        assert!(matches!(s.next_action(), Action::Failed(_)), "{what}");
+    }
+    // A reply before anything was asked.
+    let mut s = Session::download(target(0x07), &[1, 2, 3, 4, 5], DownloadOptions::default())
+        .expect("plan");
+    s.handle(idle());
+    assert!(
+        matches!(s.next_action(), Action::Failed(e) if matches!(e.kind, ErrorKind::Internal { .. })),
+        "a reply for no request"
+    );
+    // During a recovery: the first error stays the cause, and recovery stops.
+    let mut s = Session::download(target(0x07), &[1, 2, 3, 4, 5], DownloadOptions::default())
+        .expect("plan");
+    script(
+        &mut s,
+        vec![
+            ("GETSTATUS", idle()),
+            ("DNLOAD(0,4)", Reply::Stall),
+            (
+                "GETSTATUS",
+                status_with(Status::ErrStalledPkt, State::DfuError, 0),
+            ),
+        ],
+    );
+    assert_eq!(name(&s.next_action()), "CLRSTATUS");
+    s.handle(Reply::In(vec![1]));
+    match s.next_action() {
+        Action::Failed(e) => {
+            // The device's own report of the stall, not the host's fault, is the cause.
+            assert!(
+                matches!(
+                    e.kind,
+                    ErrorKind::DeviceStatus {
+                        status: Status::ErrStalledPkt,
+                        ..
+                    }
+                ),
+                "{e:?}"
+            );
+            assert_eq!(e.recovered, None);
+        }
+        a => panic!("went on with {}", name(&a)),
+    }
+}

@@ -56,6 +56,9 @@ pub enum ErrorKind {
     ShortRead { address: u32, missing: u64 },
     /// The user cancelled.
     Cancelled,
+    /// The host broke its own rules (a reply that fits no request, a step that cannot
+    /// be): the update stopped without sending anything more.
+    Internal { what: &'static str },
 }
 
 /// An operation's failure, with context.
@@ -141,6 +144,9 @@ impl Error {
                 "The firmware was not stored correctly. Try again; if it fails again, the device's memory may be faulty."
             }
             ErrorKind::Cancelled => "You can start the update again at any time.",
+            ErrorKind::Internal { .. } => {
+                "This is a fault in this page, not in your device or file. Reload the page and try again; if it happens again, tell the device's maker."
+            }
             _ => "Try again. If it keeps failing, unplug the device, plug it back in and retry.",
         }
     }
@@ -216,6 +222,10 @@ impl fmt::Display for Error {
                 ErrorKind::ShortRead { address, missing } => write!(
                     f,
                     "the device returned {missing} bytes too few when reading from {address:#010x}."
+                )?,
+                ErrorKind::Internal { what } => write!(
+                    f,
+                    "the updater stopped itself on an internal error ({what}); nothing more was sent to the device."
                 )?,
                 ErrorKind::Cancelled => {}
             }

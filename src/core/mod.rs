@@ -3,6 +3,7 @@
 //! Nothing in here performs I/O, reads a clock or awaits: operations return the next
 //! request as a value and are told the reply.
 pub mod descriptor;
+pub mod dfuse;
 pub mod error;
 pub mod file;
 pub mod memmap;

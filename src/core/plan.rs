@@ -2,6 +2,7 @@
 //! [`Session`] runs. Plans are plain data, so tests can check that the writes cover
 //! exactly the image.
 
+use super::dfuse::DfuseCommand;
 use super::memmap::MemoryMap;
 use super::progress::Phase;
 use super::session::{Session, Target};
@@ -20,7 +21,8 @@ pub struct Run {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Payload {
-    Bytes(Vec<u8>),
+    /// A DfuSe block-0 command.
+    Command(DfuseCommand),
     Run {
         run: usize,
         offset: usize,
@@ -164,11 +166,11 @@ fn clear(phase: Phase) -> Step {
     step(StepKind::ClearToIdle, phase, 0, None)
 }
 
-fn dfuse_command(bytes: Vec<u8>, phase: Phase, credit: u64, address: Option<u32>) -> Step {
+fn dfuse_command(command: DfuseCommand, phase: Phase, credit: u64, address: Option<u32>) -> Step {
     step(
         StepKind::Dnload {
             block: 0,
-            payload: Payload::Bytes(bytes),
+            payload: Payload::Command(command),
         },
         phase,
         credit,
@@ -177,9 +179,7 @@ fn dfuse_command(bytes: Vec<u8>, phase: Phase, credit: u64, address: Option<u32>
 }
 
 fn set_address(address: u32, phase: Phase) -> Step {
-    let mut cmd = vec![0x21];
-    cmd.extend_from_slice(&address.to_le_bytes());
-    dfuse_command(cmd, phase, 0, Some(address))
+    dfuse_command(DfuseCommand::SetAddress(address), phase, 0, Some(address))
 }
 
 impl Session {
@@ -324,7 +324,12 @@ impl Session {
         let ts = usize::from(target.transfer_size.max(1));
         let mut steps = vec![clear(Phase::Prepare)];
         if opts.mass_erase {
-            steps.push(dfuse_command(vec![0x41], Phase::Erase, map.size(), None));
+            steps.push(dfuse_command(
+                DfuseCommand::MassErase,
+                Phase::Erase,
+                map.size(),
+                None,
+            ));
         } else {
             let mut pages: Vec<(u32, u32)> = runs
                 .iter()
@@ -333,10 +338,8 @@ impl Session {
             pages.sort_unstable();
             pages.dedup();
             for (page, size) in pages {
-                let mut cmd = vec![0x41];
-                cmd.extend_from_slice(&page.to_le_bytes());
                 steps.push(dfuse_command(
-                    cmd,
+                    DfuseCommand::ErasePage(page),
                     Phase::Erase,
                     u64::from(size),
                     Some(page),
@@ -429,17 +432,15 @@ impl Session {
         for s in self.steps_iter() {
             if let StepKind::Dnload { block, payload } = &s.kind {
                 match payload {
-                    Payload::Bytes(b) if b.first() == Some(&0x21) && b.len() == 5 => {
-                        pointer = u32::from_le_bytes([b[1], b[2], b[3], b[4]]);
+                    Payload::Command(DfuseCommand::SetAddress(a)) => {
+                        pointer = *a;
                         out.push(PlannedWrite::SetAddress(pointer));
                     }
-                    Payload::Bytes(b) if b.first() == Some(&0x41) && b.len() == 5 => {
-                        out.push(PlannedWrite::ErasePage(u32::from_le_bytes([
-                            b[1], b[2], b[3], b[4],
-                        ])))
+                    Payload::Command(DfuseCommand::ErasePage(a)) => {
+                        out.push(PlannedWrite::ErasePage(*a))
                     }
-                    Payload::Bytes(b) if b == &[0x41] => out.push(PlannedWrite::MassErase),
-                    Payload::Bytes(_) => {}
+                    Payload::Command(DfuseCommand::MassErase) => out.push(PlannedWrite::MassErase),
+                    Payload::Command(DfuseCommand::ReadUnprotect) => {}
                     Payload::Run { offset, len, .. } => {
                         let address = if self.target_is_dfuse() {
                             pointer.wrapping_add(u32::from(*block).wrapping_sub(2).wrapping_mul(ts))

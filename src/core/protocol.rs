@@ -282,12 +282,23 @@ pub struct Setup {
     pub length: u16,
 }
 
+/// How long the driver lets a transfer take before it gives up on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timeout {
+    /// An ordinary request (dfu-util: 5 s).
+    Ordinary,
+    /// A GETSTATUS, which a DfuSe device may hold while it erases (fwupd: 35 s).
+    Busy,
+}
+
 /// A control transfer the core wants the driver to perform.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use = "a request does nothing until the driver sends it"]
 pub struct Control {
     pub setup: Setup,
     pub data: Data,
+    /// How long it may take: decided where the request is made, never re-read from it.
+    pub timeout: Timeout,
 }
 
 impl Control {
@@ -310,6 +321,11 @@ impl Control {
                 length,
             },
             data,
+            timeout: if request == DfuRequest::GetStatus {
+                Timeout::Busy
+            } else {
+                Timeout::Ordinary
+            },
         }
     }
 
@@ -348,6 +364,7 @@ impl Control {
                 length,
             },
             data: Data::In,
+            timeout: Timeout::Ordinary,
         }
     }
 }

@@ -13,7 +13,7 @@ pub use flash::{
 };
 
 use crate::core::error::LinkError;
-use crate::core::protocol::{Control, Data, DfuRequest, Setup};
+use crate::core::protocol::{Control, Data, DfuRequest, Setup, Timeout};
 use crate::core::{Action, Error, Outcome, Progress, Reply, Session};
 use std::fmt;
 use std::future::Future;
@@ -110,11 +110,9 @@ pub struct ProgressReport {
 }
 
 async fn perform<T: Transport>(t: &mut T, c: &Control) -> Reply {
-    let is_status = c.dfu_request() == Some(DfuRequest::GetStatus);
-    let timeout = if is_status {
-        STATUS_TIMEOUT_MS
-    } else {
-        TRANSFER_TIMEOUT_MS
+    let timeout = match c.timeout {
+        Timeout::Ordinary => TRANSFER_TIMEOUT_MS,
+        Timeout::Busy => STATUS_TIMEOUT_MS,
     };
     let r = match &c.data {
         Data::In => t.control_in(c.setup, timeout).await.map(Reply::In),

@@ -227,16 +227,45 @@ impl Session {
             let a = self.advance();
             self.pending = Some(a);
         }
-        // Set just above.
-        self.pending.clone().unwrap_or(Action::Reset)
+        match self.pending.clone() {
+            Some(a) => a,
+            // Set just above; should it not be, nothing is sent to the device.
+            None => self.internal("no action was planned"),
+        }
     }
 
     /// Report the result of the pending action.
     pub fn handle(&mut self, reply: Reply) {
         match self.pending.take() {
-            Some(Action::Done(_)) | Some(Action::Failed(_)) | None => {}
+            // The end was already reported; a late reply changes nothing.
+            Some(Action::Done(_)) | Some(Action::Failed(_)) => {}
+            None if self.finished => {}
+            None => {
+                let _ = self.internal("a reply came for no request");
+            }
             Some(_) => self.on_reply(reply),
         }
+    }
+
+    /// Stop at once on a broken invariant of the host: no recovery requests, nothing
+    /// claimed. Returns the failure as the action to report.
+    fn internal(&mut self, what: &'static str) -> Action {
+        let mut e = Error::new(ErrorKind::Internal { what }, self.phase());
+        e.dfuse = self.target.dfuse;
+        // An error being recovered from is still the first cause; the host's own fault
+        // ends the recovery.
+        let e = match self.failing.take() {
+            Some(mut orig) => {
+                orig.recovered = None;
+                orig
+            }
+            None => e,
+        };
+        self.failing = Some(e.clone());
+        self.steps.clear();
+        self.finished = true;
+        self.pending = Some(Action::Failed(e.clone()));
+        Action::Failed(e)
     }
 
     fn step(&self) -> Option<&Step> {
@@ -318,9 +347,8 @@ impl Session {
                     return self.reset_or_finish();
                 }
                 _ => {
-                    // Awaiting a reply: nothing new to emit. Unreachable in correct use,
-                    // since `next_action` repeats the pending action.
-                    return self.get_status();
+                    // Awaiting a reply: `next_action` repeats the pending action instead.
+                    return self.internal("a new request was asked for while a reply was due");
                 }
             }
         }
@@ -329,19 +357,24 @@ impl Session {
     /// The first request of the current step.
     fn start_request(&mut self) -> Action {
         let Some(step) = self.steps.front() else {
-            return self.get_status();
+            return self.internal("a request was asked for with no step left");
         };
         match &step.kind {
             StepKind::ClearToIdle | StepKind::Detach | StepKind::DetachSent => self.get_status(),
             StepKind::Dnload { block, payload } => {
                 let bytes = match payload {
-                    Payload::Bytes(b) => b.clone(),
-                    Payload::Run { run, offset, len } => self
-                        .runs
-                        .get(*run)
-                        .and_then(|r| r.data.get(*offset..*offset + *len))
-                        .map(<[u8]>::to_vec)
-                        .unwrap_or_default(),
+                    Payload::Command(c) => c.encode(),
+                    Payload::Run { run, offset, len } => {
+                        let slice = self
+                            .runs
+                            .get(*run)
+                            .and_then(|r| r.data.get(*offset..offset.checked_add(*len)?));
+                        match slice {
+                            Some(b) => b.to_vec(),
+                            // An empty DNLOAD would end the image: never send one for this.
+                            None => return self.internal("a block outside the image"),
+                        }
+                    }
                 };
                 self.control(DfuRequest::Dnload, *block, Data::Out(bytes))
             }
@@ -364,12 +397,13 @@ impl Session {
                 Action::Reset
             }
             // Handled in `advance` without a request.
-            StepKind::Compare { .. } => self.get_status(),
+            StepKind::Compare { .. } => self.internal("a comparison was asked to send a request"),
         }
     }
 
     fn on_reply(&mut self, reply: Reply) {
         let Some(kind) = self.step().map(|s| s.kind.clone()) else {
+            let _ = self.internal("a reply came with no step left");
             return;
         };
         self.last_status = None;
@@ -377,9 +411,15 @@ impl Session {
             self.last_status = StatusRecord::parse(b);
         }
         match (self.stage, reply) {
-            (Stage::Waiting, _) => self.stage = Stage::NeedStatus,
-            (Stage::WaitingThenReset, _) => self.stage = Stage::WaitingThenReset,
-            (Stage::SentReset, r) => self.on_reset(r),
+            (Stage::Waiting, Reply::Waited) => self.stage = Stage::NeedStatus,
+            (Stage::WaitingThenReset, Reply::Waited) => self.stage = Stage::WaitingThenReset,
+            (Stage::Waiting | Stage::WaitingThenReset, _) => {
+                let _ = self.internal("a wait was answered with a transfer's reply");
+            }
+            (Stage::SentReset, r @ (Reply::ResetDone | Reply::Failed(_))) => self.on_reset(r),
+            (Stage::SentReset, _) => {
+                let _ = self.internal("a reset was answered with a transfer's reply");
+            }
             (Stage::SentStatus, Reply::In(bytes)) => match StatusRecord::parse(&bytes) {
                 Some(st) => self.on_status(&kind, st),
                 None => self.on_bad_status(kind.clone(), bytes.len()),
@@ -398,7 +438,9 @@ impl Session {
                 self.fail_reply(r, req);
             }
             (Stage::Sent, r) => self.on_main_reply(&kind, r),
-            _ => {}
+            (Stage::Start | Stage::NeedStatus, _) => {
+                let _ = self.internal("a reply came before its request");
+            }
         }
     }
 
@@ -488,14 +530,14 @@ impl Session {
     fn on_status_failure(&mut self, kind: &StepKind, r: Reply) {
         // Quirk: a DfuSe command (erase) that overruns its poll timeout may stall
         // GETSTATUS; wait the last poll timeout again, a few times.
-        let command = matches!(
+        let erase = matches!(
             kind,
             StepKind::Dnload {
-                payload: Payload::Bytes(_),
+                payload: Payload::Command(c),
                 ..
-            }
+            } if c.erases()
         );
-        if command && r == Reply::Stall && self.stalls < self.target.quirks.erase_stalls {
+        if erase && r == Reply::Stall && self.stalls < self.target.quirks.erase_stalls {
             self.stalls += 1;
             self.pending_wait_ms = self.last_poll_ms.max(1);
             self.stage = Stage::NeedStatus;
@@ -542,8 +584,12 @@ impl Session {
                 request: request.name(),
             },
             Reply::Failed(l) => ErrorKind::Link(l),
-            Reply::In(b) => ErrorKind::BadStatusReply { len: b.len() },
-            _ => ErrorKind::Link(LinkError::Other),
+            // Data, a completed OUT, a wait or a reset where this request's failure was
+            // due: the driver answered another request.
+            Reply::In(_) | Reply::Out | Reply::Waited | Reply::ResetDone => {
+                let _ = self.internal("a reply that does not fit its request");
+                return;
+            }
         };
         let e = Error::new(kind, self.phase()).during(request);
         self.fail_with(e);
