@@ -104,6 +104,21 @@ fn apt_install(packages: &[&str]) -> Result<(), String> {
 }
 
 /// Nightly (for libFuzzer's sanitizer flags) and cargo-fuzz.
+/// `cargo-mutants` (crates.io), for `cargo xtask mutants`.
+pub fn mutants_tools() -> Result<(), String> {
+    if Command::new("cargo")
+        .args(["mutants", "--version"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+    {
+        println!("cargo-mutants: present");
+        Ok(())
+    } else {
+        run(Command::new("cargo").args(["install", "--locked", "cargo-mutants"]))
+    }
+}
+
 pub fn fuzz_tools() -> Result<(), String> {
     let toolchains = output(Command::new("rustup").args(["toolchain", "list"]));
     if toolchains.lines().any(|l| l.starts_with("nightly")) {

@@ -46,6 +46,7 @@ fn main() {
             deps::fuzz_tools().and_then(|()| fuzz(secs, None))
         }
         Some("bench") => bench(),
+        Some("mutants") => mutants(&args[1..]),
         Some("serve") => {
             let port = args
                 .iter()
@@ -59,7 +60,7 @@ fn main() {
         Some("e2e") => web::e2e(),
         Some("dist") => web::dist(),
         _ => {
-            eprintln!("usage: cargo xtask <test [--skip-real-usb] | fuzz [SECONDS] | bench | build | e2e | real-usb | serve [--port N] | dist>");
+            eprintln!("usage: cargo xtask <test [--skip-real-usb] | fuzz [SECONDS] | bench | mutants [--shard K/N] | build | e2e | real-usb | serve [--port N] | dist>");
             exit(2);
         }
     };
@@ -218,6 +219,38 @@ fn fuzz(secs: u32, runs: Option<u64>) -> Result<(), String> {
         run(&mut cmd)?;
     }
     Ok(())
+}
+
+/// Mutation testing of `src/core` (not part of `test`: hours on two cores). Each mutant is a
+/// small change to the core's code that some test should catch; the ones none catches are
+/// listed in `mutants.out/missed.txt`. `--shard K/N` runs the K-th of N slices, so the work
+/// can be split over runs or machines.
+fn mutants(args: &[String]) -> Result<(), String> {
+    deps::mutants_tools()?;
+    let mut c = cargo();
+    c.args(["mutants", "--file", "src/core/**/*.rs"]);
+    match args {
+        [] => {}
+        [flag, shard] if flag == "--shard" => {
+            let ok = shard
+                .split_once('/')
+                .and_then(|(k, n)| Some((k.parse::<u32>().ok()?, n.parse::<u32>().ok()?)))
+                .is_some_and(|(k, n)| n > 0 && k < n);
+            if !ok {
+                return Err(format!("--shard takes K/N with 0 <= K < N, not {shard:?}"));
+            }
+            c.args(["--shard", shard]);
+        }
+        other => {
+            return Err(format!(
+                "usage: cargo xtask mutants [--shard K/N], not {other:?}"
+            ))
+        }
+    }
+    // The native tests of the library judge: the browser and fuzz runs see the core's
+    // mutants no better, and take minutes each.
+    c.args(["--", "--lib", "--tests"]);
+    run(&mut c)
 }
 
 fn bench() -> Result<(), String> {
