@@ -6,7 +6,7 @@ use dfu_flasher::driver::sim::SimTransport;
 use dfu_flasher::driver::{
     self, block_on, FlashError, FlashImage, FlashOptions, FlashReport, FlashTarget,
 };
-use dfu_flasher::sim::{Effect, Fault, Profile, SimDevice, Trigger};
+use dfu_flasher::sim::{Effect, Fault, Profile, Request, SimDevice, Trigger};
 
 fn device(name: &str) -> SimTransport {
     SimTransport::new(SimDevice::new(Profile::by_name(name).expect("profile")))
@@ -328,7 +328,7 @@ fn stall_disconnect_and_timeout_are_reported_clearly() {
     let mut t = device("stm32f4");
     t.device.add_fault(Fault {
         trigger: Trigger::Request {
-            name: "DNLOAD",
+            request: Request::Dnload,
             nth: 6,
         },
         effect: Effect::Stall,
@@ -376,7 +376,7 @@ fn stall_disconnect_and_timeout_are_reported_clearly() {
     let mut t = device("dfu11-dfumode");
     t.device.add_fault(Fault {
         trigger: Trigger::Request {
-            name: "GETSTATUS",
+            request: Request::GetStatus,
             nth: 4,
         },
         effect: Effect::Timeout,
@@ -558,7 +558,7 @@ fn a_refused_leave_asks_for_a_replug_a_silent_leave_restarts() {
         let mut t = device("stm32f4");
         t.device.add_fault(Fault {
             trigger: Trigger::Request {
-                name: "DNLOAD",
+                request: Request::Dnload,
                 nth: leave,
             },
             effect: effect.clone(),

@@ -1,7 +1,7 @@
 //! The simulator driven with raw setup packets written by hand from the spec tables:
 //! descriptors, the DFU state machine, DfuSe commands, rule checks and faults.
 
-use dfu_flasher::sim::{Effect, Fault, Profile, Setup, SimDevice, SimError, Trigger};
+use dfu_flasher::sim::{Effect, Fault, Profile, Request, Setup, SimDevice, SimError, Trigger};
 
 fn dev(name: &str) -> SimDevice {
     SimDevice::new(Profile::by_name(name).expect("profile"))
@@ -183,7 +183,7 @@ fn faults_take_effect() {
     let mut d = dev("stm32f4");
     d.add_fault(Fault {
         trigger: Trigger::Request {
-            name: "GETSTATUS",
+            request: Request::GetStatus,
             nth: 1,
         },
         effect: Effect::ShortStatus,
@@ -191,7 +191,7 @@ fn faults_take_effect() {
     assert_eq!(d.control_in(inp(3, 0, 6)).expect("reply").len(), 3);
     d.add_fault(Fault {
         trigger: Trigger::Request {
-            name: "GETSTATUS",
+            request: Request::GetStatus,
             nth: 2,
         },
         effect: Effect::GarbageStatus,
@@ -199,7 +199,7 @@ fn faults_take_effect() {
     assert_eq!(status(&mut d)[4], 0xEE);
     d.add_fault(Fault {
         trigger: Trigger::Request {
-            name: "GETSTATUS",
+            request: Request::GetStatus,
             nth: 3,
         },
         effect: Effect::PollTimeout(0xFF_FFFF),
@@ -207,7 +207,7 @@ fn faults_take_effect() {
     assert_eq!(&status(&mut d)[1..4], &[0xFF, 0xFF, 0xFF]);
     d.add_fault(Fault {
         trigger: Trigger::Request {
-            name: "GETSTATE",
+            request: Request::GetState,
             nth: 1,
         },
         effect: Effect::Timeout,
@@ -215,7 +215,7 @@ fn faults_take_effect() {
     assert_eq!(d.control_in(inp(5, 0, 1)), Err(SimError::Timeout));
     d.add_fault(Fault {
         trigger: Trigger::Request {
-            name: "GETSTATE",
+            request: Request::GetState,
             nth: 2,
         },
         effect: Effect::Stall,
@@ -241,7 +241,7 @@ fn faults_take_effect() {
     );
     d.add_fault(Fault {
         trigger: Trigger::Request {
-            name: "CLRSTATUS",
+            request: Request::ClrStatus,
             nth: 2,
         },
         effect: Effect::Disconnect { reattach_ms: None },

@@ -7,7 +7,7 @@
 use dfu_flasher::driver::{
     self, describe, FlashError, FlashImage, FlashOptions, TransferErrorKind,
 };
-use dfu_flasher::sim::{Effect, Fault, Profile, Setup, SimDevice, SimError, Trigger};
+use dfu_flasher::sim::{Effect, Fault, Profile, Request, Setup, SimDevice, SimError, Trigger};
 use dfu_flasher::web::discover;
 use dfu_flasher::web::usb::{map_error, WebUsbTransport};
 use js_sys::{Reflect, Uint8Array};
@@ -233,7 +233,7 @@ async fn a_stall_is_mapped_and_the_device_recovers() {
     let f = fake("stm32f4");
     f.sim.borrow_mut().add_fault(Fault {
         trigger: Trigger::Request {
-            name: "DNLOAD",
+            request: Request::Dnload,
             nth: 3,
         },
         effect: Effect::Stall,

@@ -1,10 +1,12 @@
 //! Faults the simulator can inject: when one fires, and what it does.
 
+use super::requests::Request;
+
 /// When a fault fires (once).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Trigger {
-    /// The nth (1-based) request with this name ("DNLOAD", "GETSTATUS", …).
-    Request { name: &'static str, nth: usize },
+    /// The nth (1-based) request of this type.
+    Request { request: Request, nth: usize },
     /// A DNLOAD data block with this wBlockNum.
     Block(u16),
     /// A DfuSe write or erase touching this address.

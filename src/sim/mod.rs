@@ -15,7 +15,7 @@ pub mod wire;
 
 pub use fault::{Effect, Fault, Trigger};
 pub use profiles::{AltProfile, Profile, Timing};
-pub use requests::{request_name, REQUEST_NAMES};
+pub use requests::{request_name, Request};
 
 use descriptors::Strings;
 use flash::Memory;
@@ -344,6 +344,11 @@ impl SimDevice {
     }
 
     /// Take the first fault whose trigger matches.
+    /// The faults added that have not fired: a test whose fault never fired tested nothing.
+    pub fn unfired_faults(&self) -> &[Fault] {
+        &self.faults
+    }
+
     fn take_fault(&mut self, f: impl Fn(&Trigger) -> bool) -> Option<Effect> {
         let i = self.faults.iter().position(|x| f(&x.trigger))?;
         Some(self.faults.remove(i).effect)
@@ -400,6 +405,9 @@ impl SimDevice {
     /// Drop off the bus; come back as `p` after `ms` (unless `None`).
     fn detach(&mut self, back: Option<(u32, Personality)>) {
         self.attached = false;
+        // A device that leaves the bus forgets a garbled reply it had yet to give.
+        self.status_fault = None;
+        self.forced_poll = None;
         self.reattach = back.map(|(ms, p)| (self.now_us + u64::from(ms) * 1000, p));
     }
 
@@ -509,11 +517,12 @@ impl SimDevice {
         }
         let data_len = out.map_or(usize::from(setup.length), <[u8]>::len);
         self.charge(data_len);
-        let name = request_name(setup);
+        let request = Request::of(setup);
+        let name = request.name();
         let nth = self.counts.get(name).copied().unwrap_or(0) + 1;
         let now_ms = self.now_us / 1000;
         let fault = self.take_fault(|t| match t {
-            Trigger::Request { name: n, nth: k } => *n == name && *k == nth,
+            Trigger::Request { request: r, nth: k } => *r == request && *k == nth,
             Trigger::AfterMs(ms) => now_ms >= *ms,
             _ => false,
         });

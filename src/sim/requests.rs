@@ -111,9 +111,19 @@ impl SimDevice {
             );
         }
         match s.request {
-            3 if self.profile.runtime_getstatus => Ok(Some(
-                vec![0, 0, 0, 0, self.state, 0][..usize::from(s.length).min(6)].to_vec(),
-            )),
+            3 if self.profile.runtime_getstatus => {
+                // Status faults apply in run-time mode too (a garbled reply, an absurd
+                // poll timeout), not later to a status in DFU mode.
+                let p = self.forced_poll.take().unwrap_or(0).to_le_bytes();
+                let mut r = vec![0, p[0], p[1], p[2], self.state, 0];
+                match self.status_fault.take() {
+                    Some(super::Effect::ShortStatus) => r.truncate(3),
+                    Some(super::Effect::GarbageStatus) => r[4] = 0xEE,
+                    _ => {}
+                }
+                r.truncate(usize::from(s.length));
+                Ok(Some(r))
+            }
             5 if self.profile.runtime_getstatus => Ok(Some(vec![self.state])),
             0 => {
                 self.state = 1;
@@ -143,36 +153,85 @@ impl SimDevice {
     }
 }
 
-/// Every name [`request_name`] gives.
-pub const REQUEST_NAMES: &[&str] = &[
-    "GET_DESCRIPTOR",
-    "GET_STATUS",
-    "SET_CONFIGURATION",
-    "SET_INTERFACE",
-    "DETACH",
-    "DNLOAD",
-    "UPLOAD",
-    "GETSTATUS",
-    "CLRSTATUS",
-    "GETSTATE",
-    "ABORT",
-    "OTHER",
-];
+/// A request by type, as the spec tables name them: standard requests first, then the DFU
+/// class requests in the order of their codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Request {
+    GetDescriptor,
+    /// The standard GET_STATUS (not DFU's GETSTATUS).
+    GetStatusStandard,
+    SetConfiguration,
+    SetInterface,
+    Detach,
+    Dnload,
+    Upload,
+    GetStatus,
+    ClrStatus,
+    GetState,
+    Abort,
+    Other,
+}
+
+impl Request {
+    /// Every request type.
+    pub const ALL: [Request; 12] = [
+        Request::GetDescriptor,
+        Request::GetStatusStandard,
+        Request::SetConfiguration,
+        Request::SetInterface,
+        Request::Detach,
+        Request::Dnload,
+        Request::Upload,
+        Request::GetStatus,
+        Request::ClrStatus,
+        Request::GetState,
+        Request::Abort,
+        Request::Other,
+    ];
+
+    /// The type of the request a setup packet carries.
+    pub fn of(s: Setup) -> Request {
+        match (s.request_type & 0x60, s.request) {
+            (0x00, 0x06) => Request::GetDescriptor,
+            (0x00, 0x00) => Request::GetStatusStandard,
+            (0x00, 0x09) => Request::SetConfiguration,
+            (0x00, 0x0B) => Request::SetInterface,
+            (0x20, 0) => Request::Detach,
+            (0x20, 1) => Request::Dnload,
+            (0x20, 2) => Request::Upload,
+            (0x20, 3) => Request::GetStatus,
+            (0x20, 4) => Request::ClrStatus,
+            (0x20, 5) => Request::GetState,
+            (0x20, 6) => Request::Abort,
+            _ => Request::Other,
+        }
+    }
+
+    /// Its name, as transcripts, counts and the wire protocol show it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Request::GetDescriptor => "GET_DESCRIPTOR",
+            Request::GetStatusStandard => "GET_STATUS",
+            Request::SetConfiguration => "SET_CONFIGURATION",
+            Request::SetInterface => "SET_INTERFACE",
+            Request::Detach => "DETACH",
+            Request::Dnload => "DNLOAD",
+            Request::Upload => "UPLOAD",
+            Request::GetStatus => "GETSTATUS",
+            Request::ClrStatus => "CLRSTATUS",
+            Request::GetState => "GETSTATE",
+            Request::Abort => "ABORT",
+            Request::Other => "OTHER",
+        }
+    }
+
+    /// The request with this name.
+    pub fn named(name: &str) -> Option<Request> {
+        Request::ALL.into_iter().find(|r| r.name() == name)
+    }
+}
 
 /// The name of a request, as transcripts and counts show it.
 pub fn request_name(s: Setup) -> &'static str {
-    match (s.request_type & 0x60, s.request) {
-        (0x00, 0x06) => "GET_DESCRIPTOR",
-        (0x00, 0x00) => "GET_STATUS",
-        (0x00, 0x09) => "SET_CONFIGURATION",
-        (0x00, 0x0B) => "SET_INTERFACE",
-        (0x20, 0) => "DETACH",
-        (0x20, 1) => "DNLOAD",
-        (0x20, 2) => "UPLOAD",
-        (0x20, 3) => "GETSTATUS",
-        (0x20, 4) => "CLRSTATUS",
-        (0x20, 5) => "GETSTATE",
-        (0x20, 6) => "ABORT",
-        _ => "OTHER",
-    }
+    Request::of(s).name()
 }

@@ -132,12 +132,10 @@ fn fault(words: &[&str]) -> Result<Fault, String> {
     let parts: Vec<&str> = t.split(':').collect();
     let trigger = match parts.as_slice() {
         ["request", name, nth] => {
-            let name = super::REQUEST_NAMES
-                .iter()
-                .find(|n| **n == *name)
-                .ok_or_else(|| format!("unknown request {name:?}"))?;
+            let request =
+                super::Request::named(name).ok_or_else(|| format!("unknown request {name:?}"))?;
             Trigger::Request {
-                name,
+                request,
                 nth: nth.parse().map_err(|_| format!("bad count {nth:?}"))?,
             }
         }
