@@ -3,7 +3,7 @@
 
 use dfu_flasher::core::descriptor::Attributes;
 use dfu_flasher::core::memmap::MemoryMap;
-use dfu_flasher::core::{DfuseOptions, DownloadOptions, PlannedWrite, Session, Target};
+use dfu_flasher::core::{DfuseOptions, DownloadOptions, Plan, PlannedWrite, Target};
 use proptest::prelude::*;
 use std::collections::BTreeSet;
 
@@ -60,7 +60,7 @@ proptest! {
         prop_assume!(!elems.is_empty());
         let map = MemoryMap::parse(F4_MAP).expect("F4 map");
         let borrowed: Vec<(u32, &[u8])> = elems.iter().map(|(a, d)| (*a, d.as_slice())).collect();
-        let s = Session::dfuse_download(target(ts, true), &map, &borrowed, DfuseOptions::default()).expect("plan");
+        let s = Plan::dfuse_download(target(ts, true), &map, &borrowed, DfuseOptions::default()).expect("plan");
         let writes = s.planned_writes();
 
         // Bytes written, as a set of addresses, equal the image's addresses.
@@ -110,7 +110,7 @@ proptest! {
     #[test]
     fn dfu11_blocks_cover_the_image_in_order(len in 1usize..20_000, ts in 1u16..3000) {
         let image: Vec<u8> = (0..len).map(|i| i as u8).collect();
-        let s = Session::download(target(ts, false), &image, DownloadOptions::default()).expect("plan");
+        let s = Plan::download(target(ts, false), &image, DownloadOptions::default()).expect("plan");
         let mut offset = 0u32;
         let mut n = 0u16;
         for w in s.planned_writes() {
@@ -131,7 +131,7 @@ proptest! {
 #[test]
 fn dfu11_block_numbers_wrap_at_65535() {
     let image = vec![0u8; 70_000];
-    let s = Session::download(target(1, false), &image, DownloadOptions::default()).expect("plan");
+    let s = Plan::download(target(1, false), &image, DownloadOptions::default()).expect("plan");
     let blocks: Vec<u16> = s
         .planned_writes()
         .iter()
@@ -150,7 +150,7 @@ fn dfuse_reissues_set_address_before_the_block_counter_wraps() {
     let map = MemoryMap::parse(F4_MAP).expect("F4 map");
     // 8-byte blocks: 65534 blocks (wValue 2..=0xFFFF) hold 524272 bytes.
     let image = vec![0x5Au8; 600_000];
-    let s = Session::dfuse_download(
+    let s = Plan::dfuse_download(
         target(8, true),
         &map,
         &[(0x0800_0000, &image)],
@@ -185,7 +185,7 @@ fn images_outside_writable_memory_are_refused_before_any_request() {
         (0x1FFF_0000, 4),
     ] {
         let data = vec![0u8; len];
-        let r = Session::dfuse_download(
+        let r = Plan::dfuse_download(
             target(64, true),
             &map,
             &[(addr, &data)],
@@ -194,7 +194,7 @@ fn images_outside_writable_memory_are_refused_before_any_request() {
         assert!(r.is_err(), "{addr:#x}+{len} must be refused");
     }
     let a = vec![0u8; 16];
-    let r = Session::dfuse_download(
+    let r = Plan::dfuse_download(
         target(64, true),
         &map,
         &[(0x0800_0000, &a), (0x0800_0008, &a)],
@@ -207,8 +207,10 @@ fn images_outside_writable_memory_are_refused_before_any_request() {
 fn an_unbounded_dfu11_upload_is_planned_lazily() {
     // 64 MiB in 1-byte blocks would be 64 million planned steps; the plan holds one
     // step and adds the next as each block comes back full.
-    let s = dfu_flasher::core::Session::upload(target(1, false), 64 << 20).expect("plan");
-    assert!(s.planned_writes().is_empty());
+    let plan = dfu_flasher::core::Plan::upload(target(1, false), 64 << 20).expect("plan");
+    assert!(plan.planned_writes().is_empty());
+    assert!(plan.step_count() <= 3, "{} steps", plan.step_count());
+    let s = dfu_flasher::core::Session::new(plan);
     assert_eq!(
         s.progress().phases.iter().map(|p| p.total).sum::<u64>(),
         0,

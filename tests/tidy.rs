@@ -232,3 +232,21 @@ fn the_direction_scan_sees_grouped_and_relative_paths() {
     );
     assert_eq!(root_level[0].1, "web");
 }
+
+/// The scheduler returns a plan and the session runs it: the plan knows nothing of the
+/// session (no dependency circle).
+#[test]
+fn the_plan_does_not_know_the_session() {
+    let plan = root().join("src/core/plan.rs");
+    let hits: Vec<String> = code_lines(&plan)
+        .into_iter()
+        .filter(|(_, l)| l.contains("session::") || l.contains("Session"))
+        .filter(|(_, l)| !l.trim_start().starts_with("///"))
+        .map(|(n, l)| format!("{n}: {}", l.trim()))
+        .collect();
+    assert!(
+        hits.is_empty(),
+        "src/core/plan.rs uses the session:\n{}",
+        hits.join("\n")
+    );
+}

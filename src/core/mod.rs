@@ -15,6 +15,6 @@ pub mod session;
 pub mod vectors;
 
 pub use error::{Error, ErrorKind, LinkError};
-pub use plan::{DfuseOptions, DownloadOptions, PlanError, PlannedWrite};
+pub use plan::{DfuseOptions, DownloadOptions, Plan, PlanError, PlannedWrite, Target};
 pub use progress::{Phase, Progress};
-pub use session::{Action, Finish, Outcome, Reply, Session, Target};
+pub use session::{Action, Finish, Outcome, Reply, Session};

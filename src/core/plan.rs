@@ -1,13 +1,36 @@
-//! The block scheduler: turns an operation and an image into the plan of steps a
-//! [`Session`] runs. Plans are plain data, so tests can check that the writes cover
+//! The block scheduler: turns an operation and an image into the [`Plan`] a session runs. Plans are plain data, so tests can check that the writes cover
 //! exactly the image.
 
+use super::descriptor::Attributes;
 use super::dfuse::DfuseCommand;
 use super::memmap::MemoryMap;
 use super::progress::Phase;
-use super::session::{Session, Target};
+use super::quirks::Quirks;
 use serde::Serialize;
 use std::fmt;
+
+/// What the session needs to know about the DFU interface it talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Target {
+    pub interface: u8,
+    /// Normalised wTransferSize.
+    pub transfer_size: u16,
+    pub attributes: Attributes,
+    /// ST DfuSe command set.
+    pub dfuse: bool,
+    /// Workarounds for this device's bugs.
+    pub quirks: Quirks,
+}
+
+/// What to do, on which target: the steps with the phase and progress bytes each accounts
+/// for, and the image runs they write. A plain value: [`crate::core::Session::new`] runs it,
+/// and tests check it without running it ([`Plan::planned_writes`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub(crate) target: Target,
+    pub(crate) runs: Vec<Run>,
+    pub(crate) steps: Vec<Step>,
+}
 
 /// DfuSe block numbers 0 and 1 are reserved: data blocks start at 2.
 const DFUSE_FIRST_BLOCK: u16 = 2;
@@ -182,20 +205,24 @@ fn set_address(address: u32, phase: Phase) -> Step {
     dfuse_command(DfuseCommand::SetAddress(address), phase, 0, Some(address))
 }
 
-impl Session {
+impl Plan {
     /// Bring a DFU-mode device to a clean dfuIDLE (CLRSTATUS / ABORT as needed).
-    pub fn clear_to_idle(target: Target) -> Session {
-        Session::new(target, Vec::new(), vec![clear(Phase::Prepare)])
+    pub fn clear_to_idle(target: Target) -> Plan {
+        Plan {
+            target,
+            runs: Vec::new(),
+            steps: vec![clear(Phase::Prepare)],
+        }
     }
 
     /// Run-time → DFU mode: GETSTATUS (stall ⇒ appIDLE), DETACH, and a USB reset
     /// unless the device detaches by itself (bitWillDetach).
-    pub fn detach(target: Target) -> Session {
-        Session::new(
+    pub fn detach(target: Target) -> Plan {
+        Plan {
             target,
-            Vec::new(),
-            vec![step(StepKind::Detach, Phase::Detach, 0, None)],
-        )
+            runs: Vec::new(),
+            steps: vec![step(StepKind::Detach, Phase::Detach, 0, None)],
+        }
     }
 
     /// DFU 1.1 download: wTransferSize blocks from 0 (wrapping at 65535), the
@@ -204,7 +231,7 @@ impl Session {
         target: Target,
         image: &[u8],
         opts: DownloadOptions,
-    ) -> Result<Session, PlanError> {
+    ) -> Result<Plan, PlanError> {
         if image.is_empty() {
             return Err(PlanError::EmptyImage);
         }
@@ -269,11 +296,15 @@ impl Session {
             address: 0,
             data: image.to_vec(),
         }];
-        Ok(Session::new(target, runs, steps))
+        Ok(Plan {
+            target,
+            runs,
+            steps,
+        })
     }
 
     /// DFU 1.1 upload: blocks until a short reply, at most `max_len` bytes.
-    pub fn upload(target: Target, max_len: u64) -> Result<Session, PlanError> {
+    pub fn upload(target: Target, max_len: u64) -> Result<Plan, PlanError> {
         if !target.attributes.can_upload || target.quirks.broken_upload {
             return Err(PlanError::UploadNotSupported);
         }
@@ -285,7 +316,11 @@ impl Session {
             Phase::Upload,
             false,
         );
-        Ok(Session::new(target, Vec::new(), steps))
+        Ok(Plan {
+            target,
+            runs: Vec::new(),
+            steps,
+        })
     }
 
     /// DfuSe download of `elements` into the memory described by `map`: erase exactly
@@ -296,7 +331,7 @@ impl Session {
         map: &MemoryMap,
         elements: &[(u32, &[u8])],
         opts: DfuseOptions,
-    ) -> Result<Session, PlanError> {
+    ) -> Result<Plan, PlanError> {
         if !target.attributes.can_download {
             return Err(PlanError::DownloadNotSupported);
         }
@@ -402,11 +437,15 @@ impl Session {
                 Some(to),
             ));
         }
-        Ok(Session::new(target, runs, steps))
+        Ok(Plan {
+            target,
+            runs,
+            steps,
+        })
     }
 
     /// DfuSe upload of `len` bytes from `address`.
-    pub fn dfuse_upload(target: Target, address: u32, len: u64) -> Result<Session, PlanError> {
+    pub fn dfuse_upload(target: Target, address: u32, len: u64) -> Result<Plan, PlanError> {
         if !target.attributes.can_upload || target.quirks.broken_upload {
             return Err(PlanError::UploadNotSupported);
         }
@@ -421,15 +460,24 @@ impl Session {
             len,
             Phase::Upload,
         );
-        Ok(Session::new(target, Vec::new(), steps))
+        Ok(Plan {
+            target,
+            runs: Vec::new(),
+            steps,
+        })
     }
 
-    /// The writes this session will make, in order (for tests and reports).
+    /// How many steps the plan holds (a long read is planned one block at a time).
+    pub fn step_count(&self) -> usize {
+        self.steps.len()
+    }
+
+    /// The writes this plan makes, in order (for tests and reports).
     pub fn planned_writes(&self) -> Vec<PlannedWrite> {
-        let ts = u32::from(self.target_transfer_size());
+        let ts = u32::from(self.target.transfer_size);
         let mut pointer = 0u32;
         let mut out = Vec::new();
-        for s in self.steps_iter() {
+        for s in &self.steps {
             if let StepKind::Dnload { block, payload } = &s.kind {
                 match payload {
                     Payload::Command(DfuseCommand::SetAddress(a)) => {
@@ -442,7 +490,7 @@ impl Session {
                     Payload::Command(DfuseCommand::MassErase) => out.push(PlannedWrite::MassErase),
                     Payload::Command(DfuseCommand::ReadUnprotect) => {}
                     Payload::Run { offset, len, .. } => {
-                        let address = if self.target_is_dfuse() {
+                        let address = if self.target.dfuse {
                             pointer.wrapping_add(u32::from(*block).wrapping_sub(2).wrapping_mul(ts))
                         } else {
                             *offset as u32

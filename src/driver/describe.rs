@@ -7,9 +7,9 @@ use crate::core::descriptor::{
     FunctionalDescriptor, Mode,
 };
 use crate::core::memmap::MemoryMap;
+use crate::core::plan::Target;
 use crate::core::protocol::Control;
 use crate::core::quirks::{self, Quirks};
-use crate::core::session::Target;
 use serde::Serialize;
 use std::fmt;
 

@@ -19,12 +19,11 @@
 
 mod replies;
 
-use super::descriptor::Attributes;
 use super::error::{Error, ErrorKind, LinkError};
-use super::plan::{Payload, Run, Step, StepKind};
+pub use super::plan::Target;
+use super::plan::{DfuseOptions, DownloadOptions, Payload, Plan, PlanError, Run, Step, StepKind};
 use super::progress::{Phase, Progress};
 use super::protocol::{Control, Data, DfuRequest, State, Status, StatusRecord};
-use super::quirks::Quirks;
 use serde::Serialize;
 use std::collections::VecDeque;
 
@@ -37,19 +36,6 @@ pub const UNKNOWN_POLL_MS: u32 = 1_000;
 pub const MAX_POLLS_PER_STEP: u32 = 2_000;
 /// … or after the device asked for this much waiting in total (fwupd: 120 s).
 pub const MAX_BUSY_MS: u64 = 120_000;
-
-/// What the session needs to know about the DFU interface it talks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Target {
-    pub interface: u8,
-    /// Normalised wTransferSize.
-    pub transfer_size: u16,
-    pub attributes: Attributes,
-    /// ST DfuSe command set.
-    pub dfuse: bool,
-    /// Workarounds for this device's bugs.
-    pub quirks: Quirks,
-}
 
 /// The next thing the driver must do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,7 +149,13 @@ pub struct Session {
 }
 
 impl Session {
-    pub(crate) fn new(target: Target, runs: Vec<Run>, steps: Vec<Step>) -> Session {
+    /// Run `plan`: the session owns it from here.
+    pub fn new(plan: Plan) -> Session {
+        let Plan {
+            target,
+            runs,
+            steps,
+        } = plan;
         let mut totals: Vec<(Phase, u64)> = Vec::new();
         for s in &steps {
             match totals.iter_mut().find(|(p, _)| *p == s.phase) {
@@ -198,16 +190,43 @@ impl Session {
         }
     }
 
-    pub(crate) fn target_transfer_size(&self) -> u16 {
-        self.target.transfer_size
+    /// Bring a DFU-mode device to a clean dfuIDLE ([`Plan::clear_to_idle`]).
+    pub fn clear_to_idle(target: Target) -> Session {
+        Session::new(Plan::clear_to_idle(target))
     }
 
-    pub(crate) fn target_is_dfuse(&self) -> bool {
-        self.target.dfuse
+    /// Run-time → DFU mode ([`Plan::detach`]).
+    pub fn detach(target: Target) -> Session {
+        Session::new(Plan::detach(target))
     }
 
-    pub(crate) fn steps_iter(&self) -> impl Iterator<Item = &Step> {
-        self.steps.iter()
+    /// DFU 1.1 download ([`Plan::download`]).
+    pub fn download(
+        target: Target,
+        image: &[u8],
+        opts: DownloadOptions,
+    ) -> Result<Session, PlanError> {
+        Plan::download(target, image, opts).map(Session::new)
+    }
+
+    /// DFU 1.1 upload ([`Plan::upload`]).
+    pub fn upload(target: Target, max_len: u64) -> Result<Session, PlanError> {
+        Plan::upload(target, max_len).map(Session::new)
+    }
+
+    /// DfuSe download ([`Plan::dfuse_download`]).
+    pub fn dfuse_download(
+        target: Target,
+        map: &super::memmap::MemoryMap,
+        elements: &[(u32, &[u8])],
+        opts: DfuseOptions,
+    ) -> Result<Session, PlanError> {
+        Plan::dfuse_download(target, map, elements, opts).map(Session::new)
+    }
+
+    /// DfuSe upload ([`Plan::dfuse_upload`]).
+    pub fn dfuse_upload(target: Target, address: u32, len: u64) -> Result<Session, PlanError> {
+        Plan::dfuse_upload(target, address, len).map(Session::new)
     }
 
     /// The progress so far.
