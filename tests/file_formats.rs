@@ -288,6 +288,9 @@ proptest! {
     #[test]
     fn suffix_round_trip(payload in prop::collection::vec(any::<u8>(), 1..2000), v: u16, p: u16, d: u16) {
         prop_assume!(!(payload.starts_with(b"DfuSe") || payload.first() == Some(&b':')));
+        // Payloads that are plainly not firmware (random bytes can be printable text) are
+        // refused whatever their suffix says: tests/not_firmware.rs.
+        prop_assume!(file::sniff::sniff(&payload).is_none());
         let f = parse(&suffix::append(&payload, v, p, d, 0x0100)).expect("valid");
         let s = f.suffix.expect("suffix");
         prop_assert_eq!((s.vendor, s.product, s.device), (v, p, d));
