@@ -87,3 +87,33 @@ pub fn check(base: u32, elements: &[(u32, &[u8])]) -> Result<(), VectorProblem> 
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(s: &str) -> MemoryMap {
+        MemoryMap::parse(s).expect("map")
+    }
+
+    /// Only the internal flash of a Cortex-M device holds the vector table.
+    #[test]
+    fn applies_to_alt_0_writable_flash_in_the_code_region() {
+        let flash = map("@Internal Flash  /0x08000000/04*016Kg,01*064Kg");
+        assert_eq!(applies(0, &flash, false), Some(0x0800_0000));
+        assert_eq!(applies(1, &flash, false), None, "another alt setting");
+        assert_eq!(applies(0, &flash, true), None, "RISC-V");
+        // SRAM (the first address past the code region) and read-only memory are not.
+        assert_eq!(applies(0, &map("@SRAM /0x20000000/08*001Kg"), false), None);
+        assert_eq!(
+            applies(0, &map("@Flash /0x1FFFFC00/01*001Kg"), false),
+            Some(0x1FFF_FC00)
+        );
+        assert_eq!(applies(0, &map("@ROM /0x08000000/04*016Ka"), false), None);
+        assert_eq!(
+            applies(0, &map("@ROM /0x08000000/04*016Kd"), false),
+            None,
+            "not erasable"
+        );
+    }
+}
