@@ -239,5 +239,6 @@ fn every_fault_at_every_phase() {
 fn problem_kind(e: &FlashFailure) -> String {
     dfu_flasher::ui::failure_problem(e, "the device", dfu_flasher::ui::Platform::Linux, None)
         .kind
+        .name()
         .to_string()
 }

@@ -426,7 +426,7 @@ fn no_runtime_interface_asks_for_update_mode_by_hand() {
         dfu_flasher::ui::Platform::Linux,
         None,
     );
-    assert_eq!(problem.kind, "manual-dfu-mode");
+    assert_eq!(problem.kind, dfu_flasher::ui::ProblemKind::ManualDfuMode);
 
     let mut p = Profile::by_name("hydrabus").expect("profile");
     p.runtime_product = Some(0x60A8); // not in the table

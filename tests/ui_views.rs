@@ -252,7 +252,7 @@ fn access_problems_give_the_remedy_for_the_users_platform() {
         "Unable to claim interface.",
     ));
     let linux = ui::problem_for(&e, Platform::Linux, Some((0x0483, 0xDF11)));
-    assert_eq!(linux.kind, "access-denied");
+    assert_eq!(linux.kind, ui::ProblemKind::AccessDenied);
     let code: Vec<&String> = linux
         .details
         .iter()

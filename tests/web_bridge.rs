@@ -274,7 +274,7 @@ async fn a_disconnect_mid_write_is_reported_as_disconnected() {
     assert!(d.device_gone(), "{d:?}");
     let p =
         dfu_flasher::ui::problem_for(&e, dfu_flasher::ui::Platform::Linux, Some((0x0483, 0xDF11)));
-    assert_eq!(p.kind, "disconnected");
+    assert_eq!(p.kind, dfu_flasher::ui::ProblemKind::Disconnected);
 }
 
 #[wasm_bindgen_test]
@@ -331,7 +331,7 @@ async fn a_device_held_by_another_tab_gets_the_in_use_message() {
         dfu_flasher::ui::Platform::ChromeOs,
         Some((0x0483, 0xDF11)),
     );
-    assert_eq!(p.kind, "access-denied");
+    assert_eq!(p.kind, dfu_flasher::ui::ProblemKind::AccessDenied);
     assert!(format!("{:?}", p.details).contains("Another program or browser tab"));
     assert_eq!(
         f.sim.borrow().request_counts().get("DNLOAD"),

@@ -156,7 +156,7 @@ function onProgress(p) {
   show('progress', true);
   $('bar').value = p.percent;
   $('progress-text').textContent = p.text;
-  if (p.phase !== 'reconnect') hideRepair();
+  if (!p.reconnecting) hideRepair();
   else $('repair-countdown').textContent = p.text;
 }
 

@@ -27,7 +27,7 @@ pub enum ErrorKind {
         string_index: u8,
     },
     /// The device stalled a request.
-    Stalled { request: &'static str },
+    Stalled { request: DfuRequest },
     /// The device reported a state that makes no sense at this point.
     UnexpectedState { state: State },
     /// The GETSTATUS reply was not 6 bytes.
@@ -68,7 +68,7 @@ pub struct Error {
     /// The phase the operation was in.
     pub phase: Phase,
     /// The request that failed or revealed the failure.
-    pub request: Option<&'static str>,
+    pub request: Option<DfuRequest>,
     /// The memory address being worked on (DfuSe), if any.
     pub address: Option<u32>,
     /// Whether the device was brought back to dfuIDLE afterwards (None: not tried,
@@ -105,7 +105,7 @@ impl Error {
     }
 
     pub(crate) fn during(mut self, request: DfuRequest) -> Error {
-        self.request = Some(request.name());
+        self.request = Some(request);
         self
     }
 
@@ -181,7 +181,7 @@ impl fmt::Display for Error {
                     state.name()
                 )?,
                 ErrorKind::Stalled { request } => {
-                    write!(f, "the device refused the {request} request.")?
+                    write!(f, "the device refused the {} request.", request.name())?
                 }
                 ErrorKind::UnexpectedState { state } => {
                     write!(f, "the device reported an unexpected state, {}.", state.name())?

@@ -1,7 +1,7 @@
 //! What the page shows about a firmware file, whether it fits the device, and the end of
 //! an update or backup.
 
-use super::{clean, size, Detail, Problem, Table};
+use super::{clean, size, Detail, Problem, ProblemKind, Table};
 use crate::core::descriptor::{DfuVersion, Mode};
 use crate::core::file::{self, FirmwareFile, IdCheck, Image, UsbIds};
 use crate::core::vectors::VectorProblem;
@@ -378,7 +378,7 @@ impl FitView {
         Problem {
             title: self.verdict.clone(),
             details,
-            kind: "wrong-file",
+            kind: ProblemKind::WrongFile,
         }
     }
 }
@@ -440,7 +440,7 @@ pub fn busy_problem() -> Problem {
         details: vec![Detail::Text(
             "Wait for it to finish, or cancel it first.".into(),
         )],
-        kind: "busy",
+        kind: ProblemKind::Busy,
     }
 }
 
@@ -449,6 +449,6 @@ pub fn closed_problem() -> Problem {
     Problem {
         title: "The device is no longer connected to this page".into(),
         details: vec![Detail::Text("Connect it again and retry.".into())],
-        kind: "closed",
+        kind: ProblemKind::Closed,
     }
 }

@@ -9,7 +9,7 @@ mod problem;
 pub use device::{clean, size, DeviceView, Table};
 pub use fit::{busy_problem, closed_problem, DoneView, FirmwareView, FitView, Stage};
 pub use link::{download_problem, firmware_link, percent_decode, vendors, FirmwareLink};
-pub use problem::{failure_problem, problem_for, Detail, Platform, Problem};
+pub use problem::{failure_problem, problem_for, Detail, Platform, Problem, ProblemKind};
 
 use crate::core::Phase;
 use crate::driver::ProgressReport;
@@ -19,8 +19,10 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProgressView {
-    /// `erase`, `write`, … or `reconnect` while waiting for the device to come back.
-    pub phase: String,
+    /// `erase`, `write`, …; none while the page waits for the device to come back.
+    pub phase: Option<Phase>,
+    /// The page waits for the device to come back in update mode (the re-pair step).
+    pub reconnecting: bool,
     pub percent: f64,
     pub done: u64,
     pub total: u64,
@@ -75,7 +77,8 @@ impl ProgressView {
             }
         }
         ProgressView {
-            phase: cur.phase.name().to_string(),
+            phase: Some(cur.phase),
+            reconnecting: false,
             percent,
             done: cur.done,
             total: cur.total,
@@ -88,7 +91,8 @@ impl ProgressView {
     /// While the device re-enumerates: a countdown.
     pub fn reconnecting(name: &str, seconds_left: u32) -> ProgressView {
         ProgressView {
-            phase: "reconnect".into(),
+            phase: None,
+            reconnecting: true,
             percent: 0.0,
             done: 0,
             total: 0,

@@ -44,13 +44,62 @@ pub enum Detail {
     Code(String),
 }
 
+/// What kind of failure, for scripts and tests (the page's `error.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum ProblemKind {
+    /// The browser, the OS or another program would not let the page open the device.
+    AccessDenied,
+    /// The platform cannot reset the device: replug it.
+    Replug,
+    /// A transfer failed below DFU.
+    Transfer,
+    Disconnected,
+    Cancelled,
+    ReadProtection,
+    /// The file does not fit the device, or the device refused it.
+    WrongFile,
+    /// The read-back after writing differed.
+    Verify,
+    /// The device reported an error or misbehaved.
+    Device,
+    /// The device must be started in update mode by hand.
+    ManualDfuMode,
+    /// Another operation holds the device.
+    Busy,
+    /// The page closed the device.
+    Closed,
+    Other,
+}
+
+impl ProblemKind {
+    /// The name scripts see (`error.kind` in JavaScript).
+    pub fn name(self) -> &'static str {
+        match self {
+            ProblemKind::AccessDenied => "access-denied",
+            ProblemKind::Replug => "replug",
+            ProblemKind::Transfer => "transfer",
+            ProblemKind::Disconnected => "disconnected",
+            ProblemKind::Cancelled => "cancelled",
+            ProblemKind::ReadProtection => "read-protection",
+            ProblemKind::WrongFile => "wrong-file",
+            ProblemKind::Verify => "verify",
+            ProblemKind::Device => "device",
+            ProblemKind::ManualDfuMode => "manual-dfu-mode",
+            ProblemKind::Busy => "busy",
+            ProblemKind::Closed => "closed",
+            ProblemKind::Other => "other",
+        }
+    }
+}
+
 /// A failure as the page shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
     pub title: String,
     pub details: Vec<Detail>,
-    /// A machine-readable kind for scripts and tests.
-    pub kind: &'static str,
+    pub kind: ProblemKind,
 }
 
 const UPDATE_FAILED: &str = "The update failed";
@@ -59,11 +108,11 @@ const UPDATE_CANCELLED: &str = "Update cancelled";
 impl Problem {
     /// The same problem met while backing up: the titles name the backup.
     pub fn for_backup(mut self) -> Problem {
-        self.title = match self.title.as_str() {
-            UPDATE_FAILED => "The backup failed".into(),
-            UPDATE_CANCELLED => "Backup cancelled".into(),
-            _ => self.title,
-        };
+        match self.kind {
+            ProblemKind::Cancelled => self.title = "Backup cancelled".into(),
+            ProblemKind::Device | ProblemKind::Other => self.title = "The backup failed".into(),
+            _ => {}
+        }
         self
     }
 }
@@ -103,7 +152,7 @@ fn access_denied(platform: Platform, ids: Option<(u16, u16)>, message: &str) -> 
     Problem {
         title: "The browser could not open the device".into(),
         details,
-        kind: "access-denied",
+        kind: ProblemKind::AccessDenied,
     }
 }
 
@@ -114,7 +163,7 @@ fn transfer_problem(e: &TransferError, platform: Platform, ids: Option<(u16, u16
         TransferErrorKind::Unsupported => Problem {
             title: "The browser cannot restart the device".into(),
             details: vec![text("Unplug the device and plug it back in to finish. This is normal on some systems, Windows in particular.")],
-            kind: "replug",
+            kind: ProblemKind::Replug,
         },
         _ => Problem {
             title: "The connection to the device failed".into(),
@@ -122,7 +171,7 @@ fn transfer_problem(e: &TransferError, platform: Platform, ids: Option<(u16, u16
                 text("Unplug the device, plug it back in, and try again. A different cable or USB port often helps."),
                 text(format!("Browser message: {}", e.message)),
             ],
-            kind: "transfer",
+            kind: ProblemKind::Transfer,
         },
     }
 }
@@ -133,7 +182,7 @@ fn disconnected() -> Problem {
         details: vec![text(
             "Check the cable and plug the device back in. It stays in update mode, so connect it again and press Update to try again.",
         )],
-        kind: "disconnected",
+        kind: ProblemKind::Disconnected,
     }
 }
 
@@ -187,12 +236,12 @@ pub fn failure_problem(
         }) => Problem {
             title: UPDATE_CANCELLED.into(),
             details: vec![left],
-            kind: "cancelled",
+            kind: ProblemKind::Cancelled,
         },
         FlashError::Unconfirmed(r) => Problem {
             title: format!("This file may not be right for {name}"),
             details: vec![text(super::fit::risk_text(r)), left],
-            kind: "wrong-file",
+            kind: ProblemKind::WrongFile,
         },
         FlashError::WrongDevice { file, device } => Problem {
             title: "This file does not fit this device".into(),
@@ -203,7 +252,7 @@ pub fn failure_problem(
                 )),
                 left,
             ],
-            kind: "wrong-file",
+            kind: ProblemKind::WrongFile,
         },
         _ if f.learned_capacity().is_some() => {
             Problem {
@@ -216,12 +265,15 @@ pub fn failure_problem(
                     )),
                     left,
                 ],
-                kind: "wrong-file",
+                kind: ProblemKind::WrongFile,
             }
         }
         e => {
             let mut p = worded(e, platform, ids, false);
-            if !matches!(p.kind, "disconnected" | "access-denied" | "manual-dfu-mode") {
+            if !matches!(
+                p.kind,
+                ProblemKind::Disconnected | ProblemKind::AccessDenied | ProblemKind::ManualDfuMode
+            ) {
                 p.details.retain(|d| {
                     !matches!(d, Detail::Text(t) if t == "Nothing was written: the device is unchanged.")
                 });
@@ -241,19 +293,19 @@ fn worded(e: &FlashError, platform: Platform, ids: Option<(u16, u16)>, recovery:
         FlashError::Device(d) => {
             let (title, kind) = match &d.kind {
                 ErrorKind::Link(LinkError::Disconnected) => return disconnected(),
-                ErrorKind::Cancelled => (UPDATE_CANCELLED, "cancelled"),
+                ErrorKind::Cancelled => (UPDATE_CANCELLED, ProblemKind::Cancelled),
                 ErrorKind::DeviceStatus {
                     status: Status::ErrVendor,
                     ..
-                } if d.dfuse => ("Read protection is on", "read-protection"),
+                } if d.dfuse => ("Read protection is on", ProblemKind::ReadProtection),
                 ErrorKind::DeviceStatus {
                     status: Status::ErrTarget | Status::ErrFile,
                     ..
-                } => ("The device refused the file", "wrong-file"),
+                } => ("The device refused the file", ProblemKind::WrongFile),
                 ErrorKind::VerifyMismatch { .. } | ErrorKind::ShortRead { .. } => {
-                    ("The check after writing failed", "verify")
+                    ("The check after writing failed", ProblemKind::Verify)
                 }
-                _ => (UPDATE_FAILED, "device"),
+                _ => (UPDATE_FAILED, ProblemKind::Device),
             };
             let mut details = vec![text(d.to_string())];
             match d.recovered.filter(|_| recovery) {
@@ -277,7 +329,7 @@ fn worded(e: &FlashError, platform: Platform, ids: Option<(u16, u16)>, recovery:
         FlashError::Describe(crate::driver::DescribeError::NoRuntimeInterface) => Problem {
             title: "Start the device in update mode by hand".into(),
             details: vec![text(e.to_string())],
-            kind: "manual-dfu-mode",
+            kind: ProblemKind::ManualDfuMode,
         },
         FlashError::Plan(_)
         | FlashError::NeedsDfuse
@@ -288,12 +340,12 @@ fn worded(e: &FlashError, platform: Platform, ids: Option<(u16, u16)>, recovery:
                 text(e.to_string()),
                 text("Nothing was written: the device is unchanged."),
             ],
-            kind: "wrong-file",
+            kind: ProblemKind::WrongFile,
         },
         other => Problem {
             title: UPDATE_FAILED.into(),
             details: vec![text(other.to_string())],
-            kind: "other",
+            kind: ProblemKind::Other,
         },
     }
 }

@@ -51,7 +51,7 @@ pub(super) fn problem_error(p: &Problem) -> JsValue {
     }
     let _ = js_sys::Reflect::set(&e, &"title".into(), &JsValue::from_str(&p.title));
     let _ = js_sys::Reflect::set(&e, &"details".into(), &details);
-    let _ = js_sys::Reflect::set(&e, &"kind".into(), &JsValue::from_str(p.kind));
+    let _ = js_sys::Reflect::set(&e, &"kind".into(), &JsValue::from_str(p.kind.name()));
     e.into()
 }
 

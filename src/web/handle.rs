@@ -264,7 +264,7 @@ impl DeviceHandle {
     }
 
     /// Update the firmware. `options`: `{verify, force, alt, address, restart}`;
-    /// `onProgress(p)` gets `{phase, percent, done, total, rate, etaMs, text}`;
+    /// `onProgress(p)` gets `{phase, reconnecting, percent, done, total, rate, etaMs, text}`;
     /// `onRepair(req)` must resolve with the re-selected `USBDevice` (or anything, for
     /// the demo) after showing `req.buttonLabel`. Resolves to `{title, details}`.
     pub fn update(

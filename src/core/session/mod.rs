@@ -599,9 +599,7 @@ impl Session {
 
     fn fail_reply(&mut self, r: Reply, request: DfuRequest) {
         let kind = match r {
-            Reply::Stall => ErrorKind::Stalled {
-                request: request.name(),
-            },
+            Reply::Stall => ErrorKind::Stalled { request },
             Reply::Failed(l) => ErrorKind::Link(l),
             // Data, a completed OUT, a wait or a reset where this request's failure was
             // due: the driver answered another request.
