@@ -404,3 +404,27 @@ fn simulate_needs_force_for_a_tiny_image_or_one_that_is_no_program() {
     let (ok, j) = run("app.bin", "stm32f4", false);
     assert!(ok, "{j}");
 }
+
+/// The command line says how to confirm a risk.
+#[test]
+fn simulate_says_how_to_confirm() {
+    let d = scratch("confirm-hint");
+    std::fs::write(d.join("zeros.bin"), vec![0u8; 4096]).expect("write");
+    let o = cli()
+        .args([
+            "simulate",
+            d.join("zeros.bin").to_str().expect("utf-8"),
+            "--device",
+            "stm32f4",
+            "--json",
+        ])
+        .output()
+        .expect("runs");
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert!(
+        j["message"]
+            .as_str()
+            .is_some_and(|m| m.ends_with("Use --force to write it anyway.")),
+        "{j}"
+    );
+}

@@ -735,3 +735,161 @@ fn a_release_mismatch_names_both_releases() {
     assert!(said.contains("release 9.00 of this device"), "{said}");
     assert!(said.contains("waiting in update mode"), "{said}");
 }
+
+/// The page's verdict and the update agree, for every pairing of devices, files and
+/// placements below: what the verdict calls a fit is written without a question; what it
+/// asks to confirm is refused without the confirmation and written with it; what it refuses
+/// is never written, confirmation or not. (The verdict once checked alt 0 while the update
+/// wrote the alt the caller chose.)
+#[test]
+fn the_verdict_and_the_update_agree() {
+    use dfu_flasher::core::fit::Placement;
+    use dfu_flasher::driver::{flash, FlashImage, FlashOptions};
+    let program_at = |base: u32, len: usize| program(base, len);
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("program", program_at(0x0800_0000, 4096)),
+        ("zeros", vec![0; 4096]),
+        ("tiny", program_at(0x0800_0000, 200)),
+        ("dfuse at the base", dfuse_file(0, 0x0800_0000, 4096)),
+        ("dfuse past flash", dfuse_file(0, 0x080F_F000, 8192)),
+        ("dfuse to alt 7", dfuse_file(7, 0x0800_0000, 4096)),
+        (
+            "dfuse to the OTP area",
+            dfuse_of(2, 0x1FFF_7800, vec![0x11; 32]),
+        ),
+        (
+            "other maker",
+            suffix::append(
+                &program_at(0x0800_0000, 4096),
+                0x1D50,
+                0x6017,
+                0xFFFF,
+                0x0100,
+            ),
+        ),
+        (
+            "other model",
+            suffix::append(
+                &program_at(0x0800_0000, 4096),
+                0x0483,
+                0xDF12,
+                0xFFFF,
+                0x0100,
+            ),
+        ),
+        (
+            "other release",
+            suffix::append(&program_at(0, 4096), 0x1209, 0x2302, 0x0900, 0x0100),
+        ),
+        ("too large", program_at(0x0800_0000, 300 << 10)),
+    ];
+    let placements = [
+        Placement::default(),
+        Placement {
+            alt: 1,
+            address: None,
+        },
+        Placement {
+            alt: 2,
+            address: Some(0x1FFF_7800),
+        },
+        Placement {
+            alt: 5,
+            address: None,
+        },
+        Placement {
+            alt: 0,
+            address: Some(0x0800_4000),
+        },
+    ];
+    let mut seen = std::collections::BTreeMap::new();
+    for profile in ["stm32f4", "dfu11-dfumode", "dfu11-noupload", "gd32vf103"] {
+        for (what, bytes) in &files {
+            let f = parse(bytes);
+            for place in placements {
+                let label = format!("{profile}, {what}, {place:?}");
+                let v = FitView::placed(&info(profile), &f, place);
+                let runtime = info(profile).mode == dfu_flasher::core::descriptor::Mode::Runtime;
+                *seen.entry(format!("{:?}", v.stage)).or_insert(0) += 1;
+                let run = |force: bool| {
+                    let mut t =
+                        SimTransport::new(SimDevice::new(Profile::by_name(profile).expect("p")));
+                    let opts = FlashOptions {
+                        alt: place.alt,
+                        address: place.address,
+                        verify: v.can_verify,
+                        restart: false,
+                        suffix: f.suffix_ids(),
+                        force,
+                        ..FlashOptions::default()
+                    };
+                    let r = block_on(flash(&mut t, &FlashImage::from(&f), opts, &mut |_| {}))
+                        .expect("completes");
+                    let dnloads = t
+                        .device
+                        .request_counts()
+                        .get("DNLOAD")
+                        .copied()
+                        .unwrap_or(0);
+                    (r, dnloads)
+                };
+                match v.stage {
+                    Stage::Fits => {
+                        let (r, _) = run(false);
+                        // The one thing no host can know beforehand: the size of a plain
+                        // DFU 1.1 device's memory, which it tells by refusing the rest
+                        // (and which the next verdict then knows).
+                        let unknowable = r.as_ref().err().and_then(|e| e.learned_capacity());
+                        assert!(
+                            r.is_ok()
+                                || (unknowable.is_some()
+                                    && info(profile).version
+                                        == dfu_flasher::core::descriptor::DfuVersion::Dfu11),
+                            "{label}: called a fit, but {:?}",
+                            r.err()
+                        );
+                    }
+                    Stage::Confirm => {
+                        let (r, n) = run(false);
+                        assert!(
+                            r.is_err() && n == 0,
+                            "{label}: written without the confirmation"
+                        );
+                        let (r, n) = run(true);
+                        // A run-time device may still be refused once in update mode, before
+                        // anything is written.
+                        let later = runtime
+                            && r.as_ref().is_err_and(|e| {
+                                e.left == dfu_flasher::driver::Left::WaitingInUpdateMode && n == 0
+                            });
+                        assert!(r.is_ok() || later, "{label}: confirmed, but {:?}", r.err());
+                    }
+                    Stage::Refused => {
+                        let (r, n) = run(true);
+                        assert!(
+                            r.is_err() && n == 0,
+                            "{label}: refused, but written ({n} DNLOADs)"
+                        );
+                    }
+                    // A run-time device: checked again in update mode, where the update
+                    // either goes through or stops with nothing written.
+                    Stage::Provisional => {
+                        let (r, n) = run(false);
+                        // Unknowable beforehand: the memory size of a plain DFU 1.1 device.
+                        if let Some(e) = r.as_ref().err().filter(|e| e.learned_capacity().is_none())
+                        {
+                            assert_eq!(
+                                e.left,
+                                dfu_flasher::driver::Left::WaitingInUpdateMode,
+                                "{label}: {e:?}"
+                            );
+                            assert_eq!(n, 0, "{label}: written");
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // The table exercises every verdict.
+    assert_eq!(seen.len(), 4, "{seen:?}");
+}

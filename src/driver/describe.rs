@@ -3,77 +3,15 @@
 
 use super::{TransferError, Transport, TRANSFER_TIMEOUT_MS};
 use crate::core::descriptor::{
-    self, Attributes, Configuration, DescriptorError, DeviceDescriptor, DfuInterface, DfuVersion,
+    self, Attributes, Configuration, DescriptorError, DeviceDescriptor, DfuInterface,
     FunctionalDescriptor, Mode,
 };
+pub use crate::core::device::{AltInfo, DeviceInfo};
 use crate::core::memmap::MemoryMap;
-use crate::core::plan::Target;
 use crate::core::protocol::Control;
-use crate::core::quirks::{self, Quirks};
+use crate::core::quirks;
 use serde::Serialize;
 use std::fmt;
-
-/// One alt setting with its decoded name and memory map.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AltInfo {
-    pub alt: u8,
-    /// Untrusted text from the device.
-    pub name: Option<String>,
-    pub memory_map: Option<MemoryMap>,
-    /// Why a name that looks like a map (`@…`) could not be read.
-    pub map_error: Option<String>,
-}
-
-/// Everything the host knows about a device's DFU side.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DeviceInfo {
-    pub vendor_id: u16,
-    pub product_id: u16,
-    pub device_version: u16,
-    pub manufacturer: Option<String>,
-    pub product: Option<String>,
-    pub serial: Option<String>,
-    pub mode: Mode,
-    pub interface: u8,
-    pub version: DfuVersion,
-    pub functional: FunctionalDescriptor,
-    pub attributes: Attributes,
-    pub transfer_size: u16,
-    pub alts: Vec<AltInfo>,
-    pub max_packet_size0: u8,
-    /// Other DFU interfaces beyond the one chosen (rare).
-    pub other_interfaces: usize,
-    /// Workarounds from the quirk table.
-    pub quirks: Quirks,
-    /// How many bytes of a plain image the device took before it refused the rest with
-    /// errADDRESS, learned from an earlier update (DFU 1.1 devices do not say their size).
-    pub learned_capacity: Option<u64>,
-}
-
-impl DeviceInfo {
-    /// The session target for this device.
-    pub fn target(&self) -> Target {
-        Target {
-            interface: self.interface,
-            transfer_size: self.transfer_size,
-            attributes: self.attributes,
-            dfuse: self.version == DfuVersion::DfuSe,
-            quirks: self.quirks,
-        }
-    }
-
-    pub fn alt(&self, alt: u8) -> Option<&AltInfo> {
-        self.alts.iter().find(|a| a.alt == alt)
-    }
-
-    /// A short name for messages: the product string or the ids.
-    pub fn display_name(&self) -> String {
-        match &self.product {
-            Some(p) if !p.trim().is_empty() => p.trim().to_string(),
-            _ => format!("USB device {:04x}:{:04x}", self.vendor_id, self.product_id),
-        }
-    }
-}
 
 /// Why a device could not be described.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

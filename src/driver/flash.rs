@@ -4,67 +4,15 @@
 use super::describe::{describe, DescribeError, DeviceInfo};
 use super::{run, ProgressReport, TransferError, TransferErrorKind, Transport};
 use crate::core::descriptor::{DfuVersion, Mode};
-use crate::core::file::{self, FirmwareFile, IdCheck, Image, UsbIds};
-use crate::core::vectors::{self, VectorProblem};
+use crate::core::file::{self, UsbIds};
+use crate::core::fit::{self, Misfit, Placement};
+pub use crate::core::fit::{FlashImage, FlashTarget};
+use crate::core::vectors::VectorProblem;
 use crate::core::{
     DfuseOptions, DownloadOptions, Error, ErrorKind, Finish, Phase, PlanError, Session,
 };
 use serde::Serialize;
 use std::fmt;
-
-/// What to write: a plain image (DFU 1.1, or DfuSe at an address) or addressed
-/// elements per alt setting (DfuSe files, Intel HEX).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FlashImage {
-    Raw(Vec<u8>),
-    Targets(Vec<FlashTarget>),
-}
-
-impl From<&FirmwareFile> for FlashImage {
-    fn from(f: &FirmwareFile) -> FlashImage {
-        match &f.image {
-            Image::Raw(d) => FlashImage::Raw(d.clone()),
-            Image::Addressed(targets) => FlashImage::Targets(
-                targets
-                    .iter()
-                    .map(|t| FlashTarget {
-                        alt: t.alt,
-                        elements: t
-                            .elements
-                            .iter()
-                            .map(|e| (e.address, e.data.clone()))
-                            .collect(),
-                    })
-                    .collect(),
-            ),
-        }
-    }
-}
-
-impl FlashImage {
-    /// Bytes to write.
-    pub fn len(&self) -> u64 {
-        match self {
-            FlashImage::Raw(d) => d.len() as u64,
-            FlashImage::Targets(t) => t
-                .iter()
-                .flat_map(|t| &t.elements)
-                .map(|e| e.1.len() as u64)
-                .sum(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-/// Elements for one alt setting.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FlashTarget {
-    pub alt: u8,
-    pub elements: Vec<(u32, Vec<u8>)>,
-}
 
 /// How to flash.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -134,6 +82,8 @@ pub enum FlashError {
     },
     /// The update is risky and the user did not confirm it.
     Unconfirmed(Risk),
+    /// The file does not fit the device (found once it was in update mode).
+    Misfit(Misfit),
     /// The user cancelled while the host waited for the device (re-pairing it after
     /// it restarted in update mode).
     Cancelled,
@@ -299,6 +249,26 @@ impl fmt::Display for FlashError {
                 vector_problem(p)
             ),
             FlashError::Cancelled => write!(f, "Cancelled."),
+            FlashError::Misfit(m) => write!(f, "The file does not fit this device ({m:?})."),
+        }
+    }
+}
+
+impl FlashError {
+    /// A misfit found once the device is in update mode, as the error that stops it.
+    pub fn from_misfit(m: Misfit) -> FlashError {
+        match m {
+            Misfit::OtherMaker { file, device } | Misfit::OtherModel { file, device } => {
+                FlashError::WrongDevice { file, device }
+            }
+            Misfit::NeedsDfuse => FlashError::NeedsDfuse,
+            Misfit::NoSuchAlt { alt } => FlashError::NoSuchAlt { alt },
+            Misfit::NoMemoryMap { alt } | Misfit::NoWritableMemory { alt } => {
+                FlashError::NoMemoryMap { alt }
+            }
+            Misfit::TinyImage { size } => FlashError::Unconfirmed(Risk::TinyImage { size }),
+            Misfit::NotAProgram(p) => FlashError::Unconfirmed(Risk::NotAProgram(p)),
+            m => FlashError::Misfit(m),
         }
     }
 }
@@ -340,14 +310,6 @@ pub fn vector_problem(p: &VectorProblem) -> String {
             format!("its reset address {reset:#010x} is outside the image")
         }
     }
-}
-
-/// The risks of writing `elements` to alt `alt` of a DfuSe device with memory map
-/// `map`: an image at the flash base must look like a Cortex-M program.
-pub fn placement_risk(info: &DeviceInfo, alt: u8, elements: &[(u32, &[u8])]) -> Option<Risk> {
-    let map = info.alt(alt)?.memory_map.as_ref()?;
-    let base = vectors::applies(alt, map, info.quirks.gd32_layout)?;
-    vectors::check(base, elements).err().map(Risk::NotAProgram)
 }
 
 /// A transport that can find the device again after it re-enumerates.
@@ -427,51 +389,30 @@ async fn flash_tracked<T: Reconnect>(
 ) -> Result<FlashReport, FlashError> {
     let (info, runtime) = enter_tracked(t, on_progress, track).await?;
     let detached = runtime.is_some();
-    if let Some(file_ids) = opts.suffix {
-        if let IdCheck::Mismatch { file, device } =
-            file::check_ids(file_ids, runtime.as_ref().map(ids), Some(ids(&info)))
-        {
-            if !opts.force {
-                return Err(FlashError::WrongDevice { file, device });
-            }
-        }
-    }
-    let mut placed = None;
     let dfuse = info.version == DfuVersion::DfuSe;
-    let jobs: Vec<FlashTarget> = match image {
-        FlashImage::Raw(data) if dfuse => {
-            let address = match opts.address {
-                Some(a) => a,
-                None => first_writable(&info, opts.alt)?,
-            };
-            placed = Some(address);
-            vec![FlashTarget {
-                alt: opts.alt,
-                elements: vec![(address, data.clone())],
-            }]
-        }
-        FlashImage::Raw(data) => vec![FlashTarget {
-            alt: opts.alt,
-            elements: vec![(0, data.clone())],
-        }],
-        FlashImage::Targets(_) if !dfuse => return Err(FlashError::NeedsDfuse),
-        FlashImage::Targets(t) => t.clone(),
+    // The same assessment as the page's verdict, now with the device in update mode.
+    let place = Placement {
+        alt: opts.alt,
+        address: opts.address,
     };
-    if let FlashImage::Raw(data) = image {
-        let size = data.len() as u64;
-        if size < file::TINY_IMAGE && !opts.force {
-            return Err(FlashError::Unconfirmed(Risk::TinyImage { size }));
-        }
+    let a = fit::assess(&info, runtime.as_ref().map(ids), image, opts.suffix, place);
+    if let Some(m) = a.misfits.iter().find(|m| !m.confirmable()) {
+        return Err(FlashError::from_misfit(m.clone()));
     }
-    // Check every target before touching the device.
+    if let Some(m) = a.risks().next().filter(|_| !opts.force) {
+        return Err(FlashError::from_misfit(m.clone()));
+    }
+    let placed = match (image, &a.placed) {
+        (FlashImage::Raw(_), Some((at, _))) if dfuse => Some(*at),
+        _ => None,
+    };
+    // Plan every target before touching the device.
     let mut sessions = Vec::new();
-    let last = jobs.len().saturating_sub(1);
-    for (i, job) in jobs.iter().enumerate() {
-        let Some(alt) = info.alt(job.alt) else {
-            return Err(FlashError::NoSuchAlt { alt: job.alt });
-        };
+    let last = a.jobs.len().saturating_sub(1);
+    for (i, job) in a.jobs.iter().enumerate() {
         let s = if dfuse {
-            let Some(map) = &alt.memory_map else {
+            // The assessment placed the job inside this alt's map.
+            let Some(map) = info.alt(job.alt).and_then(|x| x.memory_map.as_ref()) else {
                 return Err(FlashError::NoMemoryMap { alt: job.alt });
             };
             let elements: Vec<(u32, &[u8])> = job
@@ -479,11 +420,6 @@ async fn flash_tracked<T: Reconnect>(
                 .iter()
                 .map(|(a, d)| (*a, d.as_slice()))
                 .collect();
-            if let Some(risk) = placement_risk(&info, job.alt, &elements) {
-                if !opts.force {
-                    return Err(FlashError::Unconfirmed(risk));
-                }
-            }
             let o = DfuseOptions {
                 verify: opts.verify,
                 mass_erase: opts.mass_erase,
@@ -526,19 +462,6 @@ async fn flash_tracked<T: Reconnect>(
         report.finish = o.finish;
     }
     Ok(report)
-}
-
-fn first_writable(info: &DeviceInfo, alt: u8) -> Result<u32, FlashError> {
-    let a = info.alt(alt).ok_or(FlashError::NoSuchAlt { alt })?;
-    let map = a
-        .memory_map
-        .as_ref()
-        .ok_or(FlashError::NoMemoryMap { alt })?;
-    map.segments
-        .iter()
-        .find(|s| s.writable)
-        .map(|s| s.start)
-        .ok_or(FlashError::NoMemoryMap { alt })
 }
 
 /// A firmware read back from a device.

@@ -8,8 +8,8 @@ pub mod sim;
 
 pub use describe::{describe, AltInfo, DescribeError, DeviceInfo};
 pub use flash::{
-    backup, enter_dfu_mode, flash, placement_risk, vector_problem, Backup, FlashError,
-    FlashFailure, FlashImage, FlashOptions, FlashReport, FlashTarget, Left, Reconnect, Risk,
+    backup, enter_dfu_mode, flash, vector_problem, Backup, FlashError, FlashFailure, FlashImage,
+    FlashOptions, FlashReport, FlashTarget, Left, Reconnect, Risk,
 };
 
 use crate::core::error::LinkError;

@@ -2,11 +2,11 @@
 //! an update or backup.
 
 use super::{clean, size, Detail, Problem, ProblemKind, Table};
-use crate::core::descriptor::{DfuVersion, Mode};
-use crate::core::file::{self, FirmwareFile, IdCheck, Image, UsbIds};
+use crate::core::file::{self, FirmwareFile, Image};
+use crate::core::fit::{self, FlashImage, Misfit, Placement};
 use crate::core::vectors::VectorProblem;
 use crate::core::Finish;
-use crate::driver::{placement_risk, Backup, DeviceInfo, FlashReport, Risk};
+use crate::driver::{Backup, DeviceInfo, FlashReport, Risk};
 use serde::Serialize;
 
 /// The file panel.
@@ -120,14 +120,6 @@ pub struct FitView {
     pub can_verify: bool,
 }
 
-fn ids(d: &DeviceInfo) -> UsbIds {
-    UsbIds {
-        vendor: d.vendor_id,
-        product: d.product_id,
-        device: d.device_version,
-    }
-}
-
 /// A vector-table problem in the customer's words.
 fn not_a_program(p: &VectorProblem) -> String {
     let lead = "This does not look like a program for this device";
@@ -154,174 +146,89 @@ pub(super) fn risk_text(r: &Risk) -> String {
     }
 }
 
-struct Check {
-    problems: Vec<String>,
-    risks: Vec<String>,
-    warnings: Vec<String>,
-}
-
-impl Check {
-    /// Writing `elements` to alt `alt`: inside the writable memory, and a program where
-    /// the device starts one.
-    fn placement(&mut self, d: &DeviceInfo, alt: u8, elements: &[(u32, &[u8])]) {
-        let Some(a) = d.alt(alt) else {
-            self.problems.push(format!(
-                "The file writes to memory area {alt}, which this device does not have."
-            ));
-            return;
-        };
-        let Some(map) = &a.memory_map else {
-            self.problems.push(format!(
-                "The device does not describe memory area {alt}, so the file cannot be placed safely."
-            ));
-            return;
-        };
-        let mut inside = true;
-        for (address, data) in elements {
-            if !map.covers(*address, data.len() as u64, |s| s.writable) {
-                inside = false;
-                self.problems.push(format!(
-                    "The file writes {} at {:#010x}, outside the writable memory of {}: it is larger than this device's memory, or made for another model.",
-                    size(data.len() as u64),
-                    address,
-                    clean(&map.name)
-                ));
-            }
-        }
-        if inside {
-            if let Some(r) = placement_risk(d, alt, elements) {
-                self.risks.push(risk_text(&r));
-            }
-        }
+/// A misfit in the customer's words.
+pub(super) fn misfit_text(m: &Misfit, name: &str) -> String {
+    match m {
+        Misfit::OtherMaker { file, device } | Misfit::OtherModel { file, device } => format!(
+            "The file is made for another device: {}.",
+            file::mismatch(*file, *device)
+        ),
+        Misfit::NeedsDfuse => "This file places data at memory addresses, but this device takes a plain image. Use the maker's .bin or .dfu file for this device.".into(),
+        Misfit::NoSuchAlt { alt } => format!(
+            "The file writes to memory area {alt}, which this device does not have."
+        ),
+        Misfit::NoMemoryMap { alt } => format!(
+            "The device does not describe memory area {alt}, so the file cannot be placed safely."
+        ),
+        Misfit::NoWritableMemory { alt } => format!(
+            "The device describes no writable memory in memory area {alt}, so a plain image cannot be placed safely."
+        ),
+        Misfit::OutsideMemory {
+            address,
+            len,
+            memory,
+            ..
+        } => format!(
+            "The file writes {} at {address:#010x}, outside the writable memory of {}: it is larger than this device's memory, or made for another model.",
+            size(*len),
+            clean(memory)
+        ),
+        Misfit::LargerThanLearned { size: n, capacity } => format!(
+            "The file ({}) is larger than {name}'s memory: when a file was written to it, it took {} and refused the rest. Get the firmware made for {name}.",
+            size(*n),
+            size(*capacity)
+        ),
+        Misfit::DownloadNotSupported => "This device does not accept firmware downloads.".into(),
+        Misfit::TinyImage { size: n } => risk_text(&Risk::TinyImage { size: *n }),
+        Misfit::NotAProgram(p) => risk_text(&Risk::NotAProgram(*p)),
     }
 }
 
 impl FitView {
+    /// The verdict for writing `f` to `d`, a plain image placed as `place` says: the
+    /// same assessment the update runs ([`crate::core::fit::assess`]).
     pub fn new(d: &DeviceInfo, f: &FirmwareFile) -> FitView {
+        FitView::placed(d, f, Placement::default())
+    }
+
+    pub fn placed(d: &DeviceInfo, f: &FirmwareFile, place: Placement) -> FitView {
         let name = clean(&d.display_name());
-        let mut c = Check {
-            problems: Vec::new(),
-            risks: Vec::new(),
-            warnings: Vec::new(),
-        };
-        let runtime = d.mode == Mode::Runtime;
-        let dfuse = d.version == DfuVersion::DfuSe;
-        // Where a plain image goes: said only for a file that can be written.
-        let mut placed = None;
-        // What the suffix names. In run-time mode only the maker can be compared: the
-        // product id usually changes in update mode.
-        match (f.suffix_ids(), runtime) {
-            (Some(file), true)
-                if file.vendor != file::suffix::ANY && file.vendor != d.vendor_id =>
-            {
-                c.problems.push(format!(
-                    "The file is made for another device: {}.",
-                    file::mismatch(file, ids(d))
-                ))
-            }
-            (Some(_), true) => {}
-            (Some(_), false) => match f.check_ids(None, Some(ids(d))) {
-                IdCheck::Match | IdCheck::Unspecified => {}
-                IdCheck::Mismatch { file, device } => {
-                    let why = file::mismatch(file, device);
-                    if file.vendor == device.vendor {
-                        c.risks
-                            .push(format!("The file is made for another device: {why}."));
-                    } else {
-                        c.problems
-                            .push(format!("The file is made for another device: {why}."));
-                    }
-                }
-            },
-            (None, _) => {}
+        let a = fit::assess(d, None, &FlashImage::from(f), f.suffix_ids(), place);
+        let problems: Vec<String> = a
+            .misfits
+            .iter()
+            .filter(|m| !m.confirmable())
+            .map(|m| misfit_text(m, &name))
+            .collect();
+        let risks: Vec<String> = a.risks().map(|m| misfit_text(m, &name)).collect();
+        let mut warnings: Vec<String> = f.warnings.iter().map(ToString::to_string).collect();
+        if d.quirks.broken_upload {
+            warnings.push("This device cannot read its firmware back reliably, so the update is not checked afterwards.".into());
         }
-        // A run-time functional descriptor that states DFU 1.1 (rather than none) says
-        // the device takes plain images in update mode too.
-        let says_plain = d.functional.raw_version.is_some() && !dfuse;
-        match &f.image {
-            Image::Addressed(_) if !dfuse && (!runtime || says_plain) => {
-                c.problems.push("This file places data at memory addresses, but this device takes a plain image. Use the maker's .bin or .dfu file for this device.".into());
-            }
-            Image::Addressed(targets) if !runtime => {
-                for t in targets {
-                    let elements: Vec<(u32, &[u8])> = t
-                        .elements
-                        .iter()
-                        .map(|e| (e.address, e.data.as_slice()))
-                        .collect();
-                    c.placement(d, t.alt, &elements);
-                }
-            }
-            Image::Raw(data) if dfuse => {
-                let alt = 0;
-                match d.alt(alt).and_then(|a| a.memory_map.as_ref()) {
-                    Some(map) => match map.segments.iter().find(|s| s.writable) {
-                        Some(seg) => {
-                            let before = c.problems.len();
-                            c.placement(d, alt, &[(seg.start, data.as_slice())]);
-                            if c.problems.len() == before {
-                                placed = Some(format!(
-                                    "The image will be written at {:#010x} in {}.",
-                                    seg.start,
-                                    clean(&map.name)
-                                ));
-                            }
-                        }
-                        None => c.problems.push(
-                            "The device describes no writable memory, so a plain image cannot be placed safely.".into(),
-                        ),
-                    },
-                    None if runtime => {}
-                    None => c.problems.push(
-                        "The device does not describe its memory, so a plain image cannot be placed safely.".into(),
-                    ),
-                }
-            }
-            _ => {}
-        }
-        // A plain DFU 1.1 device does not say its size, but one that refused the rest of an
-        // earlier file has told it.
-        if let (Image::Raw(data), Some(cap), false) = (&f.image, d.learned_capacity, dfuse) {
-            if data.len() as u64 > cap {
-                c.problems.push(format!(
-                    "The file ({}) is larger than {name}'s memory: when a file was written to it, it took {} and refused the rest. Get the firmware made for {name}.",
-                    size(data.len() as u64),
-                    size(cap)
+        // Where a plain image goes, and what is erased: said only for a file that can be
+        // written.
+        if problems.is_empty() {
+            if let Some((at, memory)) = &a.placed {
+                let erases: usize = a.jobs.iter().map(|j| j.erases).sum();
+                let sectors = if erases == 1 { "sector" } else { "sectors" };
+                warnings.push(format!(
+                    "The image will be written at {at:#010x} in {} ({erases} {sectors} erased first).",
+                    clean(memory)
                 ));
             }
         }
-        if f.is_tiny() {
-            c.risks.push(risk_text(&Risk::TinyImage {
-                size: f.payload_len(),
-            }));
-        }
-        if !d.attributes.can_download {
-            c.problems
-                .push("This device does not accept firmware downloads.".into());
-        }
-        c.warnings
-            .extend(f.warnings.iter().map(ToString::to_string));
-        let can_verify = d.attributes.can_upload
-            && !d.quirks.broken_upload
-            && (dfuse || d.attributes.manifestation_tolerant || runtime);
-        if d.quirks.broken_upload {
-            c.warnings.push("This device cannot read its firmware back reliably, so the update is not checked afterwards.".into());
-        }
-        if c.problems.is_empty() {
-            c.warnings.extend(placed);
-        }
         let written = size(f.payload_len());
-        let (stage, verdict) = if !c.problems.is_empty() {
+        let (stage, verdict) = if !problems.is_empty() {
             (
                 Stage::Refused,
                 format!("This file cannot be used with {name}."),
             )
-        } else if !c.risks.is_empty() {
+        } else if !risks.is_empty() {
             (
                 Stage::Confirm,
                 format!("This file may not be right for {name}."),
             )
-        } else if runtime {
+        } else if a.checked_again {
             (
                 Stage::Provisional,
                 format!("Ready to update {name}: {written} will be written. It switches to update mode first, and the file is checked against it once more before anything is written."),
@@ -342,10 +249,10 @@ impl FitView {
             } else {
                 String::new()
             },
-            problems: c.problems,
-            risks: c.risks,
-            warnings: c.warnings,
-            can_verify,
+            problems,
+            risks,
+            warnings,
+            can_verify: a.can_verify,
         }
     }
 

@@ -243,6 +243,11 @@ pub fn failure_problem(
             details: vec![text(super::fit::risk_text(r)), left],
             kind: ProblemKind::WrongFile,
         },
+        FlashError::Misfit(m) => Problem {
+            title: "This file does not fit this device".into(),
+            details: vec![text(super::fit::misfit_text(m, name)), left],
+            kind: ProblemKind::WrongFile,
+        },
         FlashError::WrongDevice { file, device } => Problem {
             title: "This file does not fit this device".into(),
             details: vec![

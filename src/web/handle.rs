@@ -7,6 +7,7 @@ use super::demo::DemoTransport;
 use super::discover;
 use super::page::{await_choice, page_progress, repair_request, unless_cancelled, PageRepair};
 use super::usb::WebUsbTransport;
+use crate::core::fit::Placement;
 use crate::core::protocol::Setup;
 use crate::core::Finish;
 use crate::driver::{
@@ -143,6 +144,14 @@ struct UpdateOptions {
 }
 
 impl UpdateOptions {
+    /// Where a plain image goes: the same for the verdict and the update.
+    fn placement(&self) -> Placement {
+        Placement {
+            alt: self.alt.unwrap_or(0),
+            address: self.address,
+        }
+    }
+
     /// Read the page's options field by field: a missing or mistyped field takes its
     /// default and the others still count. (By hand rather than with serde: the
     /// deserializer and the float formatting of its errors cost the wasm about 20 KB.)
@@ -217,10 +226,13 @@ impl DeviceHandle {
         to_js(&if i.restarted { v.restarted() } else { v })
     }
 
-    /// Does `firmware` fit this device? `{ok, verdict, problems, warnings, canForce, canVerify}`.
-    pub fn check(&self, firmware: &Firmware) -> JsValue {
+    /// Does `firmware` fit this device, written with `options` (`{alt, address}`, as for
+    /// `update`; optional)? `{ok, stage, verdict, problems, risks, warnings, canForce,
+    /// forceWarning, canVerify}`: the same assessment the update runs.
+    pub fn check(&self, firmware: &Firmware, options: JsValue) -> JsValue {
         let i = self.inner.borrow();
-        let mut fit = ui::FitView::new(&i.info, &firmware.file);
+        let place = UpdateOptions::from_js(&options).placement();
+        let mut fit = ui::FitView::placed(&i.info, &firmware.file, place);
         if i.restarted {
             fit = fit.needs_reconnect();
         }
@@ -282,7 +294,7 @@ impl DeviceHandle {
             let _awake = Awake::new();
             let fit = {
                 let i = inner.borrow();
-                let f = ui::FitView::new(&i.info, &file);
+                let f = ui::FitView::placed(&i.info, &file, opts.placement());
                 if i.restarted {
                     f.needs_reconnect()
                 } else {

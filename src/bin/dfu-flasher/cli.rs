@@ -418,7 +418,30 @@ fn simulate(a: &Args) {
         },
         message: match &result {
             Ok(r) => format!("{:?}", r.finish),
-            Err(e) => e.to_string(),
+            // The page's words for it: the title and what it says to do.
+            Err(e) => {
+                let p = dfu_flasher::ui::failure_problem(
+                    e,
+                    &dfu_flasher::ui::clean(name),
+                    dfu_flasher::ui::Platform::Linux,
+                    None,
+                );
+                let mut said = vec![p.title];
+                said.extend(p.details.into_iter().map(|d| match d {
+                    dfu_flasher::ui::Detail::Text(t) | dfu_flasher::ui::Detail::Code(t) => t,
+                }));
+                let confirmable = match &e.error {
+                    driver::FlashError::Unconfirmed(_) => true,
+                    driver::FlashError::WrongDevice { file, device } => {
+                        file.vendor == device.vendor
+                    }
+                    _ => false,
+                };
+                if confirmable {
+                    said.push("Use --force to write it anyway.".into());
+                }
+                said.join(" ")
+            }
         },
         written: result.as_ref().map_or(0, |r| r.written),
         verified: result.as_ref().is_ok_and(|r| r.verified),
