@@ -183,7 +183,7 @@ fn fake_with(profile: Profile) -> Fake {
 }
 
 async fn open(f: &Fake) -> WebUsbTransport {
-    WebUsbTransport::open(f.device.clone().unchecked_into(), None)
+    WebUsbTransport::open(f.device.clone().unchecked_into())
         .await
         .expect("opens")
 }

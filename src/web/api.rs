@@ -1,63 +1,20 @@
 //! The JavaScript API (`#[wasm_bindgen]`): opaque handles, structured data through
 //! serde-wasm-bindgen. A vendor can use it from their own page; see the README.
 
+use super::convert::{flash_error, platform, to_js, whole_number};
 use super::demo::DemoTransport;
 use super::discover;
+pub use super::firmware::Firmware;
 use super::handle::Backend;
 pub use super::handle::DeviceHandle;
 use super::usb::WebUsbTransport;
-use crate::core::file::{self, FirmwareFile, ParseOptions};
 use crate::driver::{describe, FlashError};
-use crate::ui::{self, Platform, Problem};
+use crate::ui::{self, Platform};
 use js_sys::{Function, Promise};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::UsbDevice;
-
-pub(super) fn to_js<T: Serialize>(v: &T) -> JsValue {
-    let s = serde_wasm_bindgen::Serializer::json_compatible();
-    v.serialize(&s).unwrap_or(JsValue::NULL)
-}
-
-/// A JS number that is a whole number in `0..=u32::MAX` (options the page passes).
-pub(super) fn whole_number(v: &JsValue) -> Option<u32> {
-    v.as_f64()
-        .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= f64::from(u32::MAX))
-        .map(|f| f as u32)
-}
-
-pub(super) fn platform() -> Platform {
-    web_sys::window()
-        .and_then(|w| w.navigator().user_agent().ok())
-        .map(|ua| Platform::from_user_agent(&ua))
-        .unwrap_or(Platform::Other)
-}
-
-/// A thrown error: an `Error` whose message is the title, plus `title`, `details`
-/// (paragraphs, or `{code}` blocks) and `kind`.
-pub(super) fn problem_error(p: &Problem) -> JsValue {
-    let e = js_sys::Error::new(&p.title);
-    let details = js_sys::Array::new();
-    for d in &p.details {
-        match d {
-            ui::Detail::Text(t) => details.push(&JsValue::from_str(t)),
-            ui::Detail::Code(c) => {
-                let o = js_sys::Object::new();
-                let _ = js_sys::Reflect::set(&o, &"code".into(), &JsValue::from_str(c));
-                details.push(&o)
-            }
-        };
-    }
-    let _ = js_sys::Reflect::set(&e, &"title".into(), &JsValue::from_str(&p.title));
-    let _ = js_sys::Reflect::set(&e, &"details".into(), &details);
-    let _ = js_sys::Reflect::set(&e, &"kind".into(), &JsValue::from_str(p.kind.name()));
-    e.into()
-}
-
-pub(super) fn flash_error(e: &FlashError, ids: Option<(u16, u16)>) -> JsValue {
-    problem_error(&ui::problem_for(e, platform(), ids))
-}
 
 #[derive(Serialize)]
 struct Environment {
@@ -194,7 +151,7 @@ pub fn link_vendors(param: Option<String>) -> Vec<u16> {
 pub async fn open_device(device: JsValue) -> Result<DeviceHandle, JsValue> {
     // Not `dyn_into`: that is an instanceof check, and callers may pass wrappers.
     let device: UsbDevice = device.unchecked_into();
-    let mut t = WebUsbTransport::open(device, None)
+    let mut t = WebUsbTransport::open(device)
         .await
         .map_err(|e| flash_error(&FlashError::Transfer(e), None))?;
     let info = describe(&mut t)
@@ -219,31 +176,4 @@ pub async fn open_demo(profile: String) -> Result<DeviceHandle, JsValue> {
         .map_err(|e| flash_error(&FlashError::Describe(e), None))?;
     t.grant(info.vendor_id, info.product_id);
     Ok(DeviceHandle::new(Backend::Demo(Box::new(t)), info))
-}
-
-/// A parsed firmware file.
-#[wasm_bindgen]
-pub struct Firmware {
-    pub(super) file: FirmwareFile,
-    name: String,
-    size: usize,
-}
-
-#[wasm_bindgen]
-impl Firmware {
-    /// Parse a file's bytes; throws an `Error` whose message says what is wrong.
-    pub fn parse(bytes: &[u8], name: String) -> Result<Firmware, JsValue> {
-        file::parse_named(bytes, &name, &ParseOptions::default())
-            .map(|file| Firmware {
-                file,
-                name,
-                size: bytes.len(),
-            })
-            .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))
-    }
-
-    /// `{title, facts, targets, warnings}` for the page.
-    pub fn describe(&self) -> JsValue {
-        to_js(&ui::FirmwareView::new(&self.file, &self.name, self.size))
-    }
 }

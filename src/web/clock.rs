@@ -12,36 +12,7 @@
 
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(inline_js = r#"
-let worker = null;
-let next = 0;
-const waiting = new Map();
-export function use_worker(w) {
-  if (worker) { worker.onmessage = null; worker.onerror = null; }
-  worker = w || null;
-  if (!worker) return;
-  worker.onmessage = (e) => {
-    const wait = waiting.get(e.data);
-    if (wait) { waiting.delete(e.data); wait[0](); }
-  };
-  worker.onerror = () => {
-    worker = null;
-    for (const [resolve, at] of waiting.values()) setTimeout(resolve, Math.max(0, at - performance.now()));
-    waiting.clear();
-  };
-}
-export function sleep(ms) {
-  return new Promise((resolve) => {
-    if (worker && typeof document !== 'undefined' && document.hidden) {
-      const id = ++next;
-      waiting.set(id, [resolve, performance.now() + ms]);
-      worker.postMessage([id, ms]);
-    } else {
-      setTimeout(resolve, ms);
-    }
-  });
-}
-"#)]
+#[wasm_bindgen(module = "/src/web/clock.js")]
 extern "C" {
     #[wasm_bindgen(js_name = use_worker)]
     fn use_worker(worker: &JsValue);

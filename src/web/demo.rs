@@ -6,7 +6,7 @@ use crate::core::protocol::{Control, Setup};
 use crate::driver::sim::SimTransport;
 use crate::driver::{DeviceInfo, Reconnect, TransferError, TransferErrorKind, Transport};
 use crate::sim::{Profile, SimDevice};
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::pin::Pin;
@@ -24,7 +24,6 @@ pub struct DemoTransport {
     sim: SimTransport,
     /// Ids the "browser" has permission for (the demo models WebUSB's per-id grants).
     granted: Rc<RefCell<BTreeSet<(u16, u16)>>>,
-    pub cancel: Rc<Cell<bool>>,
     prompt: Option<RepairPrompt>,
     transfers: u32,
 }
@@ -36,7 +35,6 @@ impl DemoTransport {
         Some(DemoTransport {
             sim,
             granted: Rc::new(RefCell::new(BTreeSet::new())),
-            cancel: Rc::new(Cell::new(false)),
             prompt: None,
             transfers: 0,
         })
@@ -92,10 +90,6 @@ impl Transport for DemoTransport {
 
     async fn select_alt(&mut self, interface: u8, alt: u8) -> Result<(), TransferError> {
         self.sim.select_alt(interface, alt).await
-    }
-
-    fn cancelled(&self) -> bool {
-        self.cancel.get()
     }
 }
 

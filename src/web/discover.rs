@@ -182,20 +182,3 @@ fn is_same_device_again(d: &JsValue, old: &UsbDevice, before: &DeviceInfo) -> bo
 pub fn chooser_error(e: &JsValue) -> TransferError {
     map_error(e, "choose")
 }
-
-/// After the device restarted into its firmware: find it again among the devices the
-/// page may use (same vendor and serial number, any mode), for up to `seconds`.
-pub async fn find_again(before: &DeviceInfo, seconds: u32) -> Option<UsbDevice> {
-    let serial = before.serial.as_deref().filter(|s| !s.is_empty())?;
-    for _ in 0..seconds * 4 {
-        super::clock::sleep(250).await;
-        for d in known().await {
-            if num_prop(&d, "vendorId") == Some(before.vendor_id)
-                && string_prop(&d, "serialNumber").as_deref() == Some(serial)
-            {
-                return Some(d.unchecked_into());
-            }
-        }
-    }
-    None
-}

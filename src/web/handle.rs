@@ -1,10 +1,11 @@
 //! An open device for the page (`DeviceHandle`): its backend (WebUSB or the demo), one
 //! operation at a time, and the update, backup and cancel the page calls.
 
-use super::api::{platform, problem_error, to_js, whole_number, Firmware};
 use super::awake::Awake;
+use super::convert::{platform, problem_error, to_js, whole_number};
 use super::demo::DemoTransport;
 use super::discover;
+use super::firmware::Firmware;
 use super::page::{await_choice, page_progress, repair_request, unless_cancelled, PageRepair};
 use super::usb::WebUsbTransport;
 use crate::core::fit::Placement;

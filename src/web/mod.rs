@@ -4,8 +4,10 @@
 pub mod api;
 mod awake;
 pub mod clock;
+mod convert;
 pub mod demo;
 pub mod discover;
+mod firmware;
 mod handle;
 mod page;
 pub mod usb;

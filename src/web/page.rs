@@ -2,7 +2,7 @@
 //! re-pair step (find the re-enumerated device among those permitted, or ask the page to
 //! show the one-click chooser button).
 
-use super::api::to_js;
+use super::convert::to_js;
 use super::discover;
 use super::usb::Repair;
 use crate::driver::{self, DeviceInfo, TransferError, TransferErrorKind};

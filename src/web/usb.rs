@@ -195,16 +195,14 @@ pub struct WebUsbTransport {
 }
 
 impl WebUsbTransport {
-    /// Open the device and make sure a configuration is active.
-    pub async fn open(
-        device: UsbDevice,
-        repair: Option<Box<dyn Repair>>,
-    ) -> Result<WebUsbTransport, TransferError> {
+    /// Open `device` and make sure a configuration is active. How it is found again
+    /// after it re-enumerates is set per operation ([`WebUsbTransport::set_repair`]).
+    pub async fn open(device: UsbDevice) -> Result<WebUsbTransport, TransferError> {
         prepare(&device).await?;
         Ok(WebUsbTransport {
             device,
             claimed: None,
-            repair,
+            repair: None,
             watchdog: Watchdog::new(),
         })
     }
@@ -216,14 +214,6 @@ impl WebUsbTransport {
 
     pub fn device(&self) -> &UsbDevice {
         &self.device
-    }
-
-    /// Release the interface and close the device.
-    pub async fn close(&mut self) {
-        if let Some(i) = self.claimed.take() {
-            let _ = self.device.release_interface(i).await;
-        }
-        let _ = self.device.close().await;
     }
 }
 

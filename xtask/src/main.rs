@@ -145,6 +145,7 @@ fn test(skip_real_usb: bool) -> Result<(), String> {
             "warnings",
         ]))
     })?;
+    timed("JavaScript syntax (node --check)", &mut js_check)?;
     timed("tests", &mut || run(cargo().args(["test", "--workspace"])))?;
     timed("fault matrix summary", &mut || {
         run(cargo().args(["test", "--test", "fault_matrix", "--", "--nocapture"]))
@@ -218,6 +219,35 @@ fn fuzz(secs: u32, runs: Option<u64>) -> Result<(), String> {
         cmd.arg("-print_final_stats=1");
         run(&mut cmd)?;
     }
+    Ok(())
+}
+
+/// Every JavaScript file of the page, the wasm's JS modules and the tests, checked by Node's
+/// parser (as ES modules): a syntax error fails here, not in a customer's browser.
+fn js_check() -> Result<(), String> {
+    let mut files = Vec::new();
+    for dir in ["www", "src/web", "tests/e2e", "tests/usb"] {
+        let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {dir}: {e}"))?;
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.extension().is_some_and(|x| x == "js" || x == "mjs") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    if files.len() < 5 {
+        return Err(format!(
+            "only {} JavaScript files found: the check is broken",
+            files.len()
+        ));
+    }
+    for f in &files {
+        run(Command::new("node")
+            .args(["--experimental-default-type=module", "--check"])
+            .arg(f))?;
+    }
+    println!("{} JavaScript files parse", files.len());
     Ok(())
 }
 
