@@ -395,7 +395,8 @@ async function main() {
     if (!state.busy && e.dataTransfer.files[0]) loadFile(e.dataTransfer.files[0]);
   });
   if (env.supported) {
-    watchDevices(() => { if (!state.busy) refreshKnown(); });
+    // Kept for the page's life: freeing it would remove the listeners.
+    state.watch = watchDevices(() => { if (!state.busy) refreshKnown(); });
     refreshKnown();
   }
   loadLinked();

@@ -249,7 +249,7 @@ impl fmt::Display for FlashError {
                 vector_problem(p)
             ),
             FlashError::Cancelled => write!(f, "Cancelled."),
-            FlashError::Misfit(m) => write!(f, "The file does not fit this device ({m:?})."),
+            FlashError::Misfit(_) => write!(f, "The file does not fit this device."),
         }
     }
 }

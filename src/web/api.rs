@@ -79,10 +79,19 @@ pub fn demo_profiles() -> JsValue {
     ])
 }
 
-/// Call `callback` whenever a USB device is plugged in or removed.
+/// Watching for devices plugged in or removed; `free()` it to stop.
+#[wasm_bindgen]
+pub struct DeviceWatch {
+    _watch: discover::Watch,
+}
+
+/// Call `callback` whenever a USB device is plugged in or removed, until the returned
+/// `DeviceWatch` is freed.
 #[wasm_bindgen(js_name = watchDevices)]
-pub fn watch_devices(callback: Function) {
-    discover::watch(&callback);
+pub fn watch_devices(callback: Function) -> DeviceWatch {
+    DeviceWatch {
+        _watch: discover::watch(&callback),
+    }
 }
 
 /// Devices the page may use without a chooser: `[{label, serial, vendorId, device}]`.

@@ -16,14 +16,14 @@ export function use_worker(w) {
     waiting.clear();
   };
 }
-export function sleep(ms) {
+// Is there a worker to time waits while the page is hidden, and is it hidden now?
+export function use_worker_now() {
+  return !!worker && typeof document !== 'undefined' && document.hidden;
+}
+export function worker_sleep(ms) {
   return new Promise((resolve) => {
-    if (worker && typeof document !== 'undefined' && document.hidden) {
-      const id = ++next;
-      waiting.set(id, [resolve, performance.now() + ms]);
-      worker.postMessage([id, ms]);
-    } else {
-      setTimeout(resolve, ms);
-    }
+    const id = ++next;
+    waiting.set(id, [resolve, performance.now() + ms]);
+    worker.postMessage([id, ms]);
   });
 }

@@ -16,8 +16,10 @@ use wasm_bindgen::prelude::*;
 extern "C" {
     #[wasm_bindgen(js_name = use_worker)]
     fn use_worker(worker: &JsValue);
-    #[wasm_bindgen(js_name = sleep)]
-    fn sleep_promise(ms: u32) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = use_worker_now)]
+    fn use_worker_now() -> bool;
+    #[wasm_bindgen(js_name = worker_sleep)]
+    fn worker_sleep(ms: u32) -> js_sys::Promise;
 }
 
 /// Time waits with `worker` while the page is hidden (`null`/`undefined`: the page's own
@@ -27,8 +29,13 @@ pub fn set_timer_worker(worker: JsValue) {
     use_worker(&worker);
 }
 
-/// Wait at least `ms` milliseconds.
+/// Wait at least `ms` milliseconds: the worker's timer while the page is hidden, a plain
+/// timeout (cancelled if this future is dropped) while it is visible.
 pub async fn sleep(ms: u32) {
-    // The promise only ever resolves (with undefined).
-    let _ = wasm_bindgen_futures::JsFuture::from(sleep_promise(ms)).await;
+    if use_worker_now() {
+        // The promise only ever resolves (with undefined).
+        let _ = wasm_bindgen_futures::JsFuture::from(worker_sleep(ms)).await;
+    } else {
+        gloo_timers::future::TimeoutFuture::new(ms).await;
+    }
 }

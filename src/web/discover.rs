@@ -107,11 +107,25 @@ fn hides_dfu_interface(d: &JsValue) -> bool {
     crate::core::quirks::without_runtime_interface().any(|(v, p)| ids == (Some(v), Some(p)))
 }
 
-/// Call `f` on every connect and disconnect.
-pub fn watch(f: &Function) {
+/// Calls a function on every connect and disconnect while it lives; dropping it removes
+/// both listeners.
+pub struct Watch {
+    _listeners: Vec<gloo_events::EventListener>,
+}
+
+/// Call `f` on every connect and disconnect, until the returned [`Watch`] is dropped.
+pub fn watch(f: &Function) -> Watch {
+    let mut listeners = Vec::new();
     if let Some(usb) = usb() {
-        let _ = usb.add_event_listener_with_callback("connect", f);
-        let _ = usb.add_event_listener_with_callback("disconnect", f);
+        for event in ["connect", "disconnect"] {
+            let f = f.clone();
+            listeners.push(gloo_events::EventListener::new(&usb, event, move |e| {
+                let _ = f.call1(&JsValue::NULL, e);
+            }));
+        }
+    }
+    Watch {
+        _listeners: listeners,
     }
 }
 
