@@ -1,5 +1,5 @@
-//! Errors of device operations: what the device said, what the host was doing, and a
-//! sentence that tells the user what to do.
+//! Errors of device operations: what the device said and what the host was doing. What the
+//! user should do about it is said in `ui`.
 
 use super::progress::Phase;
 use super::protocol::{DfuRequest, State, Status, StatusRecord};
@@ -113,43 +113,6 @@ impl Error {
     pub fn device_gone(&self) -> bool {
         matches!(self.kind, ErrorKind::Link(LinkError::Disconnected))
     }
-
-    /// What the user should do next.
-    pub fn remedy(&self) -> &'static str {
-        match &self.kind {
-            ErrorKind::DeviceStatus { status, .. } => match status {
-                Status::ErrVendor if self.dfuse => {
-                    "Read protection is on. Remove it with the vendor's tool (this erases the device), then try again."
-                }
-                Status::ErrTarget if self.dfuse => {
-                    "The file writes to memory this device does not have. Check that the file is for this exact device."
-                }
-                Status::ErrTarget | Status::ErrFile => {
-                    "Check that the file is meant for this device, then try again."
-                }
-                Status::ErrFirmware => {
-                    "The device has no valid firmware yet. Flash a firmware file to fix it."
-                }
-                _ => "Try again. If it keeps failing, unplug the device, plug it back in and retry.",
-            },
-            ErrorKind::Link(LinkError::Disconnected) => {
-                "The device disconnected. Check the cable, plug it back in and try again: it stays in update mode."
-            }
-            ErrorKind::Link(_) | ErrorKind::StuckBusy { .. } | ErrorKind::PollTimeoutTooLong { .. } => {
-                "The device stopped responding. Unplug it, plug it back in and try again."
-            }
-            ErrorKind::RuntimeMode => "Switch the device to update mode first.",
-            ErrorKind::Unsupported { .. } => "This device does not allow that operation.",
-            ErrorKind::VerifyMismatch { .. } | ErrorKind::ShortRead { .. } => {
-                "The firmware was not stored correctly. Try again; if it fails again, the device's memory may be faulty."
-            }
-            ErrorKind::Cancelled => "You can start the update again at any time.",
-            ErrorKind::Internal { .. } => {
-                "This is a fault in this page, not in your device or file. Reload the page and try again; if it happens again, tell the device's maker."
-            }
-            _ => "Try again. If it keeps failing, unplug the device, plug it back in and retry.",
-        }
-    }
 }
 
 impl fmt::Display for Error {
@@ -234,7 +197,7 @@ impl fmt::Display for Error {
             let t: String = t.chars().filter(|c| !c.is_control()).take(120).collect();
             write!(f, " The device says: \u{201c}{}\u{201d}.", t.trim())?;
         }
-        write!(f, " {}", self.remedy())
+        Ok(())
     }
 }
 

@@ -1,6 +1,6 @@
 //! Errors as sentences with a remedy, specific to the user's platform where it matters.
 
-use crate::core::error::{ErrorKind, LinkError};
+use crate::core::error::{Error, ErrorKind, LinkError};
 use crate::core::protocol::Status;
 use crate::driver::{FlashError, FlashFailure, Left, TransferError, TransferErrorKind};
 use serde::Serialize;
@@ -186,6 +186,43 @@ fn disconnected() -> Problem {
     }
 }
 
+/// What the user should do about a device error.
+pub fn remedy(e: &Error) -> &'static str {
+    match &e.kind {
+        ErrorKind::DeviceStatus { status, .. } => match status {
+            Status::ErrVendor if e.dfuse => {
+                "Read protection is on. Remove it with the vendor's tool (this erases the device), then try again."
+            }
+            Status::ErrTarget if e.dfuse => {
+                "The file writes to memory this device does not have. Check that the file is for this exact device."
+            }
+            Status::ErrTarget | Status::ErrFile => {
+                "Check that the file is meant for this device, then try again."
+            }
+            Status::ErrFirmware => {
+                "The device has no valid firmware yet. Flash a firmware file to fix it."
+            }
+            _ => "Try again. If it keeps failing, unplug the device, plug it back in and retry.",
+        },
+        ErrorKind::Link(LinkError::Disconnected) => {
+            "The device disconnected. Check the cable, plug it back in and try again: it stays in update mode."
+        }
+        ErrorKind::Link(_) | ErrorKind::StuckBusy { .. } | ErrorKind::PollTimeoutTooLong { .. } => {
+            "The device stopped responding. Unplug it, plug it back in and try again."
+        }
+        ErrorKind::RuntimeMode => "Switch the device to update mode first.",
+        ErrorKind::Unsupported { .. } => "This device does not allow that operation.",
+        ErrorKind::VerifyMismatch { .. } | ErrorKind::ShortRead { .. } => {
+            "The firmware was not stored correctly. Try again; if it fails again, the device's memory may be faulty."
+        }
+        ErrorKind::Cancelled => "You can start the update again at any time.",
+        ErrorKind::Internal { .. } => {
+            "This is a fault in this page, not in your device or file. Reload the page and try again; if it happens again, tell the device's maker."
+        }
+        _ => "Try again. If it keeps failing, unplug the device, plug it back in and retry.",
+    }
+}
+
 /// The page's wording for a failed update or backup.
 pub fn problem_for(e: &FlashError, platform: Platform, ids: Option<(u16, u16)>) -> Problem {
     worded(e, platform, ids, true)
@@ -312,7 +349,7 @@ fn worded(e: &FlashError, platform: Platform, ids: Option<(u16, u16)>, recovery:
                 }
                 _ => (UPDATE_FAILED, ProblemKind::Device),
             };
-            let mut details = vec![text(d.to_string())];
+            let mut details = vec![text(format!("{d} {}", remedy(d)))];
             match d.recovered.filter(|_| recovery) {
                 Some(true) if !matches!(d.kind, ErrorKind::Cancelled) => {
                     details.push(text("The device is ready for another try."))
