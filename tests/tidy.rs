@@ -250,3 +250,18 @@ fn the_plan_does_not_know_the_session() {
         hits.join("\n")
     );
 }
+
+/// One place emits the session's actions: `next_action` stores what `advance` returns; reply
+/// handlers only set the stage.
+#[test]
+fn only_next_action_plans_an_action() {
+    let mut hits = Vec::new();
+    for f in rust_files(&root().join("src/core/session")) {
+        for (n, line) in code_lines(&f) {
+            if line.contains("self.pending = ") {
+                hits.push(format!("{}:{n}: {}", f.display(), line.trim()));
+            }
+        }
+    }
+    assert_eq!(hits.len(), 1, "the pending action is set in more places than next_action: {hits:#?}");
+}

@@ -118,6 +118,13 @@ enum Stage {
     /// After a wait on a non-tolerant device in dfuMANIFEST: go to the reset decision.
     WaitingThenReset,
     SentReset,
+    // What a reply decided to send next; `advance` emits it (the one place that does).
+    SendClear,
+    SendAbort,
+    SendDetach,
+    SendReset,
+    /// Wait the manifestation's poll timeout, then the reset decision.
+    SendManifestWait,
 }
 
 /// A running operation.
@@ -283,7 +290,7 @@ impl Session {
         self.failing = Some(e.clone());
         self.steps.clear();
         self.finished = true;
-        self.pending = Some(Action::Failed(e.clone()));
+        // `advance` reports it from here on (finished, failing).
         Action::Failed(e)
     }
 
@@ -339,9 +346,6 @@ impl Session {
                             // Honour a poll timeout still pending from an earlier status.
                             None => self.stage = Stage::NeedStatus,
                         }
-                        if let Some(a) = self.pending.take() {
-                            return a;
-                        }
                         continue;
                     }
                     _ => {
@@ -364,6 +368,28 @@ impl Session {
                 }
                 Stage::WaitingThenReset => {
                     return self.reset_or_finish();
+                }
+                Stage::SendClear => {
+                    self.stage = Stage::SentClear;
+                    return self.control(DfuRequest::ClrStatus, 0, Data::Out(Vec::new()));
+                }
+                Stage::SendAbort => {
+                    self.stage = Stage::SentAbort;
+                    return self.control(DfuRequest::Abort, 0, Data::Out(Vec::new()));
+                }
+                Stage::SendDetach => {
+                    // Both dfu-util and fwupd send a fixed 1000 ms detach timeout.
+                    self.stage = Stage::Sent;
+                    return self.control(DfuRequest::Detach, 1000, Data::Out(Vec::new()));
+                }
+                Stage::SendReset => {
+                    self.stage = Stage::SentReset;
+                    return Action::Reset;
+                }
+                Stage::SendManifestWait => {
+                    let ms = std::mem::take(&mut self.pending_wait_ms);
+                    self.stage = Stage::WaitingThenReset;
+                    return Action::Wait { ms };
                 }
                 _ => {
                     // Awaiting a reply: `next_action` repeats the pending action instead.
@@ -457,7 +483,16 @@ impl Session {
                 self.fail_reply(r, req);
             }
             (Stage::Sent, r) => self.on_main_reply(&kind, r),
-            (Stage::Start | Stage::NeedStatus, _) => {
+            (
+                Stage::Start
+                | Stage::NeedStatus
+                | Stage::SendClear
+                | Stage::SendAbort
+                | Stage::SendDetach
+                | Stage::SendReset
+                | Stage::SendManifestWait,
+                _,
+            ) => {
                 let _ = self.internal("a reply came before its request");
             }
         }

@@ -67,11 +67,11 @@ impl Session {
                     {
                         // After the wait the device is in dfuMANIFEST-WAIT-RESET and may
                         // not answer again (fwupd does not poll it).
-                        self.stage = Stage::WaitingThenReset;
-                        if self.pending_wait_ms > 0 {
-                            let ms = std::mem::take(&mut self.pending_wait_ms);
-                            self.pending = Some(Action::Wait { ms });
-                        }
+                        self.stage = if self.pending_wait_ms > 0 {
+                            Stage::SendManifestWait
+                        } else {
+                            Stage::WaitingThenReset
+                        };
                     }
                     State::DfuManifestSync | State::DfuManifest => self.stage = Stage::NeedStatus,
                     State::DfuManifestWaitReset => self.stage = Stage::WaitingThenReset,
@@ -120,14 +120,12 @@ impl Session {
         match st.state {
             State::DfuIdle if st.status == Status::Ok => self.next_step(),
             State::DfuIdle | State::DfuError => {
-                self.stage = Stage::SentClear;
-                self.pending = Some(self.control(DfuRequest::ClrStatus, 0, Data::Out(Vec::new())));
+                self.stage = Stage::SendClear;
             }
             // A GETSTATUS moves dfuDNLOAD-SYNC on (ABORT there is stalled by strict devices).
             State::DfuDnloadSync => self.stage = Stage::NeedStatus,
             State::DfuDnloadIdle | State::DfuUploadIdle => {
-                self.stage = Stage::SentAbort;
-                self.pending = Some(self.control(DfuRequest::Abort, 0, Data::Out(Vec::new())));
+                self.stage = Stage::SendAbort;
             }
             State::DfuDnbusy | State::DfuManifest | State::DfuManifestSync => {
                 self.stage = Stage::NeedStatus
@@ -143,12 +141,10 @@ impl Session {
     }
 
     pub(super) fn send_detach(&mut self) {
-        // Both dfu-util and fwupd send a fixed 1000 ms detach timeout.
-        self.pending = Some(self.control(DfuRequest::Detach, 1000, Data::Out(Vec::new())));
         if let Some(s) = self.steps.front_mut() {
             s.kind = StepKind::DetachSent;
         }
-        self.stage = Stage::Sent;
+        self.stage = Stage::SendDetach;
     }
 
     pub(super) fn on_detach_sent(&mut self, r: Reply) {
@@ -159,8 +155,7 @@ impl Session {
                     self.outcome.finish = Finish::Detached { reset: false };
                     self.next_step();
                 } else {
-                    self.stage = Stage::SentReset;
-                    self.pending = Some(Action::Reset);
+                    self.stage = Stage::SendReset;
                 }
             }
             r => self.fail_reply(r, DfuRequest::Detach),
