@@ -263,5 +263,9 @@ fn only_next_action_plans_an_action() {
             }
         }
     }
-    assert_eq!(hits.len(), 1, "the pending action is set in more places than next_action: {hits:#?}");
+    assert_eq!(
+        hits.len(),
+        1,
+        "the pending action is set in more places than next_action: {hits:#?}"
+    );
 }

@@ -1,0 +1,241 @@
+//! Edges of the core that `cargo xtask mutants` found untested: the boundaries of the
+//! configuration parser, release numbers, id wildcards, segments, names and labels, and
+//! the fit assessment's placement, learned capacity and read-back rules. Each expectation
+//! comes from the spec (USB 2.0 §9.6, DFU 1.1 §4, UM0424) or from the device simulator.
+
+use dfu_flasher::core::descriptor::{parse_configuration, DescriptorError};
+use dfu_flasher::core::file::{self, check_ids, Format, IdCheck, UsbIds};
+use dfu_flasher::core::fit::{assess, FlashImage, Misfit, Placement};
+use dfu_flasher::core::memmap::MemoryMap;
+use dfu_flasher::driver::sim::SimTransport;
+use dfu_flasher::driver::{block_on, describe, DeviceInfo};
+use dfu_flasher::sim::{Profile, SimDevice};
+
+fn info(profile: &str) -> DeviceInfo {
+    let mut t = SimTransport::new(SimDevice::new(Profile::by_name(profile).expect("profile")));
+    block_on(describe(&mut t))
+        .expect("completes")
+        .expect("describes")
+}
+
+/// A configuration descriptor (USB 2.0 table 9-10) with these interfaces (table 9-12).
+fn configuration(interfaces: &[(u8, u8, u8)]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (i, (class, subclass, protocol)) in interfaces.iter().enumerate() {
+        body.extend_from_slice(&[9, 4, i as u8, 0, 0, *class, *subclass, *protocol, 0]);
+    }
+    let total = (9 + body.len()) as u16;
+    let mut c = vec![
+        9,
+        2,
+        total as u8,
+        (total >> 8) as u8,
+        interfaces.len() as u8,
+        1,
+        0,
+        0x80,
+        50,
+    ];
+    c.extend(body);
+    c
+}
+
+#[test]
+fn a_bare_configuration_descriptor_has_no_interfaces() {
+    let c = parse_configuration(&configuration(&[])).expect("9 bytes are a whole descriptor");
+    assert!(c.interfaces.is_empty());
+    assert!(matches!(
+        parse_configuration(&configuration(&[])[..8]),
+        Err(DescriptorError::Truncated {
+            needed: 9,
+            got: 8,
+            ..
+        })
+    ));
+}
+
+/// DFU is class 0xFE subclass 0x01 (DFU 1.1 §4.2.1): either alone is another function.
+#[test]
+fn only_class_fe_subclass_1_is_dfu() {
+    let c = parse_configuration(&configuration(&[(0xFE, 0x02, 0x00), (0x03, 0x01, 0x01)]))
+        .expect("parses");
+    assert!(
+        c.interfaces.is_empty(),
+        "IrDA bridge and HID boot are not DFU: {c:?}"
+    );
+    let c = parse_configuration(&configuration(&[(0x03, 0x01, 0x01), (0xFE, 0x01, 0x02)]))
+        .expect("parses");
+    assert_eq!(c.interfaces.len(), 1);
+    assert_eq!(c.interfaces[0].number, 1);
+}
+
+#[test]
+fn descriptor_errors_say_what_is_wrong() {
+    let e = DescriptorError::Truncated {
+        what: "configuration descriptor",
+        needed: 9,
+        got: 8,
+    };
+    let said = e.to_string();
+    assert!(
+        said.contains("configuration descriptor") && said.contains('9') && said.contains('8'),
+        "{said}"
+    );
+}
+
+/// bcdDevice is binary-coded decimal: every nibble 0–9, or it is shown in hex.
+#[test]
+fn releases_are_decimal_only_when_every_nibble_is() {
+    assert_eq!(file::release(0x0100), "1.00");
+    assert_eq!(file::release(0x9999), "99.99");
+    assert_eq!(
+        file::release(0xA100),
+        "0xa100",
+        "a high nibble that is not decimal"
+    );
+    assert_eq!(file::release(0x0A00), "0x0a00");
+    assert_eq!(file::release(0x00A0), "0x00a0");
+}
+
+/// 0xFFFF is a wildcard per field (DFU 1.1 appendix B): only all three make a file that
+/// names no device.
+#[test]
+fn only_an_all_wildcard_suffix_names_no_device() {
+    let dev = UsbIds {
+        vendor: 0x1209,
+        product: 0x2302,
+        device: 0x0100,
+    };
+    let any = |vendor, product, device| UsbIds {
+        vendor,
+        product,
+        device,
+    };
+    assert_eq!(
+        check_ids(any(0xFFFF, 0xFFFF, 0xFFFF), None, Some(dev)),
+        IdCheck::Unspecified
+    );
+    assert_eq!(
+        check_ids(any(0xFFFF, 0xFFFF, 0x0100), None, Some(dev)),
+        IdCheck::Match
+    );
+    assert_eq!(
+        check_ids(any(0x1209, 0xFFFF, 0xFFFF), None, Some(dev)),
+        IdCheck::Match
+    );
+    assert!(matches!(
+        check_ids(any(0xFFFF, 0xFFFF, 0x0200), None, Some(dev)),
+        IdCheck::Mismatch { .. }
+    ));
+}
+
+#[test]
+fn a_segment_contains_exactly_its_addresses() {
+    let m = MemoryMap::parse("@Flash /0x08000000/02*001Kg").expect("map");
+    let s = &m.segments[0];
+    assert!(!s.contains(0x07FF_FFFF));
+    assert!(s.contains(0x0800_0000) && s.contains(0x0800_07FF));
+    assert!(!s.contains(0x0800_0800), "one past the end");
+}
+
+#[test]
+fn a_device_is_named_by_its_product_string_or_its_ids() {
+    let mut d = info("stm32f4");
+    assert_eq!(d.display_name(), d.product.clone().expect("product").trim());
+    d.product = Some("   ".into());
+    assert_eq!(d.display_name(), "USB device 0483:df11");
+    d.product = None;
+    assert_eq!(d.display_name(), "USB device 0483:df11");
+}
+
+#[test]
+fn formats_have_labels_people_read() {
+    assert_eq!(Format::Raw.label(), "Raw binary image");
+    assert_eq!(Format::DfuSuffix.label(), "Binary image with DFU suffix");
+    assert_eq!(Format::Dfuse.label(), "DfuSe file");
+    assert_eq!(Format::IntelHex.label(), "Intel HEX file");
+}
+
+/// A program image for the simulator's STM32: stack in SRAM, reset handler inside.
+fn program(len: usize) -> Vec<u8> {
+    let mut v: Vec<u8> = (0..len).map(|i| (i * 7 + 1) as u8).collect();
+    v[..8].copy_from_slice(&[0x00, 0x00, 0x02, 0x20, 0x41, 0x00, 0x00, 0x08]);
+    v
+}
+
+#[test]
+fn where_a_plain_image_goes_is_said_also_when_it_needs_a_confirmation() {
+    let f4 = info("stm32f4");
+    let zeros = FlashImage::Raw(vec![0; 4096]);
+    let a = assess(&f4, None, &zeros, None, Placement::default());
+    assert!(
+        matches!(a.misfits.as_slice(), [Misfit::NotAProgram(_)]),
+        "{a:?}"
+    );
+    assert_eq!(a.placed.as_ref().map(|p| p.0), Some(0x0800_0000));
+    // Refused (outside memory): not placed.
+    let big = FlashImage::Raw(program(2 << 20));
+    let a = assess(&f4, None, &big, None, Placement::default());
+    assert!(a.placed.is_none() && !a.writable(), "{a:?}");
+    let a = assess(
+        &f4,
+        None,
+        &FlashImage::Raw(program(4096)),
+        None,
+        Placement::default(),
+    );
+    assert_eq!(a.placed.as_ref().map(|p| p.0), Some(0x0800_0000));
+    assert_eq!(a.jobs[0].erases, 1, "4 KiB touch one 16 KiB sector");
+}
+
+#[test]
+fn a_file_exactly_as_large_as_the_learned_capacity_fits() {
+    let mut d = info("dfu11-dfumode");
+    d.learned_capacity = Some(4096);
+    let fits = assess(
+        &d,
+        None,
+        &FlashImage::Raw(program(4096)),
+        None,
+        Placement::default(),
+    );
+    assert!(fits.misfits.is_empty(), "{fits:?}");
+    let over = assess(
+        &d,
+        None,
+        &FlashImage::Raw(program(4097)),
+        None,
+        Placement::default(),
+    );
+    assert!(matches!(
+        over.misfits.as_slice(),
+        [Misfit::LargerThanLearned {
+            size: 4097,
+            capacity: 4096
+        }]
+    ));
+}
+
+/// A read-back is possible where the device can upload and does not lie about it, and,
+/// for plain DFU, where it stays in DFU mode after manifestation (tolerant) or runs its
+/// firmware now (it is read back in update mode before the restart). Expectations from the
+/// simulator profiles' attributes (DFU 1.1 table 4.2) and quirks.
+#[test]
+fn a_read_back_is_possible_where_the_device_allows_it() {
+    let img = FlashImage::Raw(program(4096));
+    for (profile, expected) in [
+        ("stm32f4", true),           // DfuSe, can upload
+        ("dfu11-dfumode", true),     // DFU mode, manifestation-tolerant
+        ("dfu11-runtime", true),     // run-time: read back before the restart
+        ("dfu11-nontolerant", true), // run-time too
+        ("dfu11-noupload", false),   // bitCanUpload clear
+        ("flatfrog", false),         // upload broken (quirk)
+    ] {
+        let a = assess(&info(profile), None, &img, None, Placement::default());
+        assert_eq!(a.can_verify, expected, "{profile}");
+    }
+    // In DFU mode and not manifestation-tolerant: it is gone after manifesting.
+    let mut d = info("dfu11-dfumode");
+    d.attributes.manifestation_tolerant = false;
+    assert!(!assess(&d, None, &img, None, Placement::default()).can_verify);
+}
