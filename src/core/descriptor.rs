@@ -2,7 +2,6 @@
 //! alt settings from a raw configuration descriptor, the DFU functional descriptor, and
 //! string descriptors (digest §1).
 
-use serde::Serialize;
 use std::fmt;
 
 /// Descriptor types (bDescriptorType).
@@ -17,7 +16,7 @@ pub const DFU_CLASS: u8 = 0xFE;
 pub const DFU_SUBCLASS: u8 = 0x01;
 
 /// Why a descriptor could not be read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DescriptorError {
     /// Fewer bytes than the structure needs.
     Truncated {
@@ -51,7 +50,7 @@ impl fmt::Display for DescriptorError {
 }
 
 /// The standard device descriptor (18 bytes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeviceDescriptor {
     #[doc(alias = "bcdUSB")]
     pub usb_version: u16,
@@ -106,7 +105,7 @@ impl DeviceDescriptor {
 }
 
 /// bmAttributes of the DFU functional descriptor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Attributes {
     #[doc(alias = "bitCanDnload")]
     pub can_download: bool,
@@ -133,7 +132,7 @@ impl Attributes {
 }
 
 /// DFU version after the normalisation the digest describes (§1.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DfuVersion {
     /// Plain DFU (1.0 and 1.1 behave the same for the host).
     Dfu11,
@@ -142,7 +141,7 @@ pub enum DfuVersion {
 }
 
 /// The DFU functional descriptor (type 0x21), 7- or 9-byte form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FunctionalDescriptor {
     pub attributes: Attributes,
     #[doc(alias = "wDetachTimeOut")]
@@ -209,14 +208,14 @@ impl FunctionalDescriptor {
 
 /// Whether an interface is the run-time DFU interface of an application, or the device
 /// is in DFU mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     Runtime,
     Dfu,
 }
 
 /// One alternate setting of a DFU interface.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AltSetting {
     pub alt: u8,
     #[doc(alias = "iInterface")]
@@ -224,7 +223,7 @@ pub struct AltSetting {
 }
 
 /// A DFU interface found in a configuration descriptor.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DfuInterface {
     pub number: u8,
     #[doc(alias = "bInterfaceProtocol")]
@@ -249,7 +248,7 @@ impl DfuInterface {
 }
 
 /// The DFU-relevant part of a configuration descriptor.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Configuration {
     #[doc(alias = "bConfigurationValue")]
     pub value: u8,

@@ -7,10 +7,9 @@ use super::descriptor::{Attributes, DfuVersion, FunctionalDescriptor, Mode};
 use super::memmap::MemoryMap;
 use super::plan::Target;
 use super::quirks::Quirks;
-use serde::Serialize;
 
 /// One alt setting with its decoded name and memory map.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AltInfo {
     pub alt: u8,
     /// Untrusted text from the device.
@@ -21,7 +20,7 @@ pub struct AltInfo {
 }
 
 /// Everything the host knows about a device's DFU side.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceInfo {
     pub vendor_id: u16,
     pub product_id: u16,

@@ -1,10 +1,8 @@
 //! ST DfuSe block-0 commands (UM0424, AN3156; the digest's §5.1): sent as DNLOAD with
 //! wValue 0, each followed by GETSTATUS, during which the device carries it out.
 
-use serde::Serialize;
-
 /// A DfuSe command, in the order AN3156 lists them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DfuseCommand {
     /// `21 a0 a1 a2 a3`: the address pointer for the next data blocks and uploads.
     #[doc(alias = "Set Address Pointer")]

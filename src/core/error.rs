@@ -3,11 +3,10 @@
 
 use super::progress::Phase;
 use super::protocol::{DfuRequest, State, Status, StatusRecord};
-use serde::Serialize;
 use std::fmt;
 
 /// How a control transfer failed below the DFU layer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkError {
     /// The device is gone (unplugged, re-enumerated, or reset itself).
     Disconnected,
@@ -18,7 +17,7 @@ pub enum LinkError {
 }
 
 /// What went wrong.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ErrorKind {
     /// The device reported an error status (it is now in dfuERROR or refused the step).
     DeviceStatus {
@@ -62,7 +61,7 @@ pub enum ErrorKind {
 }
 
 /// An operation's failure, with context.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
     pub kind: ErrorKind,
     /// The phase the operation was in.

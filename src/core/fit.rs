@@ -10,7 +10,6 @@ use super::descriptor::{DfuVersion, Mode};
 use super::device::DeviceInfo;
 use super::file::{self, FirmwareFile, IdCheck, Image, UsbIds};
 use super::vectors::{self, VectorProblem};
-use serde::Serialize;
 
 /// What to write: a plain image (DFU 1.1, or DfuSe at an address) or addressed
 /// elements per alt setting (DfuSe files, Intel HEX).
@@ -76,7 +75,7 @@ pub struct Placement {
 }
 
 /// Why a file does not fit, or is risky. In the order a person would check them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Misfit {
     /// The suffix names a device from another maker. Never written.

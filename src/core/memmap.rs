@@ -1,11 +1,10 @@
 //! DfuSe memory-map strings (UM0424 §4.3.2, digest §5.4), e.g.
 //! `@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg`.
 
-use serde::Serialize;
 use std::fmt;
 
 /// A run of equal sectors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Segment {
     pub start: u32,
     pub sector_size: u32,
@@ -34,14 +33,14 @@ impl Segment {
 }
 
 /// A parsed memory map of one DfuSe alt setting.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemoryMap {
     pub name: String,
     pub segments: Vec<Segment>,
 }
 
 /// Why a memory-map string could not be read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemoryMapError {
     /// Byte offset in the string.
     pub offset: usize,

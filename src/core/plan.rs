@@ -6,11 +6,10 @@ use super::dfuse::DfuseCommand;
 use super::memmap::MemoryMap;
 use super::progress::Phase;
 use super::quirks::Quirks;
-use serde::Serialize;
 use std::fmt;
 
 /// What the session needs to know about the DFU interface it talks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Target {
     pub interface: u8,
     /// Normalised wTransferSize.
@@ -103,7 +102,7 @@ pub(crate) struct Step {
 }
 
 /// One request of a plan as the scheduler sees it, for tests and reports.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PlannedWrite {
     /// A data block written at this address (DfuSe) or image offset (DFU 1.1).
     Data {
@@ -137,7 +136,7 @@ pub struct DfuseOptions {
 }
 
 /// Why a plan cannot be made: the image does not fit the device.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PlanError {
     EmptyImage,
     NotWritable { address: u32, len: u64 },

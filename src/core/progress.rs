@@ -2,7 +2,8 @@
 
 use serde::Serialize;
 
-/// The phases of an operation, in the order they can occur.
+/// The phases of an operation, in the order they can occur. Serialized for the page's
+/// progress reports (`phase`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
@@ -34,7 +35,7 @@ impl Phase {
 }
 
 /// Bytes done and planned for one phase.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PhaseProgress {
     pub phase: Phase,
     pub done: u64,
@@ -42,7 +43,7 @@ pub struct PhaseProgress {
 }
 
 /// A snapshot of an operation's progress.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Progress {
     /// The phase in progress now.
     pub phase: Phase,

@@ -2,16 +2,13 @@
 //!
 //! Names and order follow the DFU 1.1 specification tables (digest §2, §3).
 
-use serde::Serialize;
-
 /// bmRequestType for class requests host→device, recipient interface.
 pub const REQUEST_TYPE_OUT: u8 = 0x21;
 /// bmRequestType for class requests device→host, recipient interface.
 pub const REQUEST_TYPE_IN: u8 = 0xA1;
 
 /// The seven DFU class requests (bRequest).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DfuRequest {
     Detach = 0x00,
     Dnload = 0x01,
@@ -38,7 +35,7 @@ impl DfuRequest {
 }
 
 /// Device state (bState), in spec order, with `Other` for values outside the table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum State {
     AppIdle,
     AppDetach,
@@ -115,7 +112,7 @@ impl State {
 }
 
 /// Device status (bStatus), in spec order, with `Other` for values above 0x0F.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Status {
     Ok,
     ErrTarget,
@@ -233,7 +230,7 @@ impl Status {
 }
 
 /// A decoded DFU_GETSTATUS reply (6 bytes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StatusRecord {
     pub status: Status,
     /// Minimum milliseconds before the next GETSTATUS (24-bit).
@@ -268,7 +265,7 @@ pub enum Data {
 }
 
 /// The eight setup bytes of a control transfer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Setup {
     #[doc(alias = "bmRequestType")]
     pub request_type: u8,

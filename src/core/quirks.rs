@@ -3,10 +3,8 @@
 //! each behaviour has a simulator variant and a test that fails without it
 //! (`tests/quirks.rs`).
 
-use serde::Serialize;
-
 /// Workarounds for one device.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Quirks {
     /// bwPollTimeout is garbage: poll every this many ms instead.
     pub fixed_poll_ms: Option<u32>,

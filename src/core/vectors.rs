@@ -5,7 +5,6 @@
 //! file for another area of memory.
 
 use super::memmap::MemoryMap;
-use serde::Serialize;
 
 /// Where a Cortex-M stack may start: the architecture's SRAM region (0x2000_0000 up to and
 /// including its end, since the stack pointer starts one past the top of RAM), the
@@ -18,8 +17,7 @@ const STACK_REGIONS: &[(u32, u32)] = &[
 ];
 
 /// Why an image does not look like a program.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VectorProblem {
     /// Fewer than 8 bytes at the flash base.
     TooShort { address: u32 },

@@ -10,11 +10,10 @@ pub use crate::core::device::{AltInfo, DeviceInfo};
 use crate::core::memmap::MemoryMap;
 use crate::core::protocol::Control;
 use crate::core::quirks;
-use serde::Serialize;
 use std::fmt;
 
 /// Why a device could not be described.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DescribeError {
     Transfer(TransferError),
     Descriptor(DescriptorError),

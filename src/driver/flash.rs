@@ -11,7 +11,6 @@ use crate::core::vectors::VectorProblem;
 use crate::core::{
     DfuseOptions, DownloadOptions, Error, ErrorKind, Finish, Phase, PlanError, Session,
 };
-use serde::Serialize;
 use std::fmt;
 
 /// How to flash.
@@ -35,7 +34,7 @@ pub struct FlashOptions {
 
 /// Something that makes an update risky but not impossible: written only when the user
 /// confirms it (`FlashOptions::force`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Risk {
     /// A plain image much smaller than any real firmware.
     TinyImage { size: u64 },
@@ -44,7 +43,7 @@ pub enum Risk {
 }
 
 /// The end of a successful update.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FlashReport {
     pub written: u64,
     pub verified: bool,
@@ -57,7 +56,7 @@ pub struct FlashReport {
 }
 
 /// Why an update failed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FlashError {
     Describe(DescribeError),
     Transfer(TransferError),
@@ -90,7 +89,7 @@ pub enum FlashError {
 }
 
 /// What a failed update had done to the device, so that the message says it truly.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Left {
     /// Nothing that changes it reached the device: it is as it was (running its firmware,
     /// or in update mode if it was there already).
@@ -104,7 +103,7 @@ pub enum Left {
 }
 
 /// A failed update or backup: why, and what it left behind.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlashFailure {
     pub error: FlashError,
     pub left: Left,

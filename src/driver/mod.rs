@@ -26,7 +26,7 @@ pub const TRANSFER_TIMEOUT_MS: u32 = 5_000;
 pub const STATUS_TIMEOUT_MS: u32 = 35_000;
 
 /// How a transfer failed, as the transport sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransferErrorKind {
     Stall,
     Disconnected,
@@ -41,7 +41,7 @@ pub enum TransferErrorKind {
 }
 
 /// A transport failure: a kind plus the platform's own message.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransferError {
     pub kind: TransferErrorKind,
     pub message: String,
@@ -98,7 +98,7 @@ pub trait Transport {
 }
 
 /// Progress with the rates the driver measured.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProgressReport {
     pub progress: Progress,
     /// Milliseconds since the operation started.

@@ -221,7 +221,8 @@ struct SuffixOut {
 struct Inspect {
     file: String,
     size: usize,
-    format: file::Format,
+    /// `raw`, `dfu_suffix`, `dfuse` or `intel_hex`.
+    format: &'static str,
     suffix: Option<SuffixOut>,
     payload_size: u64,
     payload_sha256: Option<String>,
@@ -262,7 +263,12 @@ fn inspect(a: &Args) {
     let out = Inspect {
         file: path.clone(),
         size,
-        format: f.format,
+        format: match f.format {
+            file::Format::Raw => "raw",
+            file::Format::DfuSuffix => "dfu_suffix",
+            file::Format::Dfuse => "dfuse",
+            file::Format::IntelHex => "intel_hex",
+        },
         suffix: f.suffix.map(|s| SuffixOut {
             vendor: format!("{:#06x}", s.vendor),
             product: format!("{:#06x}", s.product),

@@ -10,8 +10,7 @@ pub const ELEMENT_HEADER_LEN: usize = 8;
 pub const MAX_ELEMENTS: u32 = 10_000;
 
 /// Which DFUImageSize convention a file uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImageSize {
     /// Without the 16-byte suffix (fwupd; what fwupdtool requires).
     WithoutSuffix,

@@ -10,7 +10,6 @@ pub mod suffix;
 pub use sniff::NotFirmware;
 pub use suffix::{jamcrc, Suffix};
 
-use serde::Serialize;
 use std::fmt;
 
 /// Largest file accepted (no DFU device holds more).
@@ -28,8 +27,7 @@ pub struct ParseOptions {
 }
 
 /// What kind of file it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// A plain image, without a suffix.
     Raw,
@@ -53,10 +51,9 @@ impl Format {
 }
 
 /// A run of bytes at an address.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Element {
     pub address: u32,
-    #[serde(skip)]
     pub data: Vec<u8>,
 }
 
@@ -68,7 +65,7 @@ impl Element {
 }
 
 /// The elements for one alt setting.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     pub alt: u8,
     /// Untrusted text from the file.
@@ -77,16 +74,16 @@ pub struct Target {
 }
 
 /// The firmware itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Image {
     /// Bytes to send as they are (DFU 1.1), or to place at an address on DfuSe.
-    Raw(#[serde(skip)] Vec<u8>),
+    Raw(Vec<u8>),
     /// Addressed elements per alt setting (DfuSe files, Intel HEX).
     Addressed(Vec<Target>),
 }
 
 /// Something odd but not fatal about a file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Warning {
     /// The suffix CRC is wrong and the user chose to go on.
     CrcIgnored {
@@ -137,7 +134,7 @@ impl fmt::Display for Warning {
 }
 
 /// Why a file cannot be used. Each message is a sentence the user can act on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileError {
     Empty,
     TooLarge {
@@ -342,7 +339,7 @@ fn not_firmware_message(kind: NotFirmware) -> String {
 }
 
 /// A parsed firmware file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FirmwareFile {
     pub format: Format,
     pub suffix: Option<Suffix>,
@@ -353,7 +350,7 @@ pub struct FirmwareFile {
 }
 
 /// USB ids of a device, to check a suffix against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UsbIds {
     pub vendor: u16,
     pub product: u16,
@@ -362,7 +359,7 @@ pub struct UsbIds {
 }
 
 /// Whether a file's suffix names this device.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdCheck {
     /// No suffix, or only wildcards: the file does not say.
     Unspecified,

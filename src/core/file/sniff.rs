@@ -6,11 +6,8 @@
 //! plain text last. A raw firmware image (machine code, a vector table) never matches:
 //! each signature is either a long magic number or a whole file of printable text.
 
-use serde::Serialize;
-
 /// What a file is instead of firmware.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum NotFirmware {
     /// An HTML page (a failed download, an error page, the download page itself).

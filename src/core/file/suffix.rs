@@ -1,7 +1,5 @@
 //! The DFU suffix (DFU 1.1 appendix B): 16 bytes at the end of a file, and its CRC.
 
-use serde::Serialize;
-
 /// Length of the standard suffix.
 pub const SUFFIX_LEN: usize = 16;
 /// "DFU" as stored (byte-reversed) at offset −8.
@@ -37,7 +35,7 @@ pub fn jamcrc(data: &[u8]) -> u32 {
 }
 
 /// The fields of a DFU suffix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Suffix {
     #[doc(alias = "bcdDevice")]
     pub device: u16,

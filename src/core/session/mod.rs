@@ -24,7 +24,6 @@ pub use super::plan::Target;
 use super::plan::{DfuseOptions, DownloadOptions, Payload, Plan, PlanError, Run, Step, StepKind};
 use super::progress::{Phase, Progress};
 use super::protocol::{Control, Data, DfuRequest, State, Status, StatusRecord};
-use serde::Serialize;
 use std::collections::VecDeque;
 
 /// The longest single wait the host accepts from bwPollTimeout.
@@ -72,8 +71,7 @@ pub enum Reply {
 }
 
 /// How the device was left.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Finish {
     /// In DFU mode, dfuIDLE.
     Idle,
@@ -91,7 +89,7 @@ pub enum Finish {
 }
 
 /// What a successful operation produced.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     pub finish: Finish,
     /// Bytes written to the device.
@@ -99,7 +97,6 @@ pub struct Outcome {
     /// Whether a read-back comparison succeeded.
     pub verified: bool,
     /// Bytes read from the device (uploads and backups).
-    #[serde(skip)]
     pub data: Vec<u8>,
 }
 
