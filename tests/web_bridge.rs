@@ -339,3 +339,32 @@ async fn a_device_held_by_another_tab_gets_the_in_use_message() {
         "nothing written"
     );
 }
+
+fn usb_like(vendor: u16, serial: Option<&str>) -> JsValue {
+    let o = js_sys::Object::new();
+    let _ = Reflect::set(&o, &"vendorId".into(), &JsValue::from(vendor));
+    if let Some(s) = serial {
+        let _ = Reflect::set(&o, &"serialNumber".into(), &JsValue::from_str(s));
+    }
+    o.into()
+}
+
+/// The page reconnects by itself only to the same gadget: same vendor and serial number;
+/// a device without a serial number is never assumed to be the one that went away.
+#[wasm_bindgen_test]
+fn a_lost_device_is_found_again_only_by_vendor_and_serial() {
+    let gone = usb_like(0x1209, Some("DEMO-0001"));
+    let lost = discover::Lost::of(&gone).expect("has a serial");
+    assert!(lost.is(&usb_like(0x1209, Some("DEMO-0001"))));
+    assert!(
+        !lost.is(&usb_like(0x1209, Some("DEMO-0002"))),
+        "another unit"
+    );
+    assert!(
+        !lost.is(&usb_like(0x0483, Some("DEMO-0001"))),
+        "another maker"
+    );
+    assert!(!lost.is(&usb_like(0x1209, None)));
+    assert!(discover::Lost::of(&usb_like(0x1209, None)).is_none());
+    assert!(discover::Lost::of(&usb_like(0x1209, Some(""))).is_none());
+}

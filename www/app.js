@@ -4,6 +4,7 @@
 import init, {
   environment, knownDevices, requestDevice, requestDfuDevice, openDevice, openDemo,
   demoProfiles, watchDevices, setTimerWorker, firmwareLink, firmwareDownloadProblem, linkVendors, Firmware,
+  lostDevice,
 } from './pkg/dfu_flasher.js';
 
 const $ = (id) => document.getElementById(id);
@@ -213,14 +214,16 @@ async function refreshKnown() {
   if (open && !list.some((k) => k.device === open)) {
     state.device.close();
     state.device = null;
-    state.lost = open.serialNumber ? { serial: open.serialNumber, vendorId: open.vendorId } : null;
+    // Who it was, to find it again when it is back (Rust decides: same vendor and serial).
+    const gadget = lostDevice(open);
+    state.lost = gadget ? { gadget, tried: null } : null;
     renderDevice();
   }
   const lost = state.lost;
   const again = !state.device && !state.busy && lost
-    && list.find((k) => k.serial === lost.serial && k.vendorId === lost.vendorId && k.device !== lost.tried);
+    ? lost.gadget.findIn(list.map((k) => k.device), lost.tried) : undefined;
   if (again) {
-    await useDevice(() => openDevice(again.device), { auto: { ...lost, tried: again.device } });
+    await useDevice(() => openDevice(again), { auto: { ...lost, tried: again } });
     return;
   }
   const ul = $('known-list');

@@ -155,6 +155,34 @@ pub fn link_vendors(param: Option<String>) -> Vec<u16> {
     param.map(|p| ui::vendors(&p)).unwrap_or_default()
 }
 
+/// The gadget behind a `USBDevice` that went away, to find it again when it is back:
+/// an opaque record, or `undefined` when it has no serial number (nothing tells it apart
+/// from another of the same model, so the page does not reconnect by itself).
+#[wasm_bindgen(js_name = lostDevice)]
+pub fn lost_device(device: JsValue) -> Option<LostDevice> {
+    discover::Lost::of(&device).map(|lost| LostDevice { lost })
+}
+
+/// A device that went away (`lostDevice`).
+#[wasm_bindgen]
+pub struct LostDevice {
+    lost: discover::Lost,
+}
+
+#[wasm_bindgen]
+impl LostDevice {
+    /// Which of `candidates` (`USBDevice`s, e.g. from `knownDevices()`) is the same gadget
+    /// back: same vendor and serial number. `exclude`: one already tried. `undefined` if
+    /// none.
+    #[wasm_bindgen(js_name = findIn)]
+    pub fn find_in(&self, candidates: js_sys::Array, exclude: JsValue) -> JsValue {
+        candidates
+            .iter()
+            .find(|d| *d != exclude && self.lost.is(d))
+            .unwrap_or(JsValue::UNDEFINED)
+    }
+}
+
 /// Open a `USBDevice` (from the chooser, `getDevices()`, or your own code).
 #[wasm_bindgen(js_name = openDevice)]
 pub async fn open_device(device: JsValue) -> Result<DeviceHandle, JsValue> {

@@ -129,6 +129,29 @@ pub fn watch(f: &Function) -> Watch {
     }
 }
 
+/// The gadget behind a device that went away: its vendor and serial number, if it has one
+/// (without a serial number nothing tells it apart from another of the same model).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lost {
+    pub vendor_id: u16,
+    pub serial: String,
+}
+
+impl Lost {
+    pub fn of(device: &JsValue) -> Option<Lost> {
+        Some(Lost {
+            vendor_id: num_prop(device, "vendorId")?,
+            serial: string_prop(device, "serialNumber").filter(|s| !s.is_empty())?,
+        })
+    }
+
+    /// Is `candidate` the same gadget, back (in either mode)?
+    pub fn is(&self, candidate: &JsValue) -> bool {
+        num_prop(candidate, "vendorId") == Some(self.vendor_id)
+            && string_prop(candidate, "serialNumber").as_deref() == Some(self.serial.as_str())
+    }
+}
+
 fn string_prop(d: &JsValue, k: &str) -> Option<String> {
     Reflect::get(d, &k.into()).ok().and_then(|v| v.as_string())
 }
