@@ -10,6 +10,9 @@
 //! starts its timer after the page asked, and if it fails, the waits it held go back to the
 //! page's timers for the time they have left.
 
+use std::future::{Future, IntoFuture};
+use std::pin::pin;
+use std::task::Poll;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/src/web/clock.js")]
@@ -38,4 +41,20 @@ pub async fn sleep(ms: u32) {
     } else {
         gloo_timers::future::TimeoutFuture::new(ms).await;
     }
+}
+
+/// Resolve `f`, or `None` after `ms` milliseconds.
+pub async fn with_timeout<F: IntoFuture>(f: F, ms: u32) -> Option<F::Output> {
+    let mut f = pin!(f.into_future());
+    let mut t = pin!(sleep(ms));
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(v) = f.as_mut().poll(cx) {
+            return Poll::Ready(Some(v));
+        }
+        if t.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(None);
+        }
+        Poll::Pending
+    })
+    .await
 }

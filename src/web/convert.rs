@@ -2,8 +2,9 @@
 //! user's platform, and errors as the `Error` objects the page catches. A leaf module: it
 //! uses the layers below, and every other module of `web` may use it.
 
-use crate::driver::FlashError;
+use crate::driver::{FlashError, TransferError, TransferErrorKind};
 use crate::ui::{self, Platform, Problem};
+use js_sys::Reflect;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -49,4 +50,33 @@ pub(crate) fn problem_error(p: &Problem) -> JsValue {
 
 pub(crate) fn flash_error(e: &FlashError, ids: Option<(u16, u16)>) -> JsValue {
     problem_error(&ui::problem_for(e, platform(), ids))
+}
+
+/// Map a rejected WebUSB promise to an error kind, keeping the browser's message.
+pub fn map_error(e: &JsValue, during: &str) -> TransferError {
+    let name = Reflect::get(e, &"name".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
+    let message = Reflect::get(e, &"message".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "unknown error".into());
+    let kind = match (name.as_str(), during) {
+        ("NetworkError", "reset") => TransferErrorKind::Unsupported,
+        ("NetworkError", "claim") | ("SecurityError", _) => TransferErrorKind::AccessDenied,
+        ("NotFoundError", _) | ("NetworkError", _) | ("AbortError", _) => {
+            TransferErrorKind::Disconnected
+        }
+        ("NotSupportedError", _) => TransferErrorKind::Unsupported,
+        ("TimeoutError", _) => TransferErrorKind::Timeout,
+        _ => TransferErrorKind::Other,
+    };
+    let shown = if name.is_empty() {
+        message
+    } else {
+        format!("{name}: {message}")
+    };
+    TransferError::new(kind, shown)
 }

@@ -1,6 +1,7 @@
 //! The demo device: the simulator compiled into the page, running the real flows in real
 //! time (device waits scaled down), including the re-pair step after re-enumeration.
 
+use super::page::PageRepair;
 use crate::core::descriptor;
 use crate::core::protocol::{Control, Setup};
 use crate::driver::sim::SimTransport;
@@ -8,23 +9,17 @@ use crate::driver::{DeviceInfo, Reconnect, TransferError, TransferErrorKind, Tra
 use crate::sim::{Profile, SimDevice};
 use std::cell::RefCell;
 use std::collections::BTreeSet;
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
 
 /// Real milliseconds per virtual millisecond of device time.
 pub const TIME_SCALE: f64 = 0.25;
-
-/// Ask the page to let the user pick the device again; resolves when they did.
-pub type RepairPrompt =
-    Box<dyn Fn(&DeviceInfo) -> Pin<Box<dyn Future<Output = Result<(), TransferError>>>>>;
 
 /// The simulator behind the transport interface, on the page's clock.
 pub struct DemoTransport {
     sim: SimTransport,
     /// Ids the "browser" has permission for (the demo models WebUSB's per-id grants).
     granted: Rc<RefCell<BTreeSet<(u16, u16)>>>,
-    prompt: Option<RepairPrompt>,
+    repair: Option<Rc<PageRepair>>,
     transfers: u32,
 }
 
@@ -35,7 +30,7 @@ impl DemoTransport {
         Some(DemoTransport {
             sim,
             granted: Rc::new(RefCell::new(BTreeSet::new())),
-            prompt: None,
+            repair: None,
             transfers: 0,
         })
     }
@@ -44,8 +39,9 @@ impl DemoTransport {
         self.granted.borrow_mut().insert((vendor, product));
     }
 
-    pub fn set_prompt(&mut self, prompt: Option<RepairPrompt>) {
-        self.prompt = prompt;
+    /// How the user is asked for the device after it re-enumerated with new ids.
+    pub(crate) fn set_repair(&mut self, repair: Option<Rc<PageRepair>>) {
+        self.repair = repair;
     }
 
     pub fn sim(&self) -> &SimDevice {
@@ -104,13 +100,13 @@ impl Reconnect for DemoTransport {
             .map_err(|e| TransferError::new(TransferErrorKind::Other, e.to_string()))?;
         let ids = (d.vendor_id, d.product_id);
         if !self.granted.borrow().contains(&ids) {
-            let Some(prompt) = &self.prompt else {
+            let Some(repair) = &self.repair else {
                 return Err(TransferError::new(
                     TransferErrorKind::Disconnected,
                     "the device came back with new ids and must be selected again",
                 ));
             };
-            prompt(before).await?;
+            repair.ask(before, true).await?;
             self.granted.borrow_mut().insert(ids);
         }
         Ok(())

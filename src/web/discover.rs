@@ -1,7 +1,7 @@
 //! Finding devices: the chooser, devices the page may already use, connect/disconnect
 //! events, and finding a device again after it re-enumerated.
 
-use super::usb::map_error;
+use super::convert::map_error;
 use crate::driver::{DeviceInfo, TransferError, TransferErrorKind};
 use crate::ui::ProgressView;
 use js_sys::{Array, Function, Promise, Reflect};

@@ -4,9 +4,8 @@
 use super::awake::Awake;
 use super::convert::{platform, problem_error, to_js, whole_number};
 use super::demo::DemoTransport;
-use super::discover;
 use super::firmware::Firmware;
-use super::page::{await_choice, page_progress, repair_request, unless_cancelled, PageRepair};
+use super::page::{page_progress, PageRepair};
 use super::usb::WebUsbTransport;
 use crate::core::fit::Placement;
 use crate::core::protocol::Setup;
@@ -19,12 +18,23 @@ use js_sys::{Function, Promise, Uint8Array};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 
 pub(super) enum Backend {
     Usb(WebUsbTransport),
     Demo(Box<DemoTransport>),
+}
+
+impl Backend {
+    /// After a restart into its firmware: how long until the same handle can read the
+    /// device again (the demo comes back on its own handle), or `None` when the browser
+    /// gives it a new `USBDevice` that must be connected again.
+    fn back_after_restart(&self) -> Option<u32> {
+        match self {
+            Backend::Usb(_) => None,
+            Backend::Demo(_) => Some(1_000),
+        }
+    }
 }
 
 /// Dispatch the transport calls to the backend.
@@ -173,35 +183,22 @@ impl UpdateOptions {
     }
 }
 
-/// Let the backend ask the page for the device again after it re-enumerates.
+/// Let the backend ask the page for the device again after it re-enumerates: the same
+/// re-pair step for both.
 fn install_repair(
     backend: &mut Backend,
     on_repair: &Function,
     on_progress: &Function,
     cancel: &Rc<Cell<bool>>,
 ) {
+    let repair = Rc::new(PageRepair {
+        on_repair: on_repair.clone(),
+        on_progress: on_progress.clone(),
+        cancel: cancel.clone(),
+    });
     match backend {
-        Backend::Usb(u) => u.set_repair(Some(Box::new(PageRepair {
-            on_repair: on_repair.clone(),
-            on_progress: on_progress.clone(),
-            cancel: cancel.clone(),
-        }))),
-        Backend::Demo(d) => {
-            let on_repair = on_repair.clone();
-            let cancel = cancel.clone();
-            d.set_prompt(Some(Box::new(move |before: &DeviceInfo| {
-                let req = to_js(&repair_request(before, true));
-                let r = on_repair.call1(&JsValue::NULL, &req);
-                Box::pin(unless_cancelled(
-                    async move {
-                        let p: Promise =
-                            r.map_err(|e| discover::chooser_error(&e))?.unchecked_into();
-                        await_choice(p).await.map(|_| ())
-                    },
-                    cancel.clone(),
-                ))
-            })))
-        }
+        Backend::Usb(u) => u.set_repair(Some(repair)),
+        Backend::Demo(d) => d.set_repair(Some(repair)),
     }
 }
 
@@ -330,15 +327,17 @@ impl DeviceHandle {
                 Ok(rep) if matches!(rep.finish, Finish::Restarting | Finish::ReplugNeeded)
             );
             let now = if restarting {
-                // The demo device comes back at once; a real one needs connecting again.
-                if matches!(t.backend, Backend::Demo(_)) {
-                    t.sleep(1_000).await;
-                    describe(&mut t)
-                        .await
-                        .ok()
-                        .filter(|d| d.mode == crate::core::descriptor::Mode::Runtime)
-                } else {
-                    None
+                // Back in its firmware on the same handle, where the backend can be (the
+                // demo); a real device re-enumerates and is connected again.
+                match t.backend.back_after_restart() {
+                    Some(ms) => {
+                        t.sleep(ms).await;
+                        describe(&mut t)
+                            .await
+                            .ok()
+                            .filter(|d| d.mode == crate::core::descriptor::Mode::Runtime)
+                    }
+                    None => None,
                 }
             } else {
                 describe(&mut t).await.ok()

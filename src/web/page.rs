@@ -4,14 +4,12 @@
 
 use super::convert::to_js;
 use super::discover;
-use super::usb::Repair;
 use crate::driver::{self, DeviceInfo, TransferError, TransferErrorKind};
 use crate::ui::{self, ProgressView};
 use js_sys::{Function, Promise};
 use serde::Serialize;
 use std::cell::Cell;
 use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
 use std::task::Poll;
 use wasm_bindgen::prelude::*;
@@ -65,7 +63,7 @@ pub(super) fn repair_request(before: &DeviceInfo, demo: bool) -> RepairRequest {
 /// Wait for the page's re-pair promise: the user's choice, or an error once
 /// [`REPAIR_TIMEOUT_MS`] has passed (an update must not wait forever for a click).
 pub(super) async fn await_choice(p: Promise) -> Result<JsValue, TransferError> {
-    super::usb::with_timeout(p, REPAIR_TIMEOUT_MS)
+    super::clock::with_timeout(p, REPAIR_TIMEOUT_MS)
         .await
         .ok_or_else(|| {
             TransferError::new(
@@ -105,49 +103,53 @@ pub(super) async fn unless_cancelled<T>(
     .await
 }
 
-/// Calls the page's `onRepair` and waits for the user's choice, while still looking
-/// for the device among those already permitted.
-pub(super) struct PageRepair {
+/// The page's re-pair step, the one way both backends (WebUSB and the demo) ask for the
+/// device again after it re-enumerated: the page's `onRepair` shows the button, progress
+/// shows the countdown, and Cancel ends the wait at once.
+pub(crate) struct PageRepair {
     pub(super) on_repair: Function,
     pub(super) on_progress: Function,
     pub(super) cancel: Rc<Cell<bool>>,
 }
 
-impl Repair for PageRepair {
-    fn wait_for(
+impl PageRepair {
+    /// Look for the device that was `before` (the browser's object `old`) among those the
+    /// page may already use (same serial, or a policy), for a few seconds, with a countdown.
+    pub(crate) async fn wait_known(
         &self,
         before: &DeviceInfo,
         old: &UsbDevice,
-    ) -> Pin<Box<dyn Future<Output = Result<UsbDevice, TransferError>>>> {
-        let on_repair = self.on_repair.clone();
-        let on_progress = self.on_progress.clone();
-        let before = before.clone();
-        let old = old.clone();
-        let cancel = self.cancel.clone();
-        Box::pin(unless_cancelled(
+    ) -> Option<UsbDevice> {
+        let report = |p: &ProgressView| {
+            let _ = self.on_progress.call1(&JsValue::NULL, &to_js(p));
+        };
+        let found = unless_cancelled(
+            async { Ok(discover::wait_for_known(before, old, 6, &report).await) },
+            self.cancel.clone(),
+        )
+        .await;
+        found.ok().flatten()
+    }
+
+    /// Ask the user to select the device that was `before` again (`demo`: the demo device,
+    /// which needs no browser chooser). Resolves to what the page chose (a `USBDevice`, or
+    /// anything for the demo), or fails after [`REPAIR_TIMEOUT_MS`] or on Cancel.
+    pub(crate) async fn ask(
+        &self,
+        before: &DeviceInfo,
+        demo: bool,
+    ) -> Result<JsValue, TransferError> {
+        let req = to_js(&repair_request(before, demo));
+        let asked = self.on_repair.call1(&JsValue::NULL, &req);
+        unless_cancelled(
             async move {
-                let report = |p: &ProgressView| {
-                    let _ = on_progress.call1(&JsValue::NULL, &to_js(p));
-                };
-                // Reconnect by itself where permission exists (same serial, or policy).
-                if let Some(d) = discover::wait_for_known(&before, &old, 6, &report).await {
-                    return Ok(d);
-                }
-                let req = to_js(&repair_request(&before, false));
-                let p: Promise = on_repair
-                    .call1(&JsValue::NULL, &req)
+                let p: Promise = asked
                     .map_err(|e| discover::chooser_error(&e))?
                     .unchecked_into();
-                let d = await_choice(p).await?;
-                if d.is_null() || d.is_undefined() {
-                    return Err(TransferError::new(
-                        TransferErrorKind::Disconnected,
-                        "no device was selected",
-                    ));
-                }
-                Ok(d.unchecked_into())
+                await_choice(p).await
             },
-            cancel,
-        ))
+            self.cancel.clone(),
+        )
+        .await
     }
 }

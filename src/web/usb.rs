@@ -3,64 +3,22 @@
 //! Device objects are never checked with `dyn_into` (an `instanceof` test): a page or a
 //! test may hand us any object with the WebUSB methods.
 
+use super::clock::with_timeout;
+pub use super::convert::map_error;
+use super::page::PageRepair;
 use crate::core::protocol::Setup;
 use crate::driver::{DeviceInfo, Reconnect, TransferError, TransferErrorKind, Transport};
-use js_sys::{Reflect, Uint8Array};
+use js_sys::Uint8Array;
 use std::cell::RefCell;
 use std::future::{Future, IntoFuture};
 use std::pin::pin;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use web_sys::{
     UsbControlTransferParameters, UsbDevice, UsbInTransferResult, UsbOutTransferResult,
     UsbRecipient, UsbRequestType, UsbTransferStatus,
 };
-
-/// Map a rejected WebUSB promise to an error kind, keeping the browser's message.
-pub fn map_error(e: &JsValue, during: &str) -> TransferError {
-    let name = Reflect::get(e, &"name".into())
-        .ok()
-        .and_then(|v| v.as_string())
-        .unwrap_or_default();
-    let message = Reflect::get(e, &"message".into())
-        .ok()
-        .and_then(|v| v.as_string())
-        .or_else(|| e.as_string())
-        .unwrap_or_else(|| "unknown error".into());
-    let kind = match (name.as_str(), during) {
-        ("NetworkError", "reset") => TransferErrorKind::Unsupported,
-        ("NetworkError", "claim") | ("SecurityError", _) => TransferErrorKind::AccessDenied,
-        ("NotFoundError", _) | ("NetworkError", _) | ("AbortError", _) => {
-            TransferErrorKind::Disconnected
-        }
-        ("NotSupportedError", _) => TransferErrorKind::Unsupported,
-        ("TimeoutError", _) => TransferErrorKind::Timeout,
-        _ => TransferErrorKind::Other,
-    };
-    let shown = if name.is_empty() {
-        message
-    } else {
-        format!("{name}: {message}")
-    };
-    TransferError::new(kind, shown)
-}
-
-/// Resolve `f`, or `None` after `ms` milliseconds.
-pub async fn with_timeout<F: IntoFuture>(f: F, ms: u32) -> Option<F::Output> {
-    let mut f = pin!(f.into_future());
-    let mut t = pin!(super::clock::sleep(ms));
-    std::future::poll_fn(|cx| {
-        if let Poll::Ready(v) = f.as_mut().poll(cx) {
-            return Poll::Ready(Some(v));
-        }
-        if t.as_mut().poll(cx).is_ready() {
-            return Poll::Ready(None);
-        }
-        Poll::Pending
-    })
-    .await
-}
 
 fn params(s: Setup) -> UsbControlTransferParameters {
     let request_type = match (s.request_type >> 5) & 3 {
@@ -86,18 +44,6 @@ fn timeout() -> TransferError {
 
 fn stall() -> TransferError {
     TransferError::new(TransferErrorKind::Stall, "the device stalled the request")
-}
-
-/// Something that finds the device again after it re-enumerates (the page's re-pair
-/// flow, or a test's fake).
-pub trait Repair {
-    /// Wait for the device that was `before` (the browser's object `old`) to come back;
-    /// return the new `USBDevice`.
-    fn wait_for(
-        &self,
-        before: &DeviceInfo,
-        old: &UsbDevice,
-    ) -> std::pin::Pin<Box<dyn Future<Output = Result<UsbDevice, TransferError>>>>;
 }
 
 /// Open `device` if needed and make sure a configuration is active.
@@ -190,7 +136,7 @@ impl Watchdog {
 pub struct WebUsbTransport {
     device: UsbDevice,
     claimed: Option<u8>,
-    repair: Option<Box<dyn Repair>>,
+    repair: Option<Rc<PageRepair>>,
     watchdog: Watchdog,
 }
 
@@ -208,7 +154,7 @@ impl WebUsbTransport {
     }
 
     /// Set how the device is found again after it re-enumerates.
-    pub fn set_repair(&mut self, repair: Option<Box<dyn Repair>>) {
+    pub(crate) fn set_repair(&mut self, repair: Option<Rc<PageRepair>>) {
         self.repair = repair;
     }
 
@@ -353,7 +299,21 @@ impl Reconnect for WebUsbTransport {
                 "the device restarted and must be selected again",
             ));
         };
-        let device = repair.wait_for(before, &self.device).await?;
+        // Where permission exists (same serial, or a policy) it is found by itself; else
+        // the page asks the user to select it.
+        let device = match repair.wait_known(before, &self.device).await {
+            Some(d) => d,
+            None => {
+                let d = repair.ask(before, false).await?;
+                if d.is_null() || d.is_undefined() {
+                    return Err(TransferError::new(
+                        TransferErrorKind::Disconnected,
+                        "no device was selected",
+                    ));
+                }
+                d.unchecked_into()
+            }
+        };
         self.adopt(device).await
     }
 }
