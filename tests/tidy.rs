@@ -269,3 +269,82 @@ fn only_next_action_plans_an_action() {
         "the pending action is set in more places than next_action: {hits:#?}"
     );
 }
+
+/// The modules of `src/web` use each other without a circle (api → handle → page → discover
+/// → convert, …): each can be read, and changed, from its dependencies up.
+#[test]
+fn web_modules_form_no_circle() {
+    let dir = root().join("src/web");
+    let mut graph: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for f in rust_files(&dir) {
+        let name = f.file_stem().expect("stem").to_string_lossy().into_owned();
+        if name == "mod" {
+            continue;
+        }
+        let mut uses: Vec<String> = code_lines(&f)
+            .into_iter()
+            .filter_map(|(_, l)| {
+                let t = l.trim_start();
+                let rest = t
+                    .strip_prefix("use super::")
+                    .or_else(|| t.strip_prefix("pub use super::"))
+                    .or_else(|| t.strip_prefix("pub(crate) use super::"))?;
+                Some(
+                    rest.chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect(),
+                )
+            })
+            .collect();
+        // Paths written inline (`super::clock::sleep`) count too.
+        for (_, l) in code_lines(&f) {
+            for part in l.split("super::").skip(1) {
+                let m: String = part
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                if !m.is_empty() && m != "super" {
+                    uses.push(m);
+                }
+            }
+        }
+        uses.sort();
+        uses.dedup();
+        uses.retain(|u| *u != name);
+        graph.insert(name, uses);
+    }
+    assert!(graph.len() >= 8, "{graph:?}");
+    // Depth-first search for a back edge.
+    fn visit(
+        n: &str,
+        g: &std::collections::BTreeMap<String, Vec<String>>,
+        path: &mut Vec<String>,
+        done: &mut std::collections::BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(i) = path.iter().position(|p| p == n) {
+            let mut cycle = path[i..].to_vec();
+            cycle.push(n.to_string());
+            return Some(cycle);
+        }
+        if done.contains(n) {
+            return None;
+        }
+        path.push(n.to_string());
+        for m in g.get(n).into_iter().flatten() {
+            if g.contains_key(m) {
+                if let Some(c) = visit(m, g, path, done) {
+                    return Some(c);
+                }
+            }
+        }
+        path.pop();
+        done.insert(n.to_string());
+        None
+    }
+    let mut done = Default::default();
+    for n in graph.keys() {
+        if let Some(c) = visit(n, &graph, &mut Vec::new(), &mut done) {
+            panic!("src/web has a circle: {}", c.join(" → "));
+        }
+    }
+}
