@@ -239,3 +239,95 @@ fn a_read_back_is_possible_where_the_device_allows_it() {
     d.attributes.manifestation_tolerant = false;
     assert!(!assess(&d, None, &img, None, Placement::default()).can_verify);
 }
+
+fn target(transfer_size: u16, dfuse: bool, attributes: u8) -> dfu_flasher::core::Target {
+    dfu_flasher::core::Target {
+        interface: 0,
+        transfer_size,
+        attributes: dfu_flasher::core::descriptor::Attributes::from_bits(attributes),
+        dfuse,
+        quirks: Default::default(),
+    }
+}
+
+#[test]
+fn memory_map_errors_say_where() {
+    let e = MemoryMap::parse("@Flash /0x0800000G/1*1Kg").expect_err("bad address");
+    let said = e.to_string();
+    assert!(
+        said.contains(&e.offset.to_string()) && said.contains(e.reason),
+        "{said}"
+    );
+}
+
+/// A DfuSe read (UM0424: Set Address, then UPLOAD blocks from 2): one Set-Address per
+/// 65534 blocks (wValue 2..=0xFFFF), ABORTs only where the state requires them, and the
+/// address space ends at 4 GiB.
+#[test]
+fn dfuse_reads_are_planned_to_the_block() {
+    use dfu_flasher::core::{Plan, PlanError, PlannedWrite};
+    let t = target(4, true, 0x0F);
+    let p = Plan::dfuse_upload(t, 0x0800_0000, 8).expect("plan");
+    assert_eq!(p.planned_writes(), [PlannedWrite::SetAddress(0x0800_0000)]);
+    // Clear to idle, Set-Address, ABORT (UPLOAD needs dfuIDLE), two UPLOADs, ABORT.
+    assert_eq!(p.step_count(), 6);
+    assert_eq!(Plan::clear_to_idle(t).step_count(), 1);
+    // A partial last block gets its own Set-Address.
+    let p = Plan::dfuse_upload(t, 0x0800_0000, 10).expect("plan");
+    assert_eq!(
+        p.planned_writes(),
+        [
+            PlannedWrite::SetAddress(0x0800_0000),
+            PlannedWrite::SetAddress(0x0800_0008)
+        ]
+    );
+    // 65535 one-byte blocks: the 65535th starts a new group at its address.
+    let p = Plan::dfuse_upload(target(1, true, 0x0F), 0x0800_0000, 65_535).expect("plan");
+    assert_eq!(
+        p.planned_writes(),
+        [
+            PlannedWrite::SetAddress(0x0800_0000),
+            PlannedWrite::SetAddress(0x0800_FFFE)
+        ]
+    );
+    // Up to the end of the address space, not past it.
+    assert!(Plan::dfuse_upload(t, 0xFFFF_FF00, 0x100).is_ok());
+    assert_eq!(
+        Plan::dfuse_upload(t, 0xFFFF_FF00, 0x101).err(),
+        Some(PlanError::NotReadable {
+            address: 0xFFFF_FF00,
+            len: 0x101
+        })
+    );
+    // Without upload, or with an upload that lies: no read.
+    assert_eq!(
+        Plan::dfuse_upload(target(4, true, 0x0D), 0x0800_0000, 8).err(),
+        Some(PlanError::UploadNotSupported)
+    );
+    let mut broken = t;
+    broken.quirks.broken_upload = true;
+    assert_eq!(
+        Plan::dfuse_upload(broken, 0x0800_0000, 8).err(),
+        Some(PlanError::UploadNotSupported)
+    );
+}
+
+#[test]
+fn nothing_is_written_past_4_gib() {
+    use dfu_flasher::core::{DfuseOptions, Plan, PlanError};
+    let map = MemoryMap::parse("@All /0xFFFFF000/04*001Kg").expect("map");
+    let data = [0u8; 32];
+    let r = Plan::dfuse_download(
+        target(4, true, 0x0F),
+        &map,
+        &[(0xFFFF_FFF0, &data)],
+        DfuseOptions::default(),
+    );
+    assert_eq!(
+        r.err(),
+        Some(PlanError::NotWritable {
+            address: 0xFFFF_FFF0,
+            len: 32
+        })
+    );
+}

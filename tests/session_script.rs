@@ -435,3 +435,21 @@ fn replies_that_fit_no_request_stop_the_session_cleanly() {
         a => panic!("went on with {}", name(&a)),
     }
 }
+
+/// A DFU 1.1 read of at most `max_len` bytes ends with the device's short block, or after
+/// one block more than `max_len` needs if the device keeps sending full ones: then ABORT.
+#[test]
+fn an_upload_stops_at_its_limit_even_if_the_device_never_sends_a_short_block() {
+    let mut s = Session::upload(target(0x07), 8).expect("plan");
+    script(
+        &mut s,
+        vec![
+            ("GETSTATUS", idle()),
+            ("UPLOAD", Reply::In(vec![1; 4])),
+            ("UPLOAD", Reply::In(vec![2; 4])),
+            ("UPLOAD", Reply::In(vec![3; 4])),
+            ("ABORT", Reply::Out),
+        ],
+    );
+    assert!(matches!(s.next_action(), Action::Done(_)));
+}
