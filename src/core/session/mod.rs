@@ -17,6 +17,7 @@
 //! Every `Control`, `Wait` and `Reset` must be answered by exactly one `handle` call
 //! before `next_action` is called again; it repeats the pending action otherwise.
 
+mod failing;
 mod replies;
 
 use super::error::{Error, ErrorKind, LinkError};
@@ -268,27 +269,6 @@ impl Session {
             }
             Some(_) => self.on_reply(reply),
         }
-    }
-
-    /// Stop at once on a broken invariant of the host: no recovery requests, nothing
-    /// claimed. Returns the failure as the action to report.
-    fn internal(&mut self, what: &'static str) -> Action {
-        let mut e = Error::new(ErrorKind::Internal { what }, self.phase());
-        e.dfuse = self.target.dfuse;
-        // An error being recovered from is still the first cause; the host's own fault
-        // ends the recovery.
-        let e = match self.failing.take() {
-            Some(mut orig) => {
-                orig.recovered = None;
-                orig
-            }
-            None => e,
-        };
-        self.failing = Some(e.clone());
-        self.steps.clear();
-        self.finished = true;
-        // `advance` reports it from here on (finished, failing).
-        Action::Failed(e)
     }
 
     fn step(&self) -> Option<&Step> {
@@ -552,62 +532,6 @@ impl Session {
         }
     }
 
-    /// A status reply that is not 6 bytes: the poll timeout is unknown, so wait a
-    /// conservative time before anyone asks again (the device may be busy erasing).
-    fn on_bad_status(&mut self, kind: StepKind, len: usize) {
-        if kind == StepKind::ClearToIdle && self.retry_status() {
-            return;
-        }
-        // A device that leaves or manifests may answer garbage as it goes.
-        if matches!(kind, StepKind::Leave { .. } | StepKind::EndOfImage { .. }) {
-            return self.on_status_failure(&kind, Reply::In(Vec::new()));
-        }
-        self.fail(ErrorKind::BadStatusReply { len });
-        self.pending_wait_ms = UNKNOWN_POLL_MS;
-    }
-
-    /// While clearing to idle: wait and ask again (bounded). A strict device stalls a
-    /// GETSTATUS that came too early and enters dfuERROR, which the next round clears.
-    fn retry_status(&mut self) -> bool {
-        self.attempts += 1;
-        if self.attempts > 8 {
-            return false;
-        }
-        self.pending_wait_ms = UNKNOWN_POLL_MS;
-        self.stage = Stage::NeedStatus;
-        true
-    }
-
-    fn on_status_failure(&mut self, kind: &StepKind, r: Reply) {
-        // Quirk: a DfuSe command (erase) that overruns its poll timeout may stall
-        // GETSTATUS; wait the last poll timeout again, a few times.
-        let erase = matches!(
-            kind,
-            StepKind::Dnload {
-                payload: Payload::Command(c),
-                ..
-            } if c.erases()
-        );
-        if erase && r == Reply::Stall && self.stalls < self.target.quirks.erase_stalls {
-            self.stalls += 1;
-            self.pending_wait_ms = self.last_poll_ms.max(1);
-            self.stage = Stage::NeedStatus;
-            return;
-        }
-        match kind {
-            StepKind::ClearToIdle
-                if matches!(r, Reply::Stall | Reply::Failed(LinkError::Timeout))
-                    && self.retry_status() => {}
-            // After the last block, a non-answering device is manifesting or rebooting.
-            StepKind::EndOfImage { .. } => self.reset_decision_after_silence(),
-            StepKind::Leave { .. } => {
-                self.outcome.finish = Finish::Restarting;
-                self.steps.clear();
-            }
-            _ => self.fail_reply(r, DfuRequest::GetStatus),
-        }
-    }
-
     fn next_step(&mut self) {
         self.steps.pop_front();
         self.stage = Stage::Start;
@@ -622,71 +546,5 @@ impl Session {
         if let Some(e) = &mut self.failing {
             e.recovered = Some(true);
         }
-    }
-
-    fn fail_status(&mut self, st: &StatusRecord) {
-        let e = Error::from_status(st, self.phase()).during(DfuRequest::GetStatus);
-        self.fail_with(e);
-    }
-
-    fn fail_reply(&mut self, r: Reply, request: DfuRequest) {
-        let kind = match r {
-            Reply::Stall => ErrorKind::Stalled { request },
-            Reply::Failed(l) => ErrorKind::Link(l),
-            // Data, a completed OUT, a wait or a reset where this request's failure was
-            // due: the driver answered another request.
-            Reply::In(_) | Reply::Out | Reply::Waited | Reply::ResetDone => {
-                let _ = self.internal("a reply that does not fit its request");
-                return;
-            }
-        };
-        let e = Error::new(kind, self.phase()).during(request);
-        self.fail_with(e);
-    }
-
-    fn fail(&mut self, kind: ErrorKind) {
-        let e = Error::new(kind, self.phase());
-        self.fail_with(e);
-    }
-
-    /// Record the error and start recovery (back to dfuIDLE) where that makes sense.
-    fn fail_with(&mut self, mut e: Error) {
-        e.dfuse = self.target.dfuse;
-        if e.address.is_none() {
-            e.address = self.step().and_then(|s| s.address);
-        }
-        self.stage = Stage::Start;
-        self.polls = 0;
-        self.waited_ms = 0;
-        self.attempts = 0;
-        if self.failing.is_some() {
-            // Recovery itself failed: report the original error.
-            if let Some(orig) = &mut self.failing {
-                orig.recovered = Some(false);
-            }
-            self.steps.clear();
-            self.finished = true;
-            return;
-        }
-        let can_recover = !matches!(
-            e.kind,
-            ErrorKind::Link(LinkError::Disconnected) | ErrorKind::RuntimeMode
-        );
-        let runtime = matches!(
-            self.step().map(|s| &s.kind),
-            Some(StepKind::Detach | StepKind::DetachSent)
-        );
-        self.steps.clear();
-        if can_recover && !runtime {
-            self.steps.push_back(Step {
-                kind: StepKind::ClearToIdle,
-                phase: e.phase,
-                bytes: 0,
-                address: None,
-            });
-        } else {
-            self.finished = true;
-        }
-        self.failing = Some(e);
     }
 }

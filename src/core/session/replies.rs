@@ -282,4 +282,60 @@ impl Session {
         }
         self.next_step();
     }
+
+    /// A status reply that is not 6 bytes: the poll timeout is unknown, so wait a
+    /// conservative time before anyone asks again (the device may be busy erasing).
+    pub(super) fn on_bad_status(&mut self, kind: StepKind, len: usize) {
+        if kind == StepKind::ClearToIdle && self.retry_status() {
+            return;
+        }
+        // A device that leaves or manifests may answer garbage as it goes.
+        if matches!(kind, StepKind::Leave { .. } | StepKind::EndOfImage { .. }) {
+            return self.on_status_failure(&kind, Reply::In(Vec::new()));
+        }
+        self.fail(ErrorKind::BadStatusReply { len });
+        self.pending_wait_ms = UNKNOWN_POLL_MS;
+    }
+
+    /// While clearing to idle: wait and ask again (bounded). A strict device stalls a
+    /// GETSTATUS that came too early and enters dfuERROR, which the next round clears.
+    pub(super) fn retry_status(&mut self) -> bool {
+        self.attempts += 1;
+        if self.attempts > 8 {
+            return false;
+        }
+        self.pending_wait_ms = UNKNOWN_POLL_MS;
+        self.stage = Stage::NeedStatus;
+        true
+    }
+
+    pub(super) fn on_status_failure(&mut self, kind: &StepKind, r: Reply) {
+        // Quirk: a DfuSe command (erase) that overruns its poll timeout may stall
+        // GETSTATUS; wait the last poll timeout again, a few times.
+        let erase = matches!(
+            kind,
+            StepKind::Dnload {
+                payload: Payload::Command(c),
+                ..
+            } if c.erases()
+        );
+        if erase && r == Reply::Stall && self.stalls < self.target.quirks.erase_stalls {
+            self.stalls += 1;
+            self.pending_wait_ms = self.last_poll_ms.max(1);
+            self.stage = Stage::NeedStatus;
+            return;
+        }
+        match kind {
+            StepKind::ClearToIdle
+                if matches!(r, Reply::Stall | Reply::Failed(LinkError::Timeout))
+                    && self.retry_status() => {}
+            // After the last block, a non-answering device is manifesting or rebooting.
+            StepKind::EndOfImage { .. } => self.reset_decision_after_silence(),
+            StepKind::Leave { .. } => {
+                self.outcome.finish = Finish::Restarting;
+                self.steps.clear();
+            }
+            _ => self.fail_reply(r, DfuRequest::GetStatus),
+        }
+    }
 }
