@@ -331,3 +331,114 @@ fn nothing_is_written_past_4_gib() {
         })
     );
 }
+
+/// Progress over a whole update on the simulator: it starts near 0, never goes back, each
+/// phase counts exactly its bytes, and it ends at 1; a backup of unknown size counts up.
+#[test]
+fn progress_counts_each_phase_exactly_and_ends_at_one() {
+    use dfu_flasher::core::Phase;
+    use dfu_flasher::driver::{flash, FlashOptions};
+    let data = program(40_000);
+    let mut t = SimTransport::new(SimDevice::new(Profile::by_name("stm32f4").expect("p")));
+    let mut fractions = Vec::new();
+    let mut last = None;
+    let opts = FlashOptions {
+        verify: true,
+        restart: false,
+        ..FlashOptions::default()
+    };
+    block_on(flash(
+        &mut t,
+        &FlashImage::Raw(data.clone()),
+        opts,
+        &mut |r| {
+            fractions.push(r.progress.fraction());
+            last = Some(r.progress.clone());
+        },
+    ))
+    .expect("completes")
+    .expect("flashes");
+    assert!(fractions[0] < 0.05, "{:?}", &fractions[..3]);
+    assert!(
+        fractions.windows(2).all(|w| w[1] >= w[0]),
+        "never goes back"
+    );
+    assert_eq!(fractions.last().copied(), Some(1.0));
+    let last = last.expect("reported");
+    let phase = |p: Phase| {
+        last.phases
+            .iter()
+            .find(|x| x.phase == p)
+            .copied()
+            .expect("phase")
+    };
+    assert_eq!(phase(Phase::Write).done, 40_000);
+    assert_eq!(phase(Phase::Write).total, 40_000);
+    assert_eq!(phase(Phase::Verify).done, 40_000);
+    // 40 000 bytes at 0x08000000 touch three 16 KiB sectors.
+    assert_eq!(phase(Phase::Erase).done, 3 * 16_384);
+    // A DFU 1.1 backup: its size is unknown, so the phase counts up and the fraction stays 0.
+    let mut t = SimTransport::new(SimDevice::new(
+        Profile::by_name("dfu11-dfumode").expect("p"),
+    ));
+    let shipped = t.device.firmware().len() as u64;
+    let mut seen = Vec::new();
+    block_on(dfu_flasher::driver::backup(&mut t, &mut |r| {
+        seen.push((r.progress.current(), r.progress.fraction()));
+    }))
+    .expect("completes")
+    .expect("backup");
+    let (up, _) = seen
+        .iter()
+        .rev()
+        .find(|(p, _)| p.phase == Phase::Upload)
+        .copied()
+        .expect("upload");
+    assert_eq!(up.done, shipped);
+    assert!(
+        seen.iter().all(|(_, f)| *f == 0.0 || *f == 1.0),
+        "no made-up fraction: {:?}",
+        &seen[..3]
+    );
+}
+
+/// The seven DFU requests (DFU 1.1 table 3.2) round-trip through a setup packet.
+#[test]
+fn dfu_requests_are_read_back_from_their_setup() {
+    use dfu_flasher::core::protocol::{Control, Data, DfuRequest};
+    for r in [
+        DfuRequest::Detach,
+        DfuRequest::Dnload,
+        DfuRequest::Upload,
+        DfuRequest::GetStatus,
+        DfuRequest::ClrStatus,
+        DfuRequest::GetState,
+        DfuRequest::Abort,
+    ] {
+        assert_eq!(
+            Control::dfu(r, 0, 0, Data::Out(Vec::new())).dfu_request(),
+            Some(r)
+        );
+        assert_eq!(Control::dfu_in(r, 0, 0, 6).dfu_request(), Some(r));
+    }
+    assert_eq!(Control::get_descriptor(1, 0, 0, 18).dfu_request(), None);
+}
+
+/// DfuSe gives errTARGET and errVENDOR their own meanings (the digest, §5.1): a bad address,
+/// read protection; in plain DFU they mean another file and a vendor error.
+#[test]
+fn dfuse_status_meanings_differ_where_st_redefined_them() {
+    use dfu_flasher::core::protocol::Status;
+    assert_ne!(
+        Status::ErrTarget.meaning(true),
+        Status::ErrTarget.meaning(false)
+    );
+    assert!(Status::ErrTarget.meaning(true).contains("address"));
+    assert!(Status::ErrTarget
+        .meaning(false)
+        .contains("not meant for this device"));
+    assert_eq!(
+        Status::ErrAddress.meaning(true),
+        Status::ErrAddress.meaning(false)
+    );
+}

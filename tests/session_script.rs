@@ -453,3 +453,16 @@ fn an_upload_stops_at_its_limit_even_if_the_device_never_sends_a_short_block() {
     );
     assert!(matches!(s.next_action(), Action::Done(_)));
 }
+
+/// Once the session has reported its end, a late reply changes nothing.
+#[test]
+fn a_late_reply_after_the_end_changes_nothing() {
+    let mut s = Session::clear_to_idle(target(0x07));
+    script(&mut s, vec![("GETSTATUS", idle())]);
+    assert!(matches!(s.next_action(), Action::Done(_)));
+    s.handle(Reply::Out);
+    assert!(matches!(s.next_action(), Action::Done(_)), "still done");
+    s.handle(Reply::Out);
+    s.handle(Reply::Stall);
+    assert!(matches!(s.next_action(), Action::Done(_)));
+}
