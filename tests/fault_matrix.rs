@@ -175,7 +175,14 @@ fn every_fault_at_every_phase() {
                     *outcomes.entry("completed".into()).or_default() += 1;
                 }
                 Err(e) => {
-                    let msg = e.to_string();
+                    // What the customer reads.
+                    let p = dfu_flasher::ui::failure_problem(
+                        e,
+                        "the device",
+                        dfu_flasher::ui::Platform::Linux,
+                        None,
+                    );
+                    let msg = format!("{} {:?}", p.title, p.details);
                     assert!(
                         tolerated(phase, &effect).is_none(),
                         "{label}: failed, but the host should ride it out ({}): {msg}",

@@ -420,7 +420,8 @@ fn no_runtime_interface_asks_for_update_mode_by_hand() {
         .expect("completes")
         .expect_err("no DFU interface");
     assert_eq!(e, DescribeError::NoRuntimeInterface);
-    assert!(e.to_string().contains("by hand"), "{e}");
+    let said = dfu_flasher::ui::describe_error_text(&e);
+    assert!(said.contains("by hand"), "{said}");
     let problem = dfu_flasher::ui::problem_for(
         &dfu_flasher::driver::FlashError::Describe(e),
         dfu_flasher::ui::Platform::Linux,

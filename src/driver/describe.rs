@@ -24,21 +24,20 @@ pub enum DescribeError {
     NoRuntimeInterface,
 }
 
+/// A short technical description; what a person reads is worded in `ui`
+/// (`ui::describe_error_text`).
 impl fmt::Display for DescribeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DescribeError::Transfer(e) => {
-                write!(f, "Could not read the device's descriptors ({}).", e.message)
+            DescribeError::Transfer(e) => write!(f, "reading descriptors: {e}"),
+            DescribeError::Descriptor(e) => write!(f, "bad descriptor: {e}"),
+            DescribeError::NotDfu => write!(f, "no DFU interface"),
+            DescribeError::NoRuntimeInterface => {
+                write!(
+                    f,
+                    "no DFU interface in run-time mode (quirk no-dfu-runtime)"
+                )
             }
-            DescribeError::Descriptor(e) => write!(f, "The device describes itself wrongly: {e}."),
-            DescribeError::NotDfu => write!(
-                f,
-                "This device has no firmware-update (DFU) interface. Check that you picked the right device."
-            ),
-            DescribeError::NoRuntimeInterface => write!(
-                f,
-                "While it runs its firmware, this device offers no update interface, so the page cannot switch it to update mode. Start it in update mode by hand (on most such devices: hold the boot or DFU button, or set the boot jumper, while plugging it in), then connect it again."
-            ),
         }
     }
 }

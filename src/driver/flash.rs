@@ -4,7 +4,7 @@
 use super::describe::{describe, DescribeError, DeviceInfo};
 use super::{run, ProgressReport, TransferError, TransferErrorKind, Transport};
 use crate::core::descriptor::{DfuVersion, Mode};
-use crate::core::file::{self, UsbIds};
+use crate::core::file::UsbIds;
 use crate::core::fit::{self, Misfit, Placement};
 pub use crate::core::fit::{FlashImage, FlashTarget};
 use crate::core::vectors::VectorProblem;
@@ -206,49 +206,32 @@ impl Track {
     }
 }
 
+/// A short technical description, for logs and developers. What a person reads about it
+/// is worded in `ui` (`ui::failure_problem`, `ui::flash_error_text`).
 impl fmt::Display for FlashError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            FlashError::Describe(e) => write!(f, "{e}"),
-            FlashError::Transfer(e) => write!(
-                f,
-                "The connection to the device failed ({}). Unplug it, plug it back in and try again.",
-                e.message
-            ),
+            FlashError::Describe(e) => write!(f, "describing the device: {e:?}"),
+            FlashError::Transfer(e) => write!(f, "transfer: {e}"),
             FlashError::Device(e) => write!(f, "{e}"),
             FlashError::Plan(e) => write!(f, "{e}"),
-            FlashError::NoDfuMode => write!(
-                f,
-                "The device did not come back in update mode. Unplug it, plug it back in and try again."
-            ),
-            FlashError::NeedsDfuse => write!(
-                f,
-                "This file places data at memory addresses, but the device takes a plain image. Use the vendor's .bin or .dfu file for this device."
-            ),
-            FlashError::NoSuchAlt { alt } => write!(
-                f,
-                "The file is for memory area {alt}, which this device does not have. The file is probably for another device."
-            ),
+            FlashError::NoDfuMode => write!(f, "the device did not come back in DFU mode"),
+            FlashError::NeedsDfuse => write!(f, "addressed data for a DFU 1.1 device"),
+            FlashError::NoSuchAlt { alt } => write!(f, "no alt setting {alt}"),
             FlashError::WrongDevice { file, device } => write!(
                 f,
-                "This file is made for another device: {}. Get the firmware made for your device.",
-                file::mismatch(*file, *device)
+                "the file names {:04x}:{:04x} release {:#06x}; the device is {:04x}:{:04x} release {:#06x}",
+                file.vendor, file.product, file.device, device.vendor, device.product, device.device
             ),
-            FlashError::NoMemoryMap { alt } => write!(
-                f,
-                "The device does not describe memory area {alt}, so the file cannot be placed safely."
-            ),
-            FlashError::Unconfirmed(Risk::TinyImage { size }) => write!(
-                f,
-                "The file holds only {size} bytes, much less than any firmware. Use --force to write it anyway."
-            ),
-            FlashError::Unconfirmed(Risk::NotAProgram(p)) => write!(
-                f,
-                "This does not look like a program for this device ({}). Use --force to write it anyway.",
-                vector_problem(p)
-            ),
-            FlashError::Cancelled => write!(f, "Cancelled."),
-            FlashError::Misfit(_) => write!(f, "The file does not fit this device."),
+            FlashError::NoMemoryMap { alt } => write!(f, "no memory map for alt setting {alt}"),
+            FlashError::Unconfirmed(Risk::TinyImage { size }) => {
+                write!(f, "unconfirmed: a {size}-byte image")
+            }
+            FlashError::Unconfirmed(Risk::NotAProgram(p)) => {
+                write!(f, "unconfirmed: {}", vector_problem(p))
+            }
+            FlashError::Cancelled => write!(f, "cancelled while waiting for the device"),
+            FlashError::Misfit(m) => write!(f, "misfit: {m:?}"),
         }
     }
 }

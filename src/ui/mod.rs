@@ -9,7 +9,10 @@ mod problem;
 pub use device::{clean, size, DeviceView, Table};
 pub use fit::{busy_problem, closed_problem, DoneView, FirmwareView, FitView, Stage};
 pub use link::{download_problem, firmware_link, percent_decode, vendors, FirmwareLink};
-pub use problem::{failure_problem, problem_for, Detail, Platform, Problem, ProblemKind};
+pub use problem::{
+    describe_error_text, failure_problem, flash_error_text, problem_for, Detail, Platform, Problem,
+    ProblemKind,
+};
 
 use crate::core::Phase;
 use crate::driver::ProgressReport;

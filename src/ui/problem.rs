@@ -2,7 +2,9 @@
 
 use crate::core::error::{Error, ErrorKind, LinkError};
 use crate::core::protocol::Status;
-use crate::driver::{FlashError, FlashFailure, Left, TransferError, TransferErrorKind};
+use crate::driver::{
+    DescribeError, FlashError, FlashFailure, Left, TransferError, TransferErrorKind,
+};
 use serde::Serialize;
 
 /// The user's operating system, as far as the page can tell.
@@ -223,6 +225,46 @@ pub fn remedy(e: &Error) -> &'static str {
     }
 }
 
+/// A flash error in the customer's words (one paragraph).
+pub fn flash_error_text(e: &FlashError) -> String {
+    match e {
+        FlashError::Describe(d) => describe_error_text(d),
+        FlashError::Transfer(t) => format!(
+            "The connection to the device failed ({}). Unplug it, plug it back in and try again.",
+            t.message
+        ),
+        FlashError::Device(d) => format!("{d} {}", remedy(d)),
+        FlashError::Plan(p) => p.to_string(),
+        FlashError::NoDfuMode => "The device did not come back in update mode. Unplug it, plug it back in and try again.".into(),
+        FlashError::NeedsDfuse => "This file places data at memory addresses, but the device takes a plain image. Use the maker's .bin or .dfu file for this device.".into(),
+        FlashError::NoSuchAlt { alt } => format!(
+            "The file is for memory area {alt}, which this device does not have. The file is probably for another device."
+        ),
+        FlashError::WrongDevice { file, device } => format!(
+            "This file is made for another device: {}. Get the firmware made for your device.",
+            crate::core::file::mismatch(*file, *device)
+        ),
+        FlashError::NoMemoryMap { alt } => format!(
+            "The device does not describe memory area {alt}, so the file cannot be placed safely."
+        ),
+        FlashError::Unconfirmed(r) => super::fit::risk_text(r),
+        FlashError::Cancelled => "Cancelled.".into(),
+        FlashError::Misfit(m) => super::fit::misfit_text(m, "this device"),
+    }
+}
+
+/// Why a device could not be read, in the customer's words.
+pub fn describe_error_text(e: &DescribeError) -> String {
+    match e {
+        DescribeError::Transfer(t) => {
+            format!("Could not read the device's descriptors ({}).", t.message)
+        }
+        DescribeError::Descriptor(d) => format!("The device describes itself wrongly: {d}."),
+        DescribeError::NotDfu => "This device has no firmware-update (DFU) interface. Check that you picked the right device.".into(),
+        DescribeError::NoRuntimeInterface => "While it runs its firmware, this device offers no update interface, so the page cannot switch it to update mode. Start it in update mode by hand (on most such devices: hold the boot or DFU button, or set the boot jumper, while plugging it in), then connect it again.".into(),
+    }
+}
+
 /// The page's wording for a failed update or backup.
 pub fn problem_for(e: &FlashError, platform: Platform, ids: Option<(u16, u16)>) -> Problem {
     worded(e, platform, ids, true)
@@ -370,7 +412,7 @@ fn worded(e: &FlashError, platform: Platform, ids: Option<(u16, u16)>, recovery:
         }
         FlashError::Describe(crate::driver::DescribeError::NoRuntimeInterface) => Problem {
             title: "Start the device in update mode by hand".into(),
-            details: vec![text(e.to_string())],
+            details: vec![text(flash_error_text(e))],
             kind: ProblemKind::ManualDfuMode,
         },
         FlashError::Plan(_)
@@ -379,14 +421,14 @@ fn worded(e: &FlashError, platform: Platform, ids: Option<(u16, u16)>, recovery:
         | FlashError::NoMemoryMap { .. } => Problem {
             title: "This file does not fit this device".into(),
             details: vec![
-                text(e.to_string()),
+                text(flash_error_text(e)),
                 text("Nothing was written: the device is unchanged."),
             ],
             kind: ProblemKind::WrongFile,
         },
         other => Problem {
             title: UPDATE_FAILED.into(),
-            details: vec![text(other.to_string())],
+            details: vec![text(flash_error_text(other))],
             kind: ProblemKind::Other,
         },
     }
