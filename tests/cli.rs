@@ -1,28 +1,10 @@
 //! The command line on files made by the Debian tools, and on bad files.
 
+mod common;
+
+use common::{bin, scratch, tool};
 use sha2::{Digest, Sha256};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_dfu-flasher"))
-}
-
-fn scratch(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("dfu-flasher-cli-{}-{tag}", std::process::id()));
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
-
-fn tool(dir: &Path, cmd: &str, args: &[&str]) {
-    let ok = Command::new(cmd)
-        .args(args)
-        .current_dir(dir)
-        .status()
-        .unwrap_or_else(|e| panic!("`{cmd}` missing ({e}); `cargo xtask test` installs dfu-util"))
-        .success();
-    assert!(ok, "{cmd} {args:?}");
-}
+use std::process::Output;
 
 fn sha(b: &[u8]) -> String {
     Sha256::digest(b)
@@ -37,7 +19,7 @@ fn stdout(o: &Output) -> String {
 
 #[test]
 fn inspect_and_simulate_a_dfuse_pack_file() {
-    let d = scratch("dfuse");
+    let d = scratch("cli-dfuse");
     let app: Vec<u8> = (0..7000u32).map(|i| (i * 3) as u8).collect();
     std::fs::write(d.join("app.bin"), &app).expect("write");
     tool(
@@ -82,7 +64,7 @@ fn inspect_and_simulate_a_dfuse_pack_file() {
 
 #[test]
 fn simulate_a_dfu_suffix_file_on_the_runtime_device() {
-    let d = scratch("suffix");
+    let d = scratch("cli-suffix");
     let fw: Vec<u8> = (0..5000u32).map(|i| (i * 11) as u8).collect();
     std::fs::write(d.join("fw.bin"), &fw).expect("write");
     tool(
@@ -120,7 +102,7 @@ fn simulate_a_dfu_suffix_file_on_the_runtime_device() {
 
 #[test]
 fn bad_files_exit_non_zero_with_one_line() {
-    let d = scratch("bad");
+    let d = scratch("cli-bad");
     let mut damaged = vec![0x55u8; 100];
     damaged.extend_from_slice(&[
         0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x01, b'U', b'F', b'D', 16, 1, 2, 3, 4,
@@ -162,7 +144,7 @@ fn bad_files_exit_non_zero_with_one_line() {
 /// before anything is read or simulated: a typo must not flash without the check.
 #[test]
 fn unknown_flags_and_out_of_range_values_are_refused_with_status_2() {
-    let d = scratch("usage");
+    let d = scratch("cli-usage");
     let f = d.join("app.bin");
     let mut app: Vec<u8> = (0..4096u32).map(|i| (i * 7) as u8).collect();
     app[..8].copy_from_slice(&[0x00, 0x00, 0x02, 0x20, 0x41, 0x00, 0x00, 0x08]);

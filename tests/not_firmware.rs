@@ -6,24 +6,10 @@
 
 use dfu_flasher::core::file::sniff::SIGNATURES;
 use dfu_flasher::core::file::{self, FileError, Format, NotFirmware, ParseOptions};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn scratch(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("dfu-flasher-junk-{}-{tag}", std::process::id()));
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
-
-fn tool(dir: &Path, cmd: &str, args: &[&str]) {
-    let ok = Command::new(cmd)
-        .args(args)
-        .current_dir(dir)
-        .status()
-        .unwrap_or_else(|e| panic!("`{cmd}` missing ({e}); `cargo xtask test` installs it"))
-        .success();
-    assert!(ok, "{cmd} {args:?}");
-}
+use common::{scratch, tool};
+use std::path::Path;
 
 fn made_by(dir: &Path, out: &str, cmd: &str, args: &[&str]) -> Vec<u8> {
     tool(dir, cmd, args);
@@ -181,7 +167,7 @@ fn samples(dir: &Path) -> Vec<(&'static str, Vec<u8>, NotFirmware)> {
 
 #[test]
 fn every_signature_has_a_sample_and_each_sample_is_refused_as_what_it_is() {
-    let d = scratch("table");
+    let d = scratch("junk-table");
     let samples = samples(&d);
     for s in SIGNATURES {
         assert!(
@@ -256,7 +242,7 @@ fn firmware_images_are_not_mistaken_for_junk() {
 
 #[test]
 fn a_dfu_file_must_be_dfuse_or_carry_a_suffix() {
-    let d = scratch("dfu-name");
+    let d = scratch("junk-dfu-name");
     let body = program(4096);
     let named = |n: &str, b: &[u8]| file::parse_named(b, n, &ParseOptions::default());
     assert_eq!(named("widget.dfu", &body), Err(FileError::DfuWithoutSuffix));
@@ -294,13 +280,11 @@ fn a_dfu_file_must_be_dfuse_or_carry_a_suffix() {
     );
 }
 
-fn cli() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_dfu-flasher"))
-}
+use common::bin as cli;
 
 #[test]
 fn the_command_line_names_junk_and_simulate_writes_none_of_it() {
-    let d = scratch("cli");
+    let d = scratch("junk-cli");
     for (name, bytes, kind) in samples(&d) {
         let f = d.join(format!("sample-{name}"));
         std::fs::write(&f, &bytes).expect("write");
@@ -346,7 +330,7 @@ fn the_command_line_names_junk_and_simulate_writes_none_of_it() {
 /// The risks the page asks to confirm, the command line asks for `--force`.
 #[test]
 fn simulate_needs_force_for_a_tiny_image_or_one_that_is_no_program() {
-    let d = scratch("force");
+    let d = scratch("junk-force");
     let run = |file: &str, device: &str, force: bool| {
         let mut c = cli();
         c.args([
@@ -408,7 +392,7 @@ fn simulate_needs_force_for_a_tiny_image_or_one_that_is_no_program() {
 /// The command line says how to confirm a risk.
 #[test]
 fn simulate_says_how_to_confirm() {
-    let d = scratch("confirm-hint");
+    let d = scratch("junk-confirm-hint");
     std::fs::write(d.join("zeros.bin"), vec![0u8; 4096]).expect("write");
     let o = cli()
         .args([

@@ -103,22 +103,27 @@ fn apt_install(packages: &[&str]) -> Result<(), String> {
     apt(&args)
 }
 
-/// Nightly (for libFuzzer's sanitizer flags) and cargo-fuzz.
-/// `cargo-mutants` (crates.io), for `cargo xtask mutants`.
-pub fn mutants_tools() -> Result<(), String> {
-    if Command::new("cargo")
-        .args(["mutants", "--version"])
+/// A cargo subcommand (`cargo NAME`), installed from crates.io if missing.
+fn cargo_subcommand(name: &str, krate: &str) -> Result<(), String> {
+    let present = Command::new("cargo")
+        .args([name, "--version"])
         .output()
         .map(|o| o.status.success())
-        .unwrap_or(false)
-    {
-        println!("cargo-mutants: present");
+        .unwrap_or(false);
+    if present {
+        println!("{krate}: present");
         Ok(())
     } else {
-        run(Command::new("cargo").args(["install", "--locked", "cargo-mutants"]))
+        run(Command::new("cargo").args(["install", "--locked", krate]))
     }
 }
 
+/// `cargo-mutants` (crates.io), for `cargo xtask mutants`.
+pub fn mutants_tools() -> Result<(), String> {
+    cargo_subcommand("mutants", "cargo-mutants")
+}
+
+/// Nightly (for libFuzzer's sanitizer flags) and cargo-fuzz.
 pub fn fuzz_tools() -> Result<(), String> {
     let toolchains = output(Command::new("rustup").args(["toolchain", "list"]));
     if toolchains.lines().any(|l| l.starts_with("nightly")) {
@@ -132,17 +137,7 @@ pub fn fuzz_tools() -> Result<(), String> {
             "minimal",
         ]))?;
     }
-    if Command::new("cargo")
-        .args(["fuzz", "--version"])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
-    {
-        println!("cargo-fuzz: present");
-    } else {
-        run(Command::new("cargo").args(["install", "cargo-fuzz"]))?;
-    }
-    Ok(())
+    cargo_subcommand("fuzz", "cargo-fuzz")
 }
 
 /// The wasm-bindgen version Cargo.lock pins (the CLI must match it exactly).
