@@ -124,7 +124,8 @@ pub async fn known_devices() -> JsValue {
 /// (call it from a click handler). Resolves to a `USBDevice`.
 #[wasm_bindgen(js_name = requestDfuDevice)]
 pub fn request_dfu_device(vendor: u16) -> Result<Promise, JsValue> {
-    discover::request(&[vendor], false).map_err(|e| JsValue::from(js_sys::Error::new(&e.message)))
+    discover::request_in_update_mode(&[vendor])
+        .map_err(|e| JsValue::from(js_sys::Error::new(&e.message)))
 }
 
 /// Open the chooser for DFU-capable devices and open the one chosen. `options.vendors`
@@ -142,7 +143,7 @@ pub async fn request_device(options: JsValue) -> Result<DeviceHandle, JsValue> {
                 .collect()
         })
         .unwrap_or_default();
-    let p = discover::request(&vendors, true)
+    let p = discover::request_updatable(&vendors)
         .map_err(|e| JsValue::from(js_sys::Error::new(&e.message)))?;
     let d = p.await?;
     open_device(d).await

@@ -30,11 +30,22 @@ fn dfu_filter(vendor: Option<u16>) -> UsbDeviceFilter {
     f
 }
 
+/// The chooser for any device of `vendors` the page can update: DFU interfaces, and the
+/// devices known to hide theirs while they run (quirk `no_dfu_runtime`).
+pub fn request_updatable(vendors: &[u16]) -> Result<Promise, TransferError> {
+    request(vendors, true)
+}
+
+/// The chooser for a device of `vendors` in update mode (the re-pair step).
+pub fn request_in_update_mode(vendors: &[u16]) -> Result<Promise, TransferError> {
+    request(vendors, false)
+}
+
 /// Open the browser's chooser for DFU-capable devices (needs a user gesture): from any
 /// vendor when `vendors` is empty, else only from those. With `hidden`, devices known to
 /// hide their DFU interface while they run their firmware are offered too (of those
 /// vendors), so that the page can say how to start them in update mode.
-pub fn request(vendors: &[u16], hidden: bool) -> Result<Promise, TransferError> {
+fn request(vendors: &[u16], hidden: bool) -> Result<Promise, TransferError> {
     let usb = usb().ok_or_else(|| {
         TransferError::new(TransferErrorKind::Unsupported, "WebUSB is not available")
     })?;
