@@ -442,3 +442,88 @@ fn dfuse_status_meanings_differ_where_st_redefined_them() {
         Status::ErrAddress.meaning(false)
     );
 }
+
+fn dfuse_with(elements: Vec<(u32, Vec<u8>)>) -> Vec<u8> {
+    use dfu_flasher::core::file::{dfuse, Element, Target};
+    let t = [Target {
+        alt: 0,
+        name: None,
+        elements: elements
+            .into_iter()
+            .map(|(address, data)| Element { address, data })
+            .collect(),
+    }];
+    dfuse::write(&t, 0x0483, 0xDF11, 0xFFFF, dfuse::ImageSize::WithoutSuffix)
+}
+
+fn parse_bytes(b: &[u8]) -> Result<file::FirmwareFile, file::FileError> {
+    file::parse(b, &file::ParseOptions::default())
+}
+
+/// The edges of a DfuSe file (UM0391): adjacent elements are fine and overlapping ones are
+/// not, an element may end exactly at 4 GiB but not past it, bytes after the last target
+/// are counted, and a cut file says how many bytes are missing.
+#[test]
+fn dfuse_files_at_their_edges() {
+    use dfu_flasher::core::file::{suffix, FileError, Warning};
+    assert!(parse_bytes(&dfuse_with(vec![
+        (0x0800_0000, vec![1; 16]),
+        (0x0800_0010, vec![2; 16])
+    ]))
+    .is_ok());
+    assert!(matches!(
+        parse_bytes(&dfuse_with(vec![
+            (0x0800_0000, vec![1; 16]),
+            (0x0800_000F, vec![2; 16])
+        ])),
+        Err(FileError::Overlap { .. })
+    ));
+    assert!(parse_bytes(&dfuse_with(vec![(0xFFFF_FFF0, vec![1; 16])])).is_ok());
+    assert!(matches!(
+        parse_bytes(&dfuse_with(vec![(0xFFFF_FFF0, vec![1; 17])])),
+        Err(FileError::AddressOverflow {
+            address: 0xFFFF_FFF0,
+            size: 17
+        })
+    ));
+    // Three bytes after the last target, under a correct suffix.
+    let whole = dfuse_with(vec![(0x0800_0000, vec![1; 16])]);
+    let mut payload = whole[..whole.len() - 16].to_vec();
+    payload.extend_from_slice(b"XYZ");
+    let f = parse_bytes(&suffix::append(&payload, 0x0483, 0xDF11, 0xFFFF, 0x011A)).expect("parses");
+    assert!(
+        f.warnings.contains(&Warning::TrailingBytes { count: 3 }),
+        "{:?}",
+        f.warnings
+    );
+    assert!(parse_bytes(&whole).expect("parses").warnings.is_empty());
+    // The element's data cut by 5 bytes.
+    let cut = &whole[..whole.len() - 16 - 5];
+    match parse_bytes(&suffix::append(cut, 0x0483, 0xDF11, 0xFFFF, 0x011A)) {
+        Err(FileError::Truncated { missing, .. }) => assert_eq!(missing, 5),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Text with a UTF-16 byte-order mark needs whole code units after it.
+#[test]
+fn utf16_text_needs_whole_units() {
+    use dfu_flasher::core::file::sniff::{sniff, NotFirmware};
+    let mut t = vec![0xFF, 0xFE];
+    t.extend("Hi\r\n".encode_utf16().flat_map(u16::to_le_bytes));
+    assert_eq!(sniff(&t), Some(NotFirmware::Text));
+    let mut be = vec![0xFE, 0xFF];
+    be.extend("Hi\r\n".encode_utf16().flat_map(u16::to_be_bytes));
+    assert_eq!(sniff(&be), Some(NotFirmware::Text));
+    t.push(0x41);
+    assert_ne!(
+        sniff(&t),
+        Some(NotFirmware::Text),
+        "an odd byte after the units"
+    );
+    assert_ne!(
+        sniff(&[0xFF, 0xFE]),
+        Some(NotFirmware::Text),
+        "a mark and nothing else"
+    );
+}

@@ -309,7 +309,11 @@ fn a_device_that_stays_busy_is_given_up_on() {
             Action::Control(_) => s.handle(status(State::DfuDnbusy, 0)),
             Action::Wait { .. } => s.handle(Reply::Waited),
             Action::Failed(e) => {
-                assert!(matches!(e.kind, ErrorKind::StuckBusy { .. }), "{e:?}");
+                // Given up after MAX_POLLS_PER_STEP polls, not one sooner.
+                assert!(
+                    matches!(e.kind, ErrorKind::StuckBusy { polls, .. } if polls == dfu_flasher::core::session::MAX_POLLS_PER_STEP + 1),
+                    "{e:?}"
+                );
                 break;
             }
             a => panic!("unexpected {}", name(&a)),
@@ -465,4 +469,73 @@ fn a_late_reply_after_the_end_changes_nothing() {
     s.handle(Reply::Out);
     s.handle(Reply::Stall);
     assert!(matches!(s.next_action(), Action::Done(_)));
+}
+
+/// The longest poll timeout accepted is MAX_POLL_MS; one millisecond more is not plausible.
+#[test]
+fn the_longest_poll_timeout_is_waited_and_one_more_is_refused() {
+    use dfu_flasher::core::session::MAX_POLL_MS;
+    let start = |poll: u32| {
+        let mut s =
+            Session::download(target(0x07), &[1; 4], DownloadOptions::default()).expect("plan");
+        script(
+            &mut s,
+            vec![("GETSTATUS", idle()), ("DNLOAD(0,4)", Reply::Out)],
+        );
+        let _ = s.next_action();
+        s.handle(status(State::DfuDnbusy, poll));
+        s
+    };
+    assert_eq!(
+        name(&start(MAX_POLL_MS).next_action()),
+        format!("wait {MAX_POLL_MS}")
+    );
+    // One more: the update fails with it, after bringing the device back to idle.
+    let mut s = start(MAX_POLL_MS + 1);
+    let e = loop {
+        match s.next_action() {
+            Action::Control(c)
+                if c.dfu_request() == Some(dfu_flasher::core::protocol::DfuRequest::GetStatus) =>
+            {
+                s.handle(idle())
+            }
+            Action::Control(_) => s.handle(Reply::Out),
+            Action::Wait { ms } => {
+                assert!(ms < MAX_POLL_MS, "the absurd wait is not waited");
+                s.handle(Reply::Waited)
+            }
+            Action::Failed(e) => break e,
+            a => panic!("unexpected {}", name(&a)),
+        }
+    };
+    assert!(
+        matches!(e.kind, ErrorKind::PollTimeoutTooLong { ms } if ms == MAX_POLL_MS + 1),
+        "{e:?}"
+    );
+    assert_eq!(e.recovered, Some(true));
+}
+
+/// While clearing to idle, a device that stalls every GETSTATUS is asked 8 more times, a
+/// second apart, then given up on; the recovery from that tries the same once more.
+#[test]
+fn clearing_to_idle_retries_eight_times_then_gives_up() {
+    let mut s = Session::clear_to_idle(target(0x07));
+    let (mut statuses, mut waits) = (0, 0);
+    loop {
+        match s.next_action() {
+            Action::Control(_) => {
+                statuses += 1;
+                s.handle(Reply::Stall);
+            }
+            Action::Wait { ms } => {
+                assert_eq!(ms, dfu_flasher::core::session::UNKNOWN_POLL_MS);
+                waits += 1;
+                s.handle(Reply::Waited);
+            }
+            Action::Failed(_) => break,
+            a => panic!("unexpected {}", name(&a)),
+        }
+        assert!(statuses < 100, "must give up");
+    }
+    assert_eq!((statuses, waits), (2 * 9, 2 * 8));
 }
