@@ -572,3 +572,37 @@ fn a_refused_leave_asks_for_a_replug_a_silent_leave_restarts() {
         );
     }
 }
+
+/// A device that leaves the bus once more right after it came back in update mode (some
+/// bootloaders re-enumerate twice): nothing was written yet, so the update looks for it
+/// again, once, and goes through. A second disappearance fails it, saying so.
+#[test]
+fn a_device_that_re_enumerates_twice_after_detach_is_found_again() {
+    let data = image(20_000, 30);
+    let again = |times: usize| {
+        let mut t = device("dfu11-runtime");
+        // GETSTATUS 1 is the run-time one before DETACH; 2 (and 3) are in update mode.
+        for nth in 2..2 + times {
+            t.device.add_fault(Fault {
+                trigger: Trigger::Request {
+                    request: Request::GetStatus,
+                    nth,
+                },
+                effect: Effect::Disconnect {
+                    reattach_ms: Some(300),
+                },
+            });
+        }
+        let r = flash(&mut t, &FlashImage::Raw(data.clone()), opts(true, false));
+        (r, t)
+    };
+    let (r, t) = again(1);
+    let r = r.expect("found again and written");
+    assert!(r.detached && r.verified);
+    assert_eq!(t.device.read_memory(0, 0, data.len()), Some(data.clone()));
+    assert!(t.device.unfired_faults().is_empty());
+    assert_clean(&t);
+    let (r, _) = again(2);
+    let e = r.expect_err("gone twice");
+    assert!(matches!(&e, FlashError::Device(d) if d.device_gone()), "{e:?}");
+}

@@ -147,6 +147,10 @@ impl fmt::Display for FlashFailure {
 #[derive(Debug, Default)]
 struct Track {
     detached: bool,
+    /// The device as it was in run-time mode, once it was switched from there.
+    runtime: Option<DeviceInfo>,
+    /// The update looked for the device a second time already.
+    looked_again: bool,
     /// A session that erases or writes has begun.
     touched: bool,
     all_written: bool,
@@ -326,6 +330,7 @@ async fn enter_tracked<T: Reconnect>(
     let detached = o.finish != Finish::AlreadyInDfuMode;
     if detached {
         track.detached = true;
+        track.runtime = Some(info.clone());
         t.reconnect(&info).await.map_err(|e| match e.kind {
             TransferErrorKind::Cancelled => FlashError::Cancelled,
             _ => FlashError::Transfer(e),
@@ -357,9 +362,32 @@ pub async fn flash<T: Reconnect>(
         total: image.len(),
         ..Track::default()
     };
-    flash_tracked(t, image, opts, on_progress, &mut track)
-        .await
-        .map_err(|e| track.failure(e))
+    let mut r = flash_tracked(t, image, opts, on_progress, &mut track).await;
+    // Some devices leave the bus once more right after they came back in update mode
+    // (a bootloader that re-enumerates twice). Nothing was written yet: look for the
+    // device once more and start over in update mode.
+    if let (Err(e), Some(before)) = (&r, track.runtime.clone()) {
+        if !track.touched && !track.looked_again && gone(e) {
+            track.looked_again = true;
+            r = match t.reconnect(&before).await {
+                Ok(()) => flash_tracked(t, image, opts, on_progress, &mut track).await,
+                Err(e) if e.kind == TransferErrorKind::Cancelled => Err(FlashError::Cancelled),
+                Err(e) => Err(FlashError::Transfer(e)),
+            };
+        }
+    }
+    r.map_err(|e| track.failure(e))
+}
+
+/// The device left the bus.
+fn gone(e: &FlashError) -> bool {
+    match e {
+        FlashError::Transfer(t) | FlashError::Describe(DescribeError::Transfer(t)) => {
+            t.kind == TransferErrorKind::Disconnected
+        }
+        FlashError::Device(d) => d.device_gone(),
+        _ => false,
+    }
 }
 
 async fn flash_tracked<T: Reconnect>(
@@ -370,6 +398,8 @@ async fn flash_tracked<T: Reconnect>(
     track: &mut Track,
 ) -> Result<FlashReport, FlashError> {
     let (info, runtime) = enter_tracked(t, on_progress, track).await?;
+    // Started over after the device left the bus again: it was switched from this.
+    let runtime = runtime.or_else(|| track.runtime.clone());
     let detached = runtime.is_some();
     let dfuse = info.version == DfuVersion::DfuSe;
     // The same assessment as the page's verdict, now with the device in update mode.
