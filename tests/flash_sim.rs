@@ -604,5 +604,8 @@ fn a_device_that_re_enumerates_twice_after_detach_is_found_again() {
     assert_clean(&t);
     let (r, _) = again(2);
     let e = r.expect_err("gone twice");
-    assert!(matches!(&e, FlashError::Device(d) if d.device_gone()), "{e:?}");
+    assert!(
+        matches!(&e, FlashError::Device(d) if d.device_gone()),
+        "{e:?}"
+    );
 }
