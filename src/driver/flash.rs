@@ -28,18 +28,8 @@ pub struct FlashOptions {
     pub suffix: Option<UsbIds>,
     /// The user confirmed the risks the page showed: the suffix names another model of
     /// the same maker, the image is tiny, or it does not look like a program
-    /// ([`Risk`]). A file for another maker's device is never written.
+    /// (the confirmable [`Misfit`]s). A file for another maker's device is never written.
     pub force: bool,
-}
-
-/// Something that makes an update risky but not impossible: written only when the user
-/// confirms it (`FlashOptions::force`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Risk {
-    /// A plain image much smaller than any real firmware.
-    TinyImage { size: u64 },
-    /// The image at the flash base has no plausible Cortex-M vector table.
-    NotAProgram(VectorProblem),
 }
 
 /// The end of a successful update.
@@ -79,8 +69,9 @@ pub enum FlashError {
         file: UsbIds,
         device: UsbIds,
     },
-    /// The update is risky and the user did not confirm it.
-    Unconfirmed(Risk),
+    /// The update is risky (a tiny image, no program at the flash base) and the user did
+    /// not confirm it.
+    Unconfirmed(Misfit),
     /// The file does not fit the device (found once it was in update mode).
     Misfit(Misfit),
     /// The user cancelled while the host waited for the device (re-pairing it after
@@ -215,7 +206,7 @@ impl Track {
 impl fmt::Display for FlashError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            FlashError::Describe(e) => write!(f, "describing the device: {e:?}"),
+            FlashError::Describe(e) => write!(f, "describing the device: {e}"),
             FlashError::Transfer(e) => write!(f, "transfer: {e}"),
             FlashError::Device(e) => write!(f, "{e}"),
             FlashError::Plan(e) => write!(f, "{e}"),
@@ -228,14 +219,15 @@ impl fmt::Display for FlashError {
                 file.vendor, file.product, file.device, device.vendor, device.product, device.device
             ),
             FlashError::NoMemoryMap { alt } => write!(f, "no memory map for alt setting {alt}"),
-            FlashError::Unconfirmed(Risk::TinyImage { size }) => {
-                write!(f, "unconfirmed: a {size}-byte image")
-            }
-            FlashError::Unconfirmed(Risk::NotAProgram(p)) => {
+            FlashError::Unconfirmed(Misfit::NotAProgram(p)) => {
                 write!(f, "unconfirmed: {}", vector_problem(p))
             }
+            FlashError::Unconfirmed(Misfit::TinyImage { size }) => {
+                write!(f, "unconfirmed: a {size}-byte image")
+            }
+            FlashError::Unconfirmed(_) => write!(f, "unconfirmed risk"),
             FlashError::Cancelled => write!(f, "cancelled while waiting for the device"),
-            FlashError::Misfit(m) => write!(f, "misfit: {m:?}"),
+            FlashError::Misfit(_) => write!(f, "the file does not fit the device"),
         }
     }
 }
@@ -252,8 +244,7 @@ impl FlashError {
             Misfit::NoMemoryMap { alt } | Misfit::NoWritableMemory { alt } => {
                 FlashError::NoMemoryMap { alt }
             }
-            Misfit::TinyImage { size } => FlashError::Unconfirmed(Risk::TinyImage { size }),
-            Misfit::NotAProgram(p) => FlashError::Unconfirmed(Risk::NotAProgram(p)),
+            m @ (Misfit::TinyImage { .. } | Misfit::NotAProgram(_)) => FlashError::Unconfirmed(m),
             m => FlashError::Misfit(m),
         }
     }

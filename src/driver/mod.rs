@@ -9,7 +9,7 @@ pub mod sim;
 pub use describe::{describe, AltInfo, DescribeError, DeviceInfo};
 pub use flash::{
     backup, enter_dfu_mode, flash, vector_problem, Backup, FlashError, FlashFailure, FlashImage,
-    FlashOptions, FlashReport, FlashTarget, Left, Reconnect, Risk,
+    FlashOptions, FlashReport, FlashTarget, Left, Reconnect,
 };
 
 use crate::core::error::LinkError;

@@ -6,7 +6,7 @@ use crate::core::file::{self, FirmwareFile, Image};
 use crate::core::fit::{self, FlashImage, Misfit, Placement};
 use crate::core::vectors::VectorProblem;
 use crate::core::Finish;
-use crate::driver::{Backup, DeviceInfo, FlashReport, Risk};
+use crate::driver::{Backup, DeviceInfo, FlashReport};
 use serde::Serialize;
 
 /// The file panel.
@@ -136,16 +136,6 @@ fn not_a_program(p: &VectorProblem) -> String {
     }
 }
 
-pub(super) fn risk_text(r: &Risk) -> String {
-    match r {
-        Risk::TinyImage { size: n } => format!(
-            "The file holds only {}, far less than any firmware: it is probably not the right file.",
-            size(*n)
-        ),
-        Risk::NotAProgram(p) => not_a_program(p),
-    }
-}
-
 /// A misfit in the customer's words.
 pub(super) fn misfit_text(m: &Misfit, name: &str) -> String {
     match m {
@@ -179,8 +169,11 @@ pub(super) fn misfit_text(m: &Misfit, name: &str) -> String {
             size(*capacity)
         ),
         Misfit::DownloadNotSupported => "This device does not accept firmware downloads.".into(),
-        Misfit::TinyImage { size: n } => risk_text(&Risk::TinyImage { size: *n }),
-        Misfit::NotAProgram(p) => risk_text(&Risk::NotAProgram(*p)),
+        Misfit::TinyImage { size: n } => format!(
+            "The file holds only {}, far less than any firmware: it is probably not the right file.",
+            size(*n)
+        ),
+        Misfit::NotAProgram(p) => not_a_program(p),
     }
 }
 

@@ -247,7 +247,7 @@ pub fn flash_error_text(e: &FlashError) -> String {
         FlashError::NoMemoryMap { alt } => format!(
             "The device does not describe memory area {alt}, so the file cannot be placed safely."
         ),
-        FlashError::Unconfirmed(r) => super::fit::risk_text(r),
+        FlashError::Unconfirmed(m) => super::fit::misfit_text(m, "this device"),
         FlashError::Cancelled => "Cancelled.".into(),
         FlashError::Misfit(m) => super::fit::misfit_text(m, "this device"),
     }
@@ -319,7 +319,7 @@ pub fn failure_problem(
         },
         FlashError::Unconfirmed(r) => Problem {
             title: format!("This file may not be right for {name}"),
-            details: vec![text(super::fit::risk_text(r)), left],
+            details: vec![text(super::fit::misfit_text(r, name)), left],
             kind: ProblemKind::WrongFile,
         },
         FlashError::Misfit(m) => Problem {
