@@ -203,6 +203,9 @@ test('the screen is kept on while an update runs, and let go when it ends or is 
   } });
   const held = () => page.evaluate(() => window.wakeLocks.filter((w) => !w.s.released).map((w) => w.type));
   const taken = () => page.evaluate(() => window.wakeLocks.length);
+  // The browser grants a wake lock asynchronously: a few milliseconds after it was asked
+  // for, by when a fast demo update may already be writing.
+  const granted = () => page.waitForFunction(() => window.wakeLocks.some((w) => !w.s.released), null, { timeout: 5000 });
   const app = bytes(300000, 6);
   writeFileSync(join(dir, 'awake.bin'), app);
   await demo(page, 'stm32f4');
@@ -211,6 +214,7 @@ test('the screen is kept on while an update runs, and let go when it ends or is 
   await page.waitForSelector('#fit.ok');
   await page.click('#update');
   await page.waitForFunction(() => /Writing/.test(document.querySelector('#progress-text').textContent), null, { timeout: 30000 });
+  await granted();
   assert.deepEqual(await held(), ['screen'], 'the screen is held during the write');
   await page.click('#cancel');
   await page.waitForSelector('#result:not([hidden])', { timeout: 30000 });
@@ -218,6 +222,7 @@ test('the screen is kept on while an update runs, and let go when it ends or is 
   assert.deepEqual(await held(), [], 'let go after a cancel');
   await page.click('#update');
   await page.waitForFunction(() => /Writing/.test(document.querySelector('#progress-text').textContent), null, { timeout: 30000 });
+  await granted();
   assert.deepEqual(await held(), ['screen']);
   await page.waitForFunction(() => /Done!/.test(document.querySelector('#result').textContent), null, { timeout: 120000 });
   assert.deepEqual(await held(), [], 'let go once done');
