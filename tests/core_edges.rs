@@ -76,7 +76,7 @@ fn descriptor_errors_say_what_is_wrong() {
         needed: 9,
         got: 8,
     };
-    let said = e.to_string();
+    let said = dfu_flasher::ui::words::descriptor_error(&e);
     assert!(
         said.contains("configuration descriptor") && said.contains('9') && said.contains('8'),
         "{said}"
@@ -253,7 +253,7 @@ fn target(transfer_size: u16, dfuse: bool, attributes: u8) -> dfu_flasher::core:
 #[test]
 fn memory_map_errors_say_where() {
     let e = MemoryMap::parse("@Flash /0x0800000G/1*1Kg").expect_err("bad address");
-    let said = e.to_string();
+    let said = dfu_flasher::ui::words::memory_map_error(&e);
     assert!(
         said.contains(&e.offset.to_string()) && said.contains(e.reason),
         "{said}"
@@ -429,17 +429,16 @@ fn dfu_requests_are_read_back_from_their_setup() {
 #[test]
 fn dfuse_status_meanings_differ_where_st_redefined_them() {
     use dfu_flasher::core::protocol::Status;
+    use dfu_flasher::ui::words::status_meaning;
     assert_ne!(
-        Status::ErrTarget.meaning(true),
-        Status::ErrTarget.meaning(false)
+        status_meaning(Status::ErrTarget, true),
+        status_meaning(Status::ErrTarget, false)
     );
-    assert!(Status::ErrTarget.meaning(true).contains("address"));
-    assert!(Status::ErrTarget
-        .meaning(false)
-        .contains("not meant for this device"));
+    assert!(status_meaning(Status::ErrTarget, true).contains("address"));
+    assert!(status_meaning(Status::ErrTarget, false).contains("not meant for this device"));
     assert_eq!(
-        Status::ErrAddress.meaning(true),
-        Status::ErrAddress.meaning(false)
+        status_meaning(Status::ErrAddress, true),
+        status_meaning(Status::ErrAddress, false)
     );
 }
 

@@ -232,7 +232,9 @@ fn every_fault_at_every_phase() {
                 assert!(
                     again.is_ok(),
                     "{label}: retry failed: {:?}",
-                    again.err().map(|e| e.to_string())
+                    again
+                        .err()
+                        .map(|e| dfu_flasher::ui::flash_error_text(&e.error))
                 );
             }
         }

@@ -6,6 +6,7 @@
 
 use dfu_flasher::core::file::sniff::SIGNATURES;
 use dfu_flasher::core::file::{self, FileError, Format, NotFirmware, ParseOptions};
+use dfu_flasher::ui::words::file_error;
 mod common;
 
 use common::{scratch, tool};
@@ -181,13 +182,13 @@ fn every_signature_has_a_sample_and_each_sample_is_refused_as_what_it_is() {
             Err(FileError::NotFirmware(k)) => assert_eq!(k, *kind, "{name}"),
             other => panic!("{name}: {other:?}"),
         }
-        let msg = FileError::NotFirmware(*kind).to_string();
+        let msg = file_error(&FileError::NotFirmware(*kind));
         assert!(msg.starts_with("This is "), "{name}: {msg}");
         if kind.is_archive() {
             assert!(msg.contains("Unpack it first"), "{name}: {msg}");
         }
     }
-    let html = FileError::NotFirmware(NotFirmware::Html).to_string();
+    let html = file_error(&FileError::NotFirmware(NotFirmware::Html));
     assert!(
         html.contains("web page") && html.contains("download"),
         "{html}"
@@ -273,7 +274,7 @@ fn a_dfu_file_must_be_dfuse_or_carry_a_suffix() {
         named("firmware.dfu", PAGE_404),
         Err(FileError::NotFirmware(NotFirmware::Html))
     );
-    let msg = FileError::DfuWithoutSuffix.to_string();
+    let msg = file_error(&FileError::DfuWithoutSuffix);
     assert!(
         msg.contains("neither a DfuSe file nor has a DFU suffix"),
         "{msg}"
@@ -294,7 +295,7 @@ fn the_command_line_names_junk_and_simulate_writes_none_of_it() {
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(err.trim().lines().count(), 1, "{name}: {err}");
         assert!(
-            err.contains(&FileError::NotFirmware(kind).to_string()),
+            err.contains(&file_error(&FileError::NotFirmware(kind))),
             "{name}: {err}"
         );
         let o = cli()

@@ -191,7 +191,8 @@ fn error_status_is_reported_and_the_device_is_cleared_to_idle() {
             ..
         }
     ));
-    assert!(e.to_string().contains("errWRITE"), "{e}");
+    let text = dfu_flasher::ui::words::device_error(&e);
+    assert!(text.contains("errWRITE"), "{text}");
 }
 
 #[test]
@@ -386,10 +387,8 @@ fn replies_that_fit_no_request_stop_the_session_cleanly() {
                     "{what}: {e:?}"
                 );
                 assert_eq!(e.recovered, None, "{what}: no recovery was attempted");
-                assert!(
-                    e.to_string().contains("nothing more was sent"),
-                    "{what}: {e}"
-                );
+                let text = dfu_flasher::ui::words::device_error(&e);
+                assert!(text.contains("nothing more was sent"), "{what}: {text}");
             }
             a => panic!("{what}: the session went on with {}", name(&a)),
         }

@@ -348,3 +348,61 @@ fn web_modules_form_no_circle() {
         }
     }
 }
+
+/// String literals on a line that read as a sentence for a person: a capitalised word,
+/// at least four words, ending in `.`, `!` or `?`.
+fn sentences(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = line;
+    while let Some(start) = rest.find('"') {
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('"') else { break };
+        let lit = &after[..end];
+        let mut chars = lit.chars();
+        let capital = chars.next().is_some_and(char::is_uppercase)
+            && chars.next().is_some_and(char::is_lowercase);
+        let words = lit.split_whitespace().count();
+        if capital && words >= 4 && lit.trim_end().ends_with(['.', '!', '?']) {
+            out.push(lit.to_string());
+        }
+        rest = &after[end + 1..];
+    }
+    out
+}
+
+/// Every sentence a user reads is worded in `src/ui` (so it can be translated in one
+/// place): the core and the driver describe what happened as data and technical lines.
+#[test]
+fn core_and_driver_word_nothing_for_the_user() {
+    let mut found = Vec::new();
+    for dir in ["src/core", "src/driver"] {
+        for f in rust_files(&root().join(dir)) {
+            for (n, line) in code_lines(&f) {
+                for s in sentences(&line) {
+                    found.push(format!("{}:{n}: \"{s}\"", f.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "user sentences belong in src/ui:\n{}",
+        found.join("\n")
+    );
+}
+
+/// The sentence scan itself.
+#[test]
+fn the_sentence_scan_sees_sentences_and_only_them() {
+    assert_eq!(
+        sentences(r#"write!(f, "The file is empty. Choose it again.")"#),
+        ["The file is empty. Choose it again."]
+    );
+    assert_eq!(
+        sentences(r#"x("Is it there at all?", "no")"#),
+        ["Is it there at all?"]
+    );
+    assert!(sentences(r#"write!(f, "{self:?}")"#).is_empty());
+    assert!(sentences(r#""transfer: {e}", "Flash 64 KiB""#).is_empty());
+    assert!(sentences(r#""the device did not come back.""#).is_empty());
+}

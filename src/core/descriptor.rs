@@ -32,20 +32,9 @@ pub enum DescriptorError {
 
 impl fmt::Display for DescriptorError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DescriptorError::Truncated { what, needed, got } => write!(
-                f,
-                "the device sent a {what} of {got} bytes where {needed} are needed"
-            ),
-            DescriptorError::WrongType { expected, got } => write!(
-                f,
-                "the device sent descriptor type {got:#04x} where {expected:#04x} was asked for"
-            ),
-            DescriptorError::BadLength { offset, length } => write!(
-                f,
-                "the device's configuration descriptor is malformed (length {length} at byte {offset})"
-            ),
-        }
+        // A technical line for logs and developers; what a person reads is worded in
+        // `ui::words`.
+        write!(f, "{self:?}")
     }
 }
 

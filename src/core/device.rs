@@ -16,7 +16,7 @@ pub struct AltInfo {
     pub name: Option<String>,
     pub memory_map: Option<MemoryMap>,
     /// Why a name that looks like a map (`@…`) could not be read.
-    pub map_error: Option<String>,
+    pub map_error: Option<crate::core::memmap::MemoryMapError>,
 }
 
 /// Everything the host knows about a device's DFU side.

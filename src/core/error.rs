@@ -116,87 +116,9 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.phase {
-            Phase::Prepare => "preparing the device",
-            Phase::Detach => "switching the device to update mode",
-            Phase::Erase => "erasing",
-            Phase::Write => "writing",
-            Phase::Verify => "verifying",
-            Phase::Manifest => "finishing the update",
-            Phase::Leave => "restarting the device",
-            Phase::Upload => "reading the firmware",
-        };
-        if matches!(self.kind, ErrorKind::Cancelled) {
-            write!(f, "Cancelled while {what}.")?;
-        } else {
-            write!(f, "Failed while {what}")?;
-            if let Some(a) = self.address {
-                write!(f, " at address {a:#010x}")?;
-            }
-            write!(f, ": ")?;
-            match &self.kind {
-                ErrorKind::DeviceStatus { status, state, .. } => write!(
-                    f,
-                    "{} (the device reports {} in state {}).",
-                    status.meaning(self.dfuse),
-                    status.name(),
-                    state.name()
-                )?,
-                ErrorKind::Stalled { request } => {
-                    write!(f, "the device refused the {} request.", request.name())?
-                }
-                ErrorKind::UnexpectedState { state } => {
-                    write!(f, "the device reported an unexpected state, {}.", state.name())?
-                }
-                ErrorKind::BadStatusReply { len } => write!(
-                    f,
-                    "the device sent a malformed status reply ({len} bytes instead of 6)."
-                )?,
-                ErrorKind::OverlongReply { asked, got } => {
-                    write!(f, "the device sent {got} bytes where {asked} were asked for.")?
-                }
-                ErrorKind::Link(LinkError::Disconnected) => write!(f, "the device disconnected.")?,
-                ErrorKind::Link(LinkError::Timeout) => write!(f, "the device did not answer in time.")?,
-                ErrorKind::Link(LinkError::Other) => write!(f, "the USB transfer failed.")?,
-                ErrorKind::StuckBusy { polls, waited_ms } => write!(
-                    f,
-                    "the device stayed busy for {waited_ms} ms ({polls} status checks)."
-                )?,
-                ErrorKind::PollTimeoutTooLong { ms } => {
-                    write!(f, "the device asked to wait {ms} ms, which is not plausible.")?
-                }
-                ErrorKind::NotIdle { state, status } => write!(
-                    f,
-                    "the device could not be made ready (state {}, status {}).",
-                    state.name(),
-                    status.name()
-                )?,
-                ErrorKind::RuntimeMode => write!(f, "the device is not in update mode.")?,
-                ErrorKind::Unsupported { what } => write!(f, "the device does not support {what}.")?,
-                ErrorKind::VerifyMismatch {
-                    address,
-                    expected,
-                    found,
-                } => write!(
-                    f,
-                    "the byte read back at {address:#010x} is {found:#04x}, but {expected:#04x} was written."
-                )?,
-                ErrorKind::ShortRead { address, missing } => write!(
-                    f,
-                    "the device returned {missing} bytes too few when reading from {address:#010x}."
-                )?,
-                ErrorKind::Internal { what } => write!(
-                    f,
-                    "the updater stopped itself on an internal error ({what}); nothing more was sent to the device."
-                )?,
-                ErrorKind::Cancelled => {}
-            }
-        }
-        if let Some(t) = &self.device_text {
-            let t: String = t.chars().filter(|c| !c.is_control()).take(120).collect();
-            write!(f, " The device says: \u{201c}{}\u{201d}.", t.trim())?;
-        }
-        Ok(())
+        // A technical line for logs and developers; what a person reads is worded in
+        // `ui::words`.
+        write!(f, "{self:?}")
     }
 }
 

@@ -49,11 +49,9 @@ pub struct MemoryMapError {
 
 impl fmt::Display for MemoryMapError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "the device's memory layout is malformed at character {}: {}",
-            self.offset, self.reason
-        )
+        // A technical line for logs and developers; what a person reads is worded in
+        // `ui::words`.
+        write!(f, "{self:?}")
     }
 }
 

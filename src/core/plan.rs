@@ -148,28 +148,9 @@ pub enum PlanError {
 
 impl fmt::Display for PlanError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PlanError::EmptyImage => write!(f, "The firmware image is empty."),
-            PlanError::NotWritable { address, len } => write!(
-                f,
-                "The file writes {len} bytes at {address:#010x}, which is not writable memory on this device. The file is probably for another device."
-            ),
-            PlanError::Overlap { address } => write!(
-                f,
-                "The file writes address {address:#010x} twice. The file is damaged."
-            ),
-            PlanError::DownloadNotSupported => {
-                write!(f, "This device does not accept firmware downloads.")
-            }
-            PlanError::UploadNotSupported => write!(
-                f,
-                "This device does not allow reading its firmware back."
-            ),
-            PlanError::NotReadable { address, len } => write!(
-                f,
-                "The {len} bytes at {address:#010x} are not readable on this device."
-            ),
-        }
+        // A technical line for logs and developers; what a person reads is worded in
+        // `ui::words`.
+        write!(f, "{self:?}")
     }
 }
 

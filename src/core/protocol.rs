@@ -201,32 +201,6 @@ impl Status {
         };
         s.to_string()
     }
-
-    /// What the status means, in plain words. `dfuse` selects ST's meanings of
-    /// errTARGET (bad address) and errVENDOR (read protection).
-    pub fn meaning(self, dfuse: bool) -> &'static str {
-        match self {
-            Status::Ok => "no error",
-            Status::ErrTarget if dfuse => "the address is not allowed on this device",
-            Status::ErrTarget => "the file is not meant for this device",
-            Status::ErrFile => "the file is for this device but failed its checks",
-            Status::ErrWrite => "the device cannot write its memory",
-            Status::ErrErase => "erasing the memory failed",
-            Status::ErrCheckErased => "the memory was not blank after erasing",
-            Status::ErrProg => "programming the memory failed",
-            Status::ErrVerify => "the programmed memory failed verification",
-            Status::ErrAddress => "the address is out of range",
-            Status::ErrNotdone => "the device expected more data before the end",
-            Status::ErrFirmware => "the firmware on the device is corrupt or missing",
-            Status::ErrVendor if dfuse => "read protection is active on the device",
-            Status::ErrVendor => "a vendor-specific error",
-            Status::ErrUsbr => "the device saw an unexpected USB reset",
-            Status::ErrPor => "the device saw an unexpected power-on reset",
-            Status::ErrUnknown => "an unknown failure",
-            Status::ErrStalledPkt => "the device refused an unexpected request",
-            Status::Other(_) => "a status code the DFU specification does not define",
-        }
-    }
 }
 
 /// A decoded DFU_GETSTATUS reply (6 bytes).

@@ -136,7 +136,7 @@ pub async fn describe<T: Transport>(t: &mut T) -> Result<DeviceInfo, DescribeErr
         let (memory_map, map_error) = match name.as_deref() {
             Some(n) if n.starts_with('@') => match MemoryMap::parse(n) {
                 Ok(m) => (Some(m), None),
-                Err(e) => (None, Some(e.to_string())),
+                Err(e) => (None, Some(e)),
             },
             _ => (None, None),
         };

@@ -127,9 +127,18 @@ fn dfuse_table(a: &crate::driver::AltInfo) -> Table {
         None => Table {
             caption,
             headers: vec!["Layout".into()],
-            rows: vec![vec![a.map_error.clone().unwrap_or_else(|| {
-                "The device does not describe this area's layout.".into()
-            })]],
+            rows: vec![vec![a.map_error.as_ref().map_or_else(
+                || "The device does not describe this area's layout.".into(),
+                |e| {
+                    let mut s = super::words::memory_map_error(e);
+                    // A clause: the table cell starts it with a capital.
+                    if let Some(c) = s.get(..1) {
+                        let up = c.to_uppercase();
+                        s.replace_range(..1, &up);
+                    }
+                    s
+                },
+            )]],
         },
     }
 }

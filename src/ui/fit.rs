@@ -80,7 +80,7 @@ impl FirmwareView {
             title: clean(name),
             facts,
             targets,
-            warnings: f.warnings.iter().map(ToString::to_string).collect(),
+            warnings: f.warnings.iter().map(super::words::file_warning).collect(),
         }
     }
 }
@@ -194,7 +194,7 @@ impl FitView {
             .map(|m| misfit_text(m, &name))
             .collect();
         let risks: Vec<String> = a.risks().map(|m| misfit_text(m, &name)).collect();
-        let mut warnings: Vec<String> = f.warnings.iter().map(ToString::to_string).collect();
+        let mut warnings: Vec<String> = f.warnings.iter().map(super::words::file_warning).collect();
         if d.quirks.broken_upload {
             warnings.push("This device cannot read its firmware back reliably, so the update is not checked afterwards.".into());
         }

@@ -5,6 +5,7 @@ mod device;
 mod fit;
 mod link;
 mod problem;
+pub mod words;
 
 pub use device::{clean, size, DeviceView, Table};
 pub use fit::{busy_problem, closed_problem, DoneView, FirmwareView, FitView, Stage};

@@ -233,8 +233,8 @@ pub fn flash_error_text(e: &FlashError) -> String {
             "The connection to the device failed ({}). Unplug it, plug it back in and try again.",
             t.message
         ),
-        FlashError::Device(d) => format!("{d} {}", remedy(d)),
-        FlashError::Plan(p) => p.to_string(),
+        FlashError::Device(d) => format!("{} {}", super::words::device_error(d), remedy(d)),
+        FlashError::Plan(p) => super::words::plan_error(p),
         FlashError::NoDfuMode => "The device did not come back in update mode. Unplug it, plug it back in and try again.".into(),
         FlashError::NeedsDfuse => "This file places data at memory addresses, but the device takes a plain image. Use the maker's .bin or .dfu file for this device.".into(),
         FlashError::NoSuchAlt { alt } => format!(
@@ -259,7 +259,10 @@ pub fn describe_error_text(e: &DescribeError) -> String {
         DescribeError::Transfer(t) => {
             format!("Could not read the device's descriptors ({}).", t.message)
         }
-        DescribeError::Descriptor(d) => format!("The device describes itself wrongly: {d}."),
+        DescribeError::Descriptor(d) => format!(
+            "The device describes itself wrongly: {}.",
+            super::words::descriptor_error(d)
+        ),
         DescribeError::NotDfu => "This device has no firmware-update (DFU) interface. Check that you picked the right device.".into(),
         DescribeError::NoRuntimeInterface => "While it runs its firmware, this device offers no update interface, so the page cannot switch it to update mode. Start it in update mode by hand (on most such devices: hold the boot or DFU button, or set the boot jumper, while plugging it in), then connect it again.".into(),
     }

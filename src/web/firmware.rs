@@ -23,7 +23,7 @@ impl Firmware {
                 name,
                 size: bytes.len(),
             })
-            .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))
+            .map_err(|e| JsValue::from(js_sys::Error::new(&ui::words::file_error(&e))))
     }
 
     /// `{title, facts, targets, warnings}` for the page.

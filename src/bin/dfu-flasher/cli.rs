@@ -4,6 +4,7 @@ use dfu_flasher::core::file::{self, FileError, FirmwareFile, Image, ParseOptions
 use dfu_flasher::driver::sim::SimTransport;
 use dfu_flasher::driver::{self, block_on, FlashImage, FlashOptions};
 use dfu_flasher::sim::{Profile, SimDevice};
+use dfu_flasher::ui::words;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -172,7 +173,8 @@ fn read_and_parse(path: &str, ignore_crc: bool) -> Result<FirmwareFile, FileErro
 }
 
 fn load(path: &str, ignore_crc: bool) -> FirmwareFile {
-    read_and_parse(path, ignore_crc).unwrap_or_else(|e| die(&format!("{path}: {e}")))
+    read_and_parse(path, ignore_crc)
+        .unwrap_or_else(|e| die(&format!("{path}: {}", words::file_error(&e))))
 }
 
 /// What a refused file is, for `inspect --json`.
@@ -243,7 +245,7 @@ fn inspect(a: &Args) {
             let out = Refused {
                 file: path.clone(),
                 refused: refusal_kind(&e),
-                message: e.to_string(),
+                message: words::file_error(&e),
             };
             println!(
                 "{}",
@@ -251,9 +253,9 @@ fn inspect(a: &Args) {
             );
             exit(1)
         }
-        Err(e) => die(&format!("{path}: {e}")),
+        Err(e) => die(&format!("{path}: {}", words::file_error(&e))),
     };
-    let mut warnings: Vec<String> = f.warnings.iter().map(ToString::to_string).collect();
+    let mut warnings: Vec<String> = f.warnings.iter().map(words::file_warning).collect();
     if f.is_tiny() {
         warnings.push(format!(
             "only {} bytes, far less than any firmware: simulate needs --force to write it",

@@ -110,26 +110,9 @@ pub enum Warning {
 
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Warning::CrcIgnored { stored, computed } => write!(
-                f,
-                "The file's checksum is wrong (stored {stored:#010x}, computed {computed:#010x}); it was accepted because you asked for it."
-            ),
-            Warning::OddSuffixLength { length } => {
-                write!(f, "The DFU suffix says it is {length} bytes long instead of 16.")
-            }
-            Warning::ImageSize { stated, actual } => write!(
-                f,
-                "The DfuSe header gives the image size as {stated} bytes, but it is {actual}."
-            ),
-            Warning::TrailingBytes { count } => {
-                write!(f, "{count} unused bytes follow the last DfuSe target.")
-            }
-            Warning::DfuseSuffixVersion { bcd_dfu } => write!(
-                f,
-                "The DfuSe file's suffix gives DFU version {bcd_dfu:#06x} instead of 0x011a."
-            ),
-        }
+        // A technical line for logs and developers; what a person reads is worded in
+        // `ui::words`.
+        write!(f, "{self:?}")
     }
 }
 
@@ -207,136 +190,13 @@ pub enum FileError {
 
 impl fmt::Display for FileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FileError::Empty => write!(f, "The file is empty. Choose the firmware file again."),
-            FileError::TooLarge { size, limit } => write!(
-                f,
-                "The file is too large ({size} bytes; the limit is {limit}). It is not a firmware file for a USB device."
-            ),
-            FileError::CorruptCrc { stored, computed } => write!(
-                f,
-                "The file is damaged: its checksum does not match (stored {stored:#010x}, computed {computed:#010x}). Download it again."
-            ),
-            FileError::BadSuffixLength { length } => write!(
-                f,
-                "The file's DFU suffix is malformed (length {length}). Download the file again."
-            ),
-            FileError::NotDfuse => write!(f, "The file is not a DfuSe file."),
-            FileError::UnsupportedVersion { version } => write!(
-                f,
-                "The DfuSe file has format version {version}, which is not supported (only version 1 exists)."
-            ),
-            FileError::MissingSuffix => write!(
-                f,
-                "The DfuSe file has no DFU suffix at its end: it is incomplete or damaged. Download it again."
-            ),
-            FileError::NoTargets => write!(f, "The DfuSe file contains no firmware images."),
-            FileError::EmptyTarget { target } => {
-                write!(f, "Image {target} of the DfuSe file contains no data.")
-            }
-            FileError::TooManyElements { target, count } => write!(
-                f,
-                "Image {target} of the DfuSe file claims {count} parts, more than the file can hold. The file is damaged."
-            ),
-            FileError::Truncated { what, offset, missing } => write!(
-                f,
-                "The file is cut short: the {what} at byte {offset} is missing {missing} bytes. Download it again."
-            ),
-            FileError::BadTargetSignature { offset } => write!(
-                f,
-                "The DfuSe file is damaged: no image header where one should be (byte {offset})."
-            ),
-            FileError::TargetSizeMismatch { target, stated, actual } => write!(
-                f,
-                "The DfuSe file is damaged: image {target} says it is {stated} bytes long but holds {actual}."
-            ),
-            FileError::AddressOverflow { address, size } => write!(
-                f,
-                "The file places {size} bytes at {address:#010x}, past the end of the address space. The file is damaged."
-            ),
-            FileError::Overlap { target, address } => write!(
-                f,
-                "Image {target} of the DfuSe file writes address {address:#010x} twice. The file is damaged."
-            ),
-            FileError::HexSyntax { line, reason } => {
-                write!(f, "The HEX file has {reason} on line {line}. The file is damaged.")
-            }
-            FileError::HexChecksum { line } => write!(
-                f,
-                "The HEX file is damaged: the checksum of line {line} is wrong. Download it again."
-            ),
-            FileError::HexOverlap { line, earlier_line, address } => write!(
-                f,
-                "The HEX file writes address {address:#010x} twice (lines {earlier_line} and {line}). The file is damaged."
-            ),
-            FileError::HexDataAfterEof { eof_line, line } => write!(
-                f,
-                "The HEX file goes on after its end-of-file record (line {eof_line}) at line {line}: it may be two files joined. Use the vendor's original file."
-            ),
-            FileError::NotFirmware(kind) => write!(f, "{}", not_firmware_message(*kind)),
-            FileError::DfuWithoutSuffix => write!(
-                f,
-                "This .dfu file is neither a DfuSe file nor has a DFU suffix: it is damaged or not a firmware file. Download it again from the device's maker."
-            ),
-            FileError::HexNoEof => write!(
-                f,
-                "The HEX file has no end-of-file record: it is cut short. Download it again."
-            ),
-        }
+        // A technical line for logs and developers; what a person reads is worded in
+        // `ui::words`.
+        write!(f, "{self:?}")
     }
 }
 
 impl std::error::Error for FileError {}
-
-/// What the user is told about content that is not firmware: what it is, and what to do.
-fn not_firmware_message(kind: NotFirmware) -> String {
-    let choose = "choose the firmware file itself (usually ending in .dfu, .bin or .hex)";
-    let what = match kind {
-        NotFirmware::Html => {
-            return format!("This is a web page (HTML), not a firmware file: the download probably saved the page, or an error page, instead of the file. Go back to the maker's download page, download the firmware again, and {choose}.")
-        }
-        NotFirmware::Text => {
-            return format!("This is a text file, not a firmware file (firmware is binary data, never readable text). It may be release notes or instructions: read them, then {choose}.")
-        }
-        NotFirmware::Srecord => {
-            return "This is a Motorola S-record file, which this page cannot write. Use the .dfu, .bin or .hex file the maker provides.".into()
-        }
-        NotFirmware::Elf => {
-            return "This is an ELF program file (a build output, not a firmware image). Convert it to .bin or .hex, or use the .dfu, .bin or .hex file the maker provides.".into()
-        }
-        NotFirmware::Uf2 => {
-            return "This is a UF2 file. UF2 files are copied onto a device while it shows up as a USB drive (often after pressing its reset button twice); this page cannot write them. Use the maker's .dfu, .bin or .hex file, or copy this file onto the drive.".into()
-        }
-        NotFirmware::WindowsProgram => {
-            return format!("This is a Windows program (perhaps the maker's own update tool), not a firmware file. This page needs no program: {choose}.")
-        }
-        NotFirmware::MacProgram => {
-            return format!("This is a macOS program, not a firmware file. This page needs no program: {choose}.")
-        }
-        NotFirmware::Zip => "a ZIP archive",
-        NotFirmware::Gzip => "a gzip archive",
-        NotFirmware::SevenZip => "a 7-Zip archive",
-        NotFirmware::Rar => "a RAR archive",
-        NotFirmware::Xz => "an xz archive",
-        NotFirmware::Bzip2 => "a bzip2 archive",
-        NotFirmware::Zstd => "a Zstandard archive",
-        NotFirmware::Tar => "a tar archive",
-        NotFirmware::Xml => "an XML document",
-        NotFirmware::Json => "a JSON data file",
-        NotFirmware::Pdf => "a PDF document",
-        NotFirmware::OfficeDocument => "a Microsoft Office document",
-        NotFirmware::Png => "a picture (PNG)",
-        NotFirmware::Jpeg => "a picture (JPEG)",
-        NotFirmware::Gif => "a picture (GIF)",
-        NotFirmware::Bmp => "a picture (BMP)",
-        NotFirmware::Webp => "a picture (WebP)",
-    };
-    if kind.is_archive() {
-        format!("This is {what}, which holds other files. Unpack it first (on most computers: double-click it, or right-click it and choose Extract), then {choose} from inside it.")
-    } else {
-        format!("This is {what}, not a firmware file. Go back to the maker's download page and {choose}.")
-    }
-}
 
 /// A parsed firmware file.
 #[derive(Debug, Clone, PartialEq, Eq)]
