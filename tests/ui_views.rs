@@ -893,3 +893,23 @@ fn the_verdict_and_the_update_agree() {
     // The table exercises every verdict.
     assert_eq!(seen.len(), 4, "{seen:?}");
 }
+
+/// The re-pair step names the device as the page shows it (cleaned, never shouted), filters
+/// the chooser by its vendor, and tells the page which chooser to offer.
+#[test]
+fn the_re_pair_request_names_the_device_and_its_chooser() {
+    let before = info("stm32f4");
+    let shown = ui::clean(&before.display_name());
+    for (chooser, demo) in [(ui::Chooser::Browser, false), (ui::Chooser::Demo, true)] {
+        let r = ui::RepairView::new(&before, chooser);
+        assert_eq!(r.demo, demo);
+        assert_eq!(r.vendor_id, 0x0483);
+        assert!(
+            r.message
+                .starts_with(&format!("{shown} restarted in update mode")),
+            "{}",
+            r.message
+        );
+        assert_eq!(r.button_label, format!("Select {shown} in update mode"));
+    }
+}

@@ -249,7 +249,8 @@ impl Plan {
             None,
         ));
         if verify {
-            push_dfu11_upload(&mut steps, ts, image.len() as u64, Phase::Verify, true);
+            let len = image.len() as u64;
+            push_dfu11_upload(&mut steps, ts, len, Phase::Verify, len);
             steps.push(step(StepKind::Compare { run: 0 }, Phase::Verify, 0, None));
         }
         if opts.restart && target.attributes.manifestation_tolerant {
@@ -294,7 +295,8 @@ impl Plan {
             usize::from(target.transfer_size.max(1)),
             max_len,
             Phase::Upload,
-            false,
+            // A backup's length is learnt from the device's short reply, not known ahead.
+            0,
         );
         Ok(Plan {
             target,
@@ -490,8 +492,9 @@ impl Plan {
 
 /// UPLOAD steps for a DFU 1.1 read of up to `len` bytes: one block more than `len`
 /// needs, so an image that fills whole blocks still ends with its short reply; the
-/// trailing ABORT runs only if no short reply came.
-fn push_dfu11_upload(steps: &mut Vec<Step>, ts: usize, len: u64, phase: Phase, known: bool) {
+/// trailing ABORT runs only if no short reply came. `credit`: the progress bytes the read
+/// counts for (the length when it is known, as for a verify).
+fn push_dfu11_upload(steps: &mut Vec<Step>, ts: usize, len: u64, phase: Phase, credit: u64) {
     let blocks = len / ts as u64 + 1;
     steps.push(step(
         StepKind::Upload {
@@ -500,7 +503,7 @@ fn push_dfu11_upload(steps: &mut Vec<Step>, ts: usize, len: u64, phase: Phase, k
             more: Some(blocks - 1),
         },
         phase,
-        if known { len } else { 0 },
+        credit,
         None,
     ));
     steps.push(step(StepKind::Abort, phase, 0, None));

@@ -268,3 +268,37 @@ impl DeviceView {
         }
     }
 }
+
+/// Which chooser the user picks the re-enumerated device in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chooser {
+    /// The browser's USB chooser.
+    Browser,
+    /// The page's own (the demo device needs no browser permission).
+    Demo,
+}
+
+/// The re-pair step: the device restarted in update mode and must be selected again.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RepairView {
+    pub message: String,
+    pub button_label: String,
+    /// The vendor id to filter the browser's chooser by.
+    pub vendor_id: u16,
+    pub demo: bool,
+}
+
+impl RepairView {
+    pub fn new(before: &DeviceInfo, chooser: Chooser) -> RepairView {
+        let name = clean(&before.display_name());
+        RepairView {
+            message: format!(
+                "{name} restarted in update mode. Your browser treats it as a new device, so it needs your permission once more: press the button and choose it from the list."
+            ),
+            button_label: format!("Select {name} in update mode"),
+            vendor_id: before.vendor_id,
+            demo: chooser == Chooser::Demo,
+        }
+    }
+}

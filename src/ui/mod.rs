@@ -7,7 +7,7 @@ mod link;
 mod problem;
 pub mod words;
 
-pub use device::{clean, size, DeviceView, Table};
+pub use device::{clean, size, Chooser, DeviceView, RepairView, Table};
 pub use fit::{busy_problem, closed_problem, DoneView, FirmwareView, FitView, Stage};
 pub use link::{download_problem, firmware_link, percent_decode, vendors, FirmwareLink};
 pub use problem::{

@@ -7,6 +7,7 @@ use crate::core::protocol::{Control, Setup};
 use crate::driver::sim::SimTransport;
 use crate::driver::{DeviceInfo, Reconnect, TransferError, TransferErrorKind, Transport};
 use crate::sim::{Profile, SimDevice};
+use crate::ui::Chooser;
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::rc::Rc;
@@ -106,7 +107,7 @@ impl Reconnect for DemoTransport {
                     "the device came back with new ids and must be selected again",
                 ));
             };
-            repair.ask(before, true).await?;
+            repair.ask(before, Chooser::Demo).await?;
             self.granted.borrow_mut().insert(ids);
         }
         Ok(())

@@ -5,9 +5,8 @@
 use super::convert::to_js;
 use super::discover;
 use crate::driver::{self, DeviceInfo, TransferError, TransferErrorKind};
-use crate::ui::{self, ProgressView};
+use crate::ui::{Chooser, ProgressView, RepairView};
 use js_sys::{Function, Promise};
-use serde::Serialize;
 use std::cell::Cell;
 use std::future::Future;
 use std::rc::Rc;
@@ -34,28 +33,6 @@ pub(super) fn page_progress(on_progress: &Function) -> impl FnMut(&driver::Progr
             last = Some((cur.phase, p.elapsed_ms));
             let _ = on_progress.call1(&JsValue::NULL, &to_js(&ProgressView::new(p)));
         }
-    }
-}
-
-/// The request the page shows as a re-pair button.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct RepairRequest {
-    message: String,
-    button_label: String,
-    vendor_id: u16,
-    demo: bool,
-}
-
-pub(super) fn repair_request(before: &DeviceInfo, demo: bool) -> RepairRequest {
-    let name = ui::clean(&before.display_name());
-    RepairRequest {
-        message: format!(
-            "{name} restarted in update mode. Your browser treats it as a new device, so it needs your permission once more: press the button and choose it from the list."
-        ),
-        button_label: format!("Select {name} in update mode"),
-        vendor_id: before.vendor_id,
-        demo,
     }
 }
 
@@ -131,15 +108,15 @@ impl PageRepair {
         found.ok().flatten()
     }
 
-    /// Ask the user to select the device that was `before` again (`demo`: the demo device,
-    /// which needs no browser chooser). Resolves to what the page chose (a `USBDevice`, or
-    /// anything for the demo), or fails after [`REPAIR_TIMEOUT_MS`] or on Cancel.
+    /// Ask the user to select the device that was `before` again, in the browser's chooser
+    /// or (`Chooser::Demo`) the page's own. Resolves to what the page chose (a `USBDevice`,
+    /// or anything for the demo), or fails after [`REPAIR_TIMEOUT_MS`] or on Cancel.
     pub(crate) async fn ask(
         &self,
         before: &DeviceInfo,
-        demo: bool,
+        chooser: Chooser,
     ) -> Result<JsValue, TransferError> {
-        let req = to_js(&repair_request(before, demo));
+        let req = to_js(&RepairView::new(before, chooser));
         let asked = self.on_repair.call1(&JsValue::NULL, &req);
         unless_cancelled(
             async move {

@@ -8,6 +8,7 @@ pub use super::convert::map_error;
 use super::page::PageRepair;
 use crate::core::protocol::Setup;
 use crate::driver::{DeviceInfo, Reconnect, TransferError, TransferErrorKind, Transport};
+use crate::ui::Chooser;
 use js_sys::Uint8Array;
 use std::cell::RefCell;
 use std::future::{Future, IntoFuture};
@@ -304,7 +305,7 @@ impl Reconnect for WebUsbTransport {
         let device = match repair.wait_known(before, &self.device).await {
             Some(d) => d,
             None => {
-                let d = repair.ask(before, false).await?;
+                let d = repair.ask(before, Chooser::Browser).await?;
                 if d.is_null() || d.is_undefined() {
                     return Err(TransferError::new(
                         TransferErrorKind::Disconnected,
