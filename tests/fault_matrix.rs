@@ -8,7 +8,7 @@ use dfu_flasher::driver::sim::SimTransport;
 use dfu_flasher::driver::{
     self, block_on, FlashError, FlashFailure, FlashImage, FlashOptions, FlashReport, Left,
 };
-use dfu_flasher::sim::{Effect, Fault, Profile, Request, SimDevice, Trigger};
+use dfu_flasher::sim::{Activity, Effect, Fault, Profile, Request, SimDevice, Trigger};
 
 const PHASES: [Phase; 7] = [
     Phase::Detach,
@@ -63,33 +63,38 @@ fn status_fault(effect: &Effect) -> bool {
     )
 }
 
-/// Which device a phase is exercised on, and the request the fault hits.
+/// Which device a phase is exercised on, and the request the fault hits: named by what
+/// the device is doing at the time (its own reading of the requests, `sim::Activity`) and
+/// the request's type, counted from the start of that activity. A change in the order or
+/// number of the host's requests moves no fault into another phase.
 fn setup(phase: Phase, effect: &Effect) -> (&'static str, Trigger) {
     let status_fault = status_fault(effect);
-    let on = |request: Request, nth: usize| Trigger::Request { request, nth };
+    let during = |activity: Activity, request: Request, nth: usize| Trigger::During {
+        activity,
+        request,
+        nth,
+    };
+    use Activity::{Erase, Idle, Leave, Manifest, Read, Runtime, Write};
     use Request::{Detach, Dnload, GetStatus, Upload};
     match phase {
-        // Run-time GETSTATUS is request 1, DETACH request 1.
-        Phase::Detach if status_fault => ("dfu11-runtime", on(GetStatus, 1)),
-        Phase::Detach => ("dfu11-runtime", on(Detach, 1)),
-        // stm32f4, 5000 bytes at 0x08000000: 1 erase, Set-Address, 3 blocks. GETSTATUS
-        // 1 clears; 2-3 answer the erase.
-        Phase::Erase if status_fault => ("stm32f4", on(GetStatus, 2)),
-        Phase::Erase => ("stm32f4", on(Dnload, 1)),
-        Phase::Write if status_fault => ("stm32f4", on(GetStatus, 6)),
-        Phase::Write => ("stm32f4", Trigger::Block(3)),
-        // Verify: Set-Address, ABORT, UPLOADs.
-        Phase::Verify if status_fault => ("stm32f4", on(GetStatus, 12)),
-        Phase::Verify => ("stm32f4", on(Upload, 2)),
-        // dfu11-dfumode, 3000 bytes = 3 blocks: DNLOAD 4 is the zero-length end;
-        // GETSTATUS 8 answers it.
-        Phase::Manifest if status_fault => ("dfu11-dfumode", on(GetStatus, 8)),
-        Phase::Manifest => ("dfu11-dfumode", on(Dnload, 4)),
-        // stm32f4 without verify: DNLOAD 6 is the leave Set-Address, 7 the zero-length leave.
-        Phase::Leave if status_fault => ("stm32f4", on(GetStatus, 14)),
-        Phase::Leave => ("stm32f4", on(Dnload, 7)),
-        Phase::Upload if status_fault => ("dfu11-dfumode", on(GetStatus, 1)),
-        Phase::Upload => ("dfu11-dfumode", on(Upload, 2)),
+        Phase::Detach if status_fault => ("dfu11-runtime", during(Runtime, GetStatus, 1)),
+        Phase::Detach => ("dfu11-runtime", during(Runtime, Detach, 1)),
+        // stm32f4, 5000 bytes at 0x08000000: one page erase, then three blocks.
+        Phase::Erase if status_fault => ("stm32f4", during(Erase, GetStatus, 1)),
+        Phase::Erase => ("stm32f4", during(Erase, Dnload, 1)),
+        Phase::Write if status_fault => ("stm32f4", during(Write, GetStatus, 1)),
+        Phase::Write => ("stm32f4", during(Write, Dnload, 3)),
+        // The verify's status requests answer the Set-Address of its partial last block.
+        Phase::Verify if status_fault => ("stm32f4", during(Read, GetStatus, 1)),
+        Phase::Verify => ("stm32f4", during(Read, Upload, 2)),
+        // dfu11-dfumode, 3000 bytes: the zero-length DNLOAD and the status that answers it.
+        Phase::Manifest if status_fault => ("dfu11-dfumode", during(Manifest, GetStatus, 1)),
+        Phase::Manifest => ("dfu11-dfumode", during(Manifest, Dnload, 1)),
+        // stm32f4 without verify: the zero-length DNLOAD that leaves.
+        Phase::Leave if status_fault => ("stm32f4", during(Leave, GetStatus, 1)),
+        Phase::Leave => ("stm32f4", during(Leave, Dnload, 1)),
+        Phase::Upload if status_fault => ("dfu11-dfumode", during(Idle, GetStatus, 1)),
+        Phase::Upload => ("dfu11-dfumode", during(Read, Upload, 2)),
         // Getting to dfuIDLE is part of every other phase's run.
         Phase::Prepare => unreachable!("not one of PHASES"),
     }

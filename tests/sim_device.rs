@@ -1,7 +1,9 @@
 //! The simulator driven with raw setup packets written by hand from the spec tables:
 //! descriptors, the DFU state machine, DfuSe commands, rule checks and faults.
 
-use dfu_flasher::sim::{Effect, Fault, Profile, Request, Setup, SimDevice, SimError, Trigger};
+use dfu_flasher::sim::{
+    Activity, Effect, Fault, Profile, Request, Setup, SimDevice, SimError, Trigger,
+};
 
 fn dev(name: &str) -> SimDevice {
     SimDevice::new(Profile::by_name(name).expect("profile"))
@@ -108,6 +110,80 @@ fn dfuse_erase_set_address_write_and_read_back() {
         vec![0x00, 0x21, 0x41, 0x92]
     );
     assert!(d.violations().is_empty());
+    // What the device was doing at each request, by its own reading of them: the erase
+    // command starts the erase, Set-Address and status requests start nothing, the data
+    // block starts the write, ABORT keeps it, UPLOAD starts the read.
+    let seen: Vec<(&str, Activity)> = d
+        .transcript()
+        .iter()
+        .map(|e| (e.name, e.activity))
+        .collect();
+    use Activity::{Erase, Read, Write};
+    assert_eq!(
+        seen,
+        [
+            ("DNLOAD", Erase),
+            ("GETSTATUS", Erase),
+            ("GETSTATUS", Erase),
+            ("DNLOAD", Erase),
+            ("GETSTATUS", Erase),
+            ("GETSTATUS", Erase),
+            ("DNLOAD", Write),
+            ("GETSTATUS", Write),
+            ("GETSTATUS", Write),
+            ("ABORT", Write),
+            ("UPLOAD", Read),
+            ("UPLOAD", Read),
+        ]
+    );
+    // The zero-length DNLOAD leaves (DfuSe); on a DFU 1.1 device it manifests.
+    d.control_out(out(6, 0, 0), &[]).expect("abort");
+    d.control_out(out(1, 0, 0), &[]).expect("leave");
+    assert_eq!(d.activity(), Activity::Leave);
+    let mut plain = dev("dfu11-dfumode");
+    assert_eq!(plain.activity(), Activity::Idle);
+    plain
+        .control_out(out(1, 0, 4), &[1, 2, 3, 4])
+        .expect("block 0");
+    assert_eq!(
+        plain.activity(),
+        Activity::Write,
+        "block 0 is data on DFU 1.1"
+    );
+    let s = status(&mut plain);
+    plain.sleep(u32::from(s[1]));
+    status(&mut plain);
+    plain.control_out(out(1, 1, 0), &[]).expect("end");
+    assert_eq!(plain.activity(), Activity::Manifest);
+    assert_eq!(dev("dfu11-runtime").activity(), Activity::Runtime);
+}
+
+/// A fault aimed at an activity fires at the nth request of its type counted from the
+/// activity's start, and only then.
+#[test]
+fn faults_aimed_at_an_activity_fire_inside_it() {
+    let mut d = dev("stm32f4");
+    d.add_fault(Fault {
+        trigger: Trigger::During {
+            activity: Activity::Write,
+            request: Request::GetStatus,
+            nth: 2,
+        },
+        effect: Effect::Stall,
+    });
+    // Erase: four status requests, none of them in the write.
+    d.control_out(out(1, 0, 5), &[0x41, 0x00, 0x40, 0x00, 0x08])
+        .expect("erase");
+    for _ in 0..4 {
+        let s = status(&mut d);
+        d.sleep(u32::from_le_bytes([s[1], s[2], s[3], 0]));
+    }
+    assert_eq!(d.unfired_faults().len(), 1);
+    d.control_out(out(1, 2, 4), &[1, 2, 3, 4]).expect("write");
+    let s = status(&mut d);
+    d.sleep(u32::from(s[1]));
+    assert_eq!(d.control_in(inp(3, 0, 6)), Err(SimError::Stall));
+    assert!(d.unfired_faults().is_empty());
 }
 
 #[test]

@@ -2,11 +2,39 @@
 
 use super::requests::Request;
 
+/// What the device is doing, as the device itself sees it: set by the last request that
+/// started something (a DETACH, an erase command, a data block, an UPLOAD, the zero-length
+/// DNLOAD); status requests, ABORT and DfuSe's Set-Address change nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activity {
+    /// Running its firmware (the run-time interface).
+    Runtime,
+    /// In DFU mode, nothing started yet.
+    Idle,
+    /// A DfuSe page or mass erase.
+    Erase,
+    /// Taking data blocks.
+    Write,
+    /// Answering UPLOADs (a verify or a backup).
+    Read,
+    /// DFU 1.1: the zero-length DNLOAD, the image is being manifested.
+    Manifest,
+    /// DfuSe: the zero-length DNLOAD that leaves for the firmware.
+    Leave,
+}
+
 /// When a fault fires (once).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Trigger {
     /// The nth (1-based) request of this type.
     Request { request: Request, nth: usize },
+    /// The nth (1-based) request of this type while the device is doing `activity` (counted
+    /// from the request that began it): "the first GETSTATUS of the erase".
+    During {
+        activity: Activity,
+        request: Request,
+        nth: usize,
+    },
     /// A DNLOAD data block with this wBlockNum.
     Block(u16),
     /// A DfuSe write or erase touching this address.

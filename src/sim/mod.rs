@@ -13,7 +13,7 @@ mod profiles;
 mod requests;
 pub mod wire;
 
-pub use fault::{Effect, Fault, Trigger};
+pub use fault::{Activity, Effect, Fault, Trigger};
 pub use profiles::{AltProfile, Profile, Timing};
 pub use requests::{request_name, Request};
 
@@ -57,6 +57,8 @@ pub struct TranscriptEntry {
     pub outcome: &'static str,
     /// bState after the request (DFU states; 0/1 in run-time mode).
     pub state: u8,
+    /// What the device was doing when it took the request.
+    pub activity: Activity,
 }
 
 /// Which descriptors the device shows.
@@ -117,6 +119,9 @@ pub struct SimDevice {
     /// Time the transfers themselves took on the bus (their cost in [`Timing`]).
     bus_us: u64,
     counts: BTreeMap<&'static str, usize>,
+    /// What the device is doing, and the requests of each type since it began.
+    activity: Activity,
+    activity_counts: BTreeMap<Request, usize>,
     transcript: Vec<TranscriptEntry>,
     violations: Vec<Violation>,
 }
@@ -205,6 +210,12 @@ impl SimDevice {
             real_time: false,
             bus_us: 0,
             counts: BTreeMap::new(),
+            activity: if personality == Personality::Dfu {
+                Activity::Idle
+            } else {
+                Activity::Runtime
+            },
+            activity_counts: BTreeMap::new(),
             transcript: Vec::new(),
             violations: Vec::new(),
         }
@@ -390,6 +401,10 @@ impl SimDevice {
         self.detach_deadline = None;
         self.dfu_detached = false;
         self.uploaded = false;
+        self.begin(match p {
+            Personality::Dfu => Activity::Idle,
+            _ => Activity::Runtime,
+        });
         match p {
             Personality::Dfu => {
                 self.state = 2;
@@ -478,6 +493,49 @@ impl SimDevice {
         Ok(())
     }
 
+    /// What the device is doing now (see [`Activity`]).
+    pub fn activity(&self) -> Activity {
+        self.activity
+    }
+
+    fn begin(&mut self, a: Activity) {
+        self.activity = a;
+        self.activity_counts.clear();
+    }
+
+    /// The activity this request starts, if it starts one. The device's own reading of the
+    /// request (DFU 1.1 §6, and for DfuSe the command byte of a block-0 DNLOAD, AN3156 §5).
+    fn activity_started(
+        &self,
+        request: Request,
+        setup: Setup,
+        out: Option<&[u8]>,
+    ) -> Option<Activity> {
+        if self.personality != Personality::Dfu {
+            return Some(Activity::Runtime);
+        }
+        match request {
+            Request::Dnload => {
+                let data = out.unwrap_or_default();
+                if data.is_empty() {
+                    Some(if self.profile.dfuse {
+                        Activity::Leave
+                    } else {
+                        Activity::Manifest
+                    })
+                } else if self.profile.dfuse && setup.value == 0 {
+                    // 0x41: erase a page (5 bytes) or all (1 byte); 0x21 Set-Address and
+                    // 0x92 read-unprotect start nothing of their own.
+                    (data[0] == 0x41).then_some(Activity::Erase)
+                } else {
+                    Some(Activity::Write)
+                }
+            }
+            Request::Upload => Some(Activity::Read),
+            _ => None,
+        }
+    }
+
     fn record(&mut self, name: &'static str, setup: Setup, data_len: usize, outcome: &'static str) {
         *self.counts.entry(name).or_insert(0) += 1;
         self.transcript.push(TranscriptEntry {
@@ -487,6 +545,7 @@ impl SimDevice {
             data_len,
             outcome,
             state: self.state,
+            activity: self.activity,
         });
     }
 
@@ -520,9 +579,25 @@ impl SimDevice {
         let request = Request::of(setup);
         let name = request.name();
         let nth = self.counts.get(name).copied().unwrap_or(0) + 1;
+        if let Some(a) = self.activity_started(request, setup, out) {
+            if a != self.activity {
+                self.begin(a);
+            }
+        }
+        let in_activity = {
+            let n = self.activity_counts.entry(request).or_insert(0);
+            *n += 1;
+            *n
+        };
+        let activity = self.activity;
         let now_ms = self.now_us / 1000;
         let fault = self.take_fault(|t| match t {
             Trigger::Request { request: r, nth: k } => *r == request && *k == nth,
+            Trigger::During {
+                activity: a,
+                request: r,
+                nth: k,
+            } => *a == activity && *r == request && *k == in_activity,
             Trigger::AfterMs(ms) => now_ms >= *ms,
             _ => false,
         });
