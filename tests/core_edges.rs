@@ -526,3 +526,25 @@ fn utf16_text_needs_whole_units() {
         "a mark and nothing else"
     );
 }
+
+/// bmAttributes, bit by bit (DFU 1.1 §4.1.3 table 4.2; bit 7 is ST's "accelerated"), over
+/// every byte value: each flag is its own bit and nothing else.
+#[test]
+fn functional_attributes_read_each_bit() {
+    use dfu_flasher::core::descriptor::Attributes;
+    for b in 0..=255u8 {
+        let a = Attributes::from_bits(b);
+        let bit = |n: u8| b & (1 << n) != 0;
+        assert_eq!(
+            (
+                a.can_download,
+                a.can_upload,
+                a.manifestation_tolerant,
+                a.will_detach,
+                a.accelerated
+            ),
+            (bit(0), bit(1), bit(2), bit(3), bit(7)),
+            "bmAttributes {b:#04x}"
+        );
+    }
+}

@@ -2,12 +2,14 @@
 //!
 //! Nothing in here performs I/O, reads a clock or awaits: operations return the next
 //! request as a value and are told the reply.
+pub mod catalog;
 pub mod descriptor;
 pub mod device;
 pub mod dfuse;
 pub mod error;
 pub mod file;
 pub mod fit;
+pub mod json;
 pub mod memmap;
 pub mod plan;
 pub mod progress;
