@@ -548,3 +548,126 @@ fn functional_attributes_read_each_bit() {
         );
     }
 }
+
+/// A configuration descriptor from its parts, with wTotalLength filled in (USB 2.0 §9.6.3).
+fn config_of(parts: &[&[u8]]) -> Vec<u8> {
+    let body: Vec<u8> = parts.concat();
+    let total = (9 + body.len()) as u16;
+    let mut v = vec![9, 2, total as u8, (total >> 8) as u8, 1, 1, 0, 0x80, 50];
+    v.extend(body);
+    v
+}
+
+const DFU_INTF: [u8; 9] = [9, 4, 0, 0, 0, 0xFE, 0x01, 0x02, 0];
+const HID_INTF: [u8; 9] = [9, 4, 1, 0, 1, 0x03, 0x00, 0x00, 0];
+/// A HID class descriptor: type 0x21, like DFU's functional descriptor.
+const HID_DESC: [u8; 9] = [9, 0x21, 0x11, 0x01, 0x00, 0x01, 0x22, 0x40, 0x00];
+const DFU_FUNC: [u8; 9] = [9, 0x21, 0x0B, 0xFF, 0x00, 0x00, 0x08, 0x1A, 0x01];
+
+#[test]
+fn configuration_headers_at_their_minimum_length_are_read() {
+    use dfu_flasher::core::descriptor::configuration_total_length;
+    assert_eq!(configuration_total_length(&[9, 2, 0x20, 0x01]), Ok(0x120));
+    assert!(matches!(
+        configuration_total_length(&[9, 2, 0x20]),
+        Err(DescriptorError::Truncated {
+            needed: 4,
+            got: 3,
+            ..
+        })
+    ));
+    // Exactly nine bytes: a configuration with no interfaces.
+    let c = parse_configuration(&config_of(&[])).expect("nine bytes");
+    assert!(c.interfaces.is_empty());
+    assert!(matches!(
+        parse_configuration(&config_of(&[])[..8]),
+        Err(DescriptorError::Truncated {
+            needed: 9,
+            got: 8,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn short_or_foreign_descriptors_inside_a_configuration_are_skipped() {
+    // An interface descriptor of five bytes is not read as one (it has no class fields).
+    let short_interface: &[u8] = &[5, 4, 0, 0, 0];
+    let c =
+        parse_configuration(&config_of(&[short_interface, &DFU_INTF, &DFU_FUNC])).expect("parses");
+    assert_eq!(c.interfaces.len(), 1);
+    assert_eq!(c.interfaces[0].number, 0);
+    // A HID descriptor (also type 0x21) after a HID interface is not the DFU interface's.
+    let c = parse_configuration(&config_of(&[&DFU_INTF, &HID_INTF, &HID_DESC])).expect("parses");
+    assert_eq!(c.interfaces.len(), 1);
+    assert_eq!(c.interfaces[0].functional, None, "{c:?}");
+    // A functional descriptor before any interface applies to DFU interfaces without one.
+    let c = parse_configuration(&config_of(&[&DFU_FUNC, &DFU_INTF])).expect("parses");
+    assert_eq!(
+        c.interfaces[0].functional.map(|f| f.raw_version),
+        Some(Some(0x011A))
+    );
+}
+
+#[test]
+fn the_functional_descriptor_version_is_read_only_where_declared_and_present() {
+    use dfu_flasher::core::descriptor::FunctionalDescriptor;
+    // bLength 7 (DFU 1.0): no bcdDFUVersion, even if more bytes follow in the buffer.
+    let mut seven = DFU_FUNC;
+    seven[0] = 7;
+    assert_eq!(
+        FunctionalDescriptor::parse(&seven).expect("7").raw_version,
+        None
+    );
+    // bLength 9 but only seven bytes sent: no version, and no read past the end.
+    assert_eq!(
+        FunctionalDescriptor::parse(&DFU_FUNC[..7])
+            .expect("cut")
+            .raw_version,
+        None
+    );
+    assert_eq!(
+        FunctionalDescriptor::parse(&DFU_FUNC)
+            .expect("9")
+            .raw_version,
+        Some(0x011A)
+    );
+}
+
+/// Protocol 0 means DFU mode only for a device whose class is DFU (class 0xFE with
+/// subclass 0x01: DFU 1.0 style) or a DfuSe descriptor; 0xFE with another subclass is
+/// another application-specific class (0x02 IrDA bridge, 0x03 test and measurement).
+#[test]
+fn protocol_zero_is_dfu_mode_only_for_the_dfu_class() {
+    use dfu_flasher::core::descriptor::{DeviceDescriptor, Mode};
+    let device = |class: u8, subclass: u8| {
+        DeviceDescriptor::parse(&[
+            18, 1, 0x00, 0x02, class, subclass, 0, 64, 0x09, 0x12, 0x03, 0x20, 0x00, 0x01, 1, 2, 3,
+            1,
+        ])
+        .expect("device")
+    };
+    let mut intf = DFU_INTF;
+    intf[7] = 0;
+    let c = parse_configuration(&config_of(&[&intf])).expect("parses");
+    let i = &c.interfaces[0];
+    assert_eq!(i.mode(&device(0xFE, 0x01)), Mode::Dfu);
+    assert_eq!(i.mode(&device(0xFE, 0x02)), Mode::Runtime);
+    assert_eq!(i.mode(&device(0xFF, 0x01)), Mode::Runtime);
+    assert_eq!(i.mode(&device(0x00, 0x00)), Mode::Runtime);
+}
+
+/// The core's own Display is a technical line naming the case (the customer's sentence is
+/// `ui::words`): never empty, so a log says what happened.
+#[test]
+fn technical_lines_name_the_case() {
+    use dfu_flasher::core::file::FileError;
+    let d = DescriptorError::BadLength {
+        offset: 9,
+        length: 1,
+    };
+    assert!(d.to_string().contains("BadLength"), "{d}");
+    let m = MemoryMap::parse("@Flash/0x0800000G/1*1Kg").expect_err("bad");
+    assert!(m.to_string().contains("MemoryMapError"), "{m}");
+    assert!(FileError::Empty.to_string().contains("Empty"));
+}
