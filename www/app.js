@@ -4,13 +4,15 @@
 import init, {
   environment, knownDevices, requestDevice, requestDfuDevice, openDevice, openDemo,
   demoProfiles, watchDevices, setTimerWorker, firmwareLink, firmwareDownloadProblem, linkVendors, Firmware,
-  lostDevice,
+  lostDevice, VendorCatalog,
 } from './pkg/dfu_flasher.js';
 
 const $ = (id) => document.getElementById(id);
 // `finished`: an update just succeeded; the verdict about it is stale until the file or the
 // device changes.
-const state = { device: null, firmware: null, busy: false, repair: null, lost: null, files: 0, note: null, vendors: [], finished: false };
+// `catalog`: the vendor's catalog (`?catalog=`); `expect`: the version just installed, until
+// the device reports what it runs.
+const state = { device: null, firmware: null, busy: false, repair: null, lost: null, files: 0, note: null, vendors: [], finished: false, catalog: null, catalogMode: false, offer: null, expect: null };
 
 function el(tag, text, cls) {
   const e = document.createElement(tag);
@@ -47,6 +49,7 @@ function show(id, visible) { $(id).hidden = !visible; }
 function renderDevice() {
   const d = state.device;
   show('device-panel', !!d);
+  renderOffer();
   if (!d) return;
   const info = d.describe();
   $('device-name').textContent = info.title;
@@ -115,7 +118,7 @@ function renderFit() {
 
 function setBusy(busy) {
   state.busy = busy;
-  for (const id of ['connect', 'demo', 'file', 'disconnect', 'demo-profile']) $(id).disabled = busy;
+  for (const id of ['connect', 'demo', 'file', 'disconnect', 'demo-profile', 'offer-action', 'offer-secondary', 'offer-install', 'beta']) $(id).disabled = busy;
   show('cancel', busy);
   $('cancel').disabled = false;
   renderDevice();
@@ -196,6 +199,7 @@ async function useDevice(opener, { auto = null } = {}) {
   try {
     if (state.device) { state.device.close(); state.device = null; }
     state.device = await opener();
+    if (state.expect) checkVersion();
   } catch (e) {
     if (auto) state.lost = auto; // retried when the device shows up anew
     else if (!(e && e.name === 'NotFoundError')) showProblem(e, 'Could not open the device'); // NotFoundError: chooser closed
@@ -303,7 +307,7 @@ async function loadFile(file) {
   renderFirmware();
 }
 
-async function update() {
+async function update(expect = null) {
   const { device, firmware } = state;
   if (!device || !firmware || state.busy) return;
   $('result').hidden = true;
@@ -319,6 +323,7 @@ async function update() {
     show('progress', false); // "Restarting the device… 100%" is history: the result says it
     renderFit();
     showResult(true, r.title, r.details.map((text) => ({ text })));
+    if (expect) awaitVersion(expect);
   } catch (e) {
     show('progress', false); // a stale "about 3 s left" would mislead
     showProblem(e, 'The update failed');
@@ -328,6 +333,144 @@ async function update() {
     setBusy(false);
     refreshKnown(); // the device may have gone (unplugged) or come back meanwhile
   }
+}
+
+// The vendor's updater (`?catalog=catalog.json`): the catalog names the product and the
+// release; the page offers the one obvious action. Rust decides and words everything.
+async function loadCatalog(param) {
+  state.catalogMode = true;
+  show('offer', true);
+  show('step-file', false);
+  show('catalog-demo', false);
+  show('update', false);
+  $('beta').checked = new URLSearchParams(location.search).get('channel') === 'beta';
+  const status = $('offer-status');
+  status.textContent = 'Loading the list of firmware…';
+  let href = param;
+  try { href = new URL(param, location.href).href; } catch (_) { /* refused as given */ }
+  try {
+    state.catalog = await VendorCatalog.load(href, location.origin);
+  } catch (e) {
+    status.className = 'lead-line bad';
+    status.textContent = (e && e.title) || 'The firmware list could not be loaded';
+    $('offer-details').replaceChildren(...((e && e.details) || [String(e)]).map((d) => el('li', typeof d === 'string' ? d : d.code)));
+    return;
+  }
+  document.querySelector('.lead').textContent = state.catalog.lead();
+  renderOffer();
+}
+
+function renderOffer() {
+  if (!state.catalogMode || !state.catalog) return;
+  const c = state.catalog;
+  const status = $('offer-status');
+  const d = state.device;
+  status.className = 'lead-line';
+  $('offer-heading').textContent = c.vendor() + ' firmware';
+  const hideAll = () => {
+    for (const id of ['offer-release', 'offer-action', 'offer-secondary', 'offer-other']) show(id, false);
+    $('offer-details').replaceChildren();
+  };
+  if (!d) {
+    hideAll();
+    state.offer = null;
+    status.textContent = `Connect your ${c.products().join(' or ')} to see the firmware for it.`;
+    return;
+  }
+  const o = d.needsReconnect() ? null : c.offer(d, { beta: $('beta').checked });
+  state.offer = o;
+  if (!o) { hideAll(); status.textContent = 'Connect the device again to see its firmware.'; return; }
+  status.textContent = o.title;
+  if (o.kind === 'up-to-date') status.className = 'lead-line ok';
+  if (o.kind === 'unknown-device' || o.kind === 'no-release') status.className = 'lead-line bad';
+  const r = o.release;
+  show('offer-release', !!r);
+  if (r) {
+    $('offer-notes').textContent = r.notes || '';
+    $('offer-meta').textContent = r.label;
+  }
+  $('offer-details').replaceChildren(...o.details.map((t) => el('li', t)));
+  const action = $('offer-action');
+  show('offer-action', !!o.action);
+  action.textContent = o.action || '';
+  action.onclick = () => install(r.version);
+  const second = $('offer-secondary');
+  show('offer-secondary', !!o.secondary);
+  second.textContent = o.secondary || '';
+  second.onclick = () => install(r.version);
+  // Any release, deliberately (an older one says what a downgrade means).
+  const choice = $('offer-choice');
+  const others = o.choices;
+  show('offer-other', others.length > 1 || (others.length > 0 && !o.action && !o.secondary));
+  const keep = choice.value;
+  choice.replaceChildren(...others.map((x) => { const opt = el('option', x.label); opt.value = x.version; return opt; }));
+  if (others.some((x) => x.version === keep)) choice.value = keep;
+  const warn = () => {
+    const x = others.find((y) => y.version === choice.value);
+    $('offer-warning').textContent = x ? x.warning : '';
+  };
+  choice.onchange = warn;
+  warn();
+  $('offer-install').onclick = () => install(choice.value);
+  for (const id of ['offer-action', 'offer-secondary', 'offer-install', 'beta']) $(id).disabled = state.busy;
+}
+
+// Download the release, check it (size, SHA-256, then the same fit checks as a chosen
+// file), then update as for a file.
+async function install(version) {
+  const { device, catalog } = state;
+  if (!device || !catalog || state.busy) return;
+  $('result').hidden = true;
+  state.expect = null;
+  setBusy(true);
+  let fw;
+  try {
+    fw = await catalog.download(device, version, onProgress);
+  } catch (e) {
+    show('progress', false);
+    setBusy(false);
+    showProblem(e, 'The firmware could not be downloaded');
+    return;
+  }
+  state.firmware = fw;
+  setBusy(false);
+  const c = device.check(fw);
+  if (!c.ok) {
+    show('progress', false);
+    showResult(false, c.verdict, [...c.problems, ...c.risks].map((text) => ({ text })));
+    return;
+  }
+  await update(version);
+}
+
+// After an update from the catalog: read the version again once the device runs its
+// firmware (the demo at once; a real device when it is back, or say that it is not).
+const BACK_WITHIN_S = 30;
+function awaitVersion(version) {
+  const name = productName();
+  state.expect = { version, timer: null };
+  if (state.device && !state.device.needsReconnect()) { checkVersion(); return; }
+  state.expect.timer = setTimeout(() => {
+    if (!state.expect) return;
+    const out = VendorCatalog.notBack(name, BACK_WITHIN_S);
+    state.expect = null;
+    showResult(false, out.title, out.details.map((text) => ({ text })));
+  }, BACK_WITHIN_S * 1000);
+}
+
+function productName() {
+  const d = state.device && state.device.describe();
+  return d ? d.title : 'The device';
+}
+
+function checkVersion() {
+  const e = state.expect;
+  if (!e || !state.device || !state.catalog || state.device.needsReconnect()) return;
+  clearTimeout(e.timer);
+  state.expect = null;
+  const out = state.catalog.outcome(state.device, e.version);
+  showResult(out.ok, out.title, out.details.map((text) => ({ text })));
+  renderOffer();
 }
 
 async function backup() {
@@ -402,7 +545,13 @@ async function main() {
     state.watch = watchDevices(() => { if (!state.busy) refreshKnown(); });
     refreshKnown();
   }
-  loadLinked();
+  const catalogParam = new URLSearchParams(location.search).get('catalog');
+  if (catalogParam) {
+    $('beta').onchange = renderOffer;
+    loadCatalog(catalogParam);
+  } else {
+    loadLinked();
+  }
   // For end-to-end tests: the current device and firmware handles.
   window.dfuPage = state;
   document.body.dataset.readyMs = String(Math.round(performance.now())); // for `cargo xtask bench`

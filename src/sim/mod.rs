@@ -291,6 +291,17 @@ impl SimDevice {
         }
     }
 
+    /// bcdDevice as the device shows it now (see [`Profile::version_in_firmware`]).
+    pub fn release(&self) -> u16 {
+        if self.personality == Personality::Dfu || !self.profile.version_in_firmware {
+            return self.profile.release;
+        }
+        self.installed
+            .first()
+            .and_then(|f| firmware_version(f))
+            .unwrap_or(self.profile.release)
+    }
+
     /// Is the device in DFU mode?
     pub fn in_dfu_mode(&self) -> bool {
         self.personality == Personality::Dfu
@@ -669,4 +680,20 @@ impl SimDevice {
             _ => Err(SimError::Stall),
         }
     }
+}
+
+/// The version a firmware names at the end of its first line (`NAME v1.42`), as BCD
+/// (0x0142): two digits before the dot at most, exactly two after.
+fn firmware_version(image: &[u8]) -> Option<u16> {
+    let line = image.split(|&b| b == b'\n').next()?;
+    let at = line.iter().rposition(|&b| b == b'v')?;
+    let v = &line[at + 1..];
+    let dot = v.iter().position(|&b| b == b'.')?;
+    let (major, minor) = (&v[..dot], &v[dot + 1..]);
+    let digits = |d: &[u8]| !d.is_empty() && d.iter().all(u8::is_ascii_digit);
+    if !digits(major) || major.len() > 2 || minor.len() != 2 || !digits(minor) {
+        return None;
+    }
+    let bcd = |d: &[u8]| d.iter().fold(0u16, |n, &c| (n << 4) | u16::from(c - b'0'));
+    Some((bcd(major) << 8) | bcd(minor))
 }

@@ -61,6 +61,10 @@ pub struct Profile {
     pub initial_status: u8,
     /// The application image the device ships with (DFU 1.1 alt 0).
     pub firmware: Vec<u8>,
+    /// In run-time mode bcdDevice is the version the installed firmware names on its first
+    /// line (`… v1.42`), as BCD, the way a real firmware sets it; `release` where the
+    /// firmware names none. Otherwise bcdDevice is always `release`.
+    pub version_in_firmware: bool,
     /// The run-time interface answers GETSTATUS (some stall it).
     pub runtime_getstatus: bool,
     /// bInterfaceProtocol of the DFU-mode interface (2; NXP's LPC ROM says 1).
@@ -166,6 +170,7 @@ fn stm32f4() -> Profile {
         initial_state: 2,
         initial_status: 0,
         firmware: Vec::new(),
+        version_in_firmware: false,
         runtime_getstatus: true,
         dfu_protocol: 2,
         bugs: Bugs::default(),
@@ -173,7 +178,7 @@ fn stm32f4() -> Profile {
 }
 
 fn demo_firmware() -> Vec<u8> {
-    let mut f = b"DEMO-WIDGET-FIRMWARE v1.0\n".to_vec();
+    let mut f = b"DEMO-WIDGET-FIRMWARE v1.00\n".to_vec();
     f.extend((0..3000u32).map(|i| (i.wrapping_mul(31) >> 3) as u8));
     f
 }
@@ -218,6 +223,7 @@ fn dfu11() -> Profile {
         initial_state: 2,
         initial_status: 0,
         firmware: demo_firmware(),
+        version_in_firmware: true,
         runtime_getstatus: true,
         dfu_protocol: 2,
         bugs: Bugs::default(),
@@ -229,6 +235,7 @@ fn quirky(name: &str) -> Profile {
     let mut p = dfu11();
     p.runtime_product = None;
     p.firmware = Vec::new();
+    p.version_in_firmware = false;
     p.serial = None;
     match name {
         "openmoko-freerunner" => {

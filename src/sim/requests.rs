@@ -63,7 +63,7 @@ impl SimDevice {
                             0,
                             v,
                             pid,
-                            self.profile.release,
+                            self.release(),
                             [1, 2, if self.profile.serial.is_some() { 3 } else { 0 }],
                         ))
                     }

@@ -24,6 +24,16 @@ pub struct FirmwareLink {
     pub max_bytes: u64,
 }
 
+/// Is `href` (absolute) on the site `origin` (`https://example.com`)?
+pub fn same_site(href: &str, origin: &str) -> bool {
+    let origin = origin.trim_end_matches('/');
+    !origin.is_empty()
+        && origin != "null"
+        && href
+            .strip_prefix(origin)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
 /// Decide on `href`, the parameter already resolved against the page's address, for a
 /// page whose origin is `origin` (`https://example.com`, no trailing slash).
 pub fn firmware_link(href: &str, origin: &str) -> FirmwareLink {
@@ -36,12 +46,7 @@ pub fn firmware_link(href: &str, origin: &str) -> FirmwareLink {
         max_bytes: MAX_FILE as u64,
     };
     let origin = origin.trim_end_matches('/');
-    let same_site = !origin.is_empty()
-        && origin != "null"
-        && href
-            .strip_prefix(origin)
-            .is_some_and(|rest| rest.starts_with('/'));
-    if !same_site {
+    if !same_site(href, origin) {
         return refuse(
             "The link names firmware on another site",
             vec![

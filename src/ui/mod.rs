@@ -1,15 +1,21 @@
 //! View models: everything the page shows, decided and worded in Rust so the page only
 //! renders. Platform-neutral and tested natively.
 
+mod catalog;
 mod device;
 mod fit;
 mod link;
 mod problem;
 pub mod words;
 
+pub use catalog::{
+    catalog_elsewhere_problem, catalog_error_line, catalog_fetch_problem, catalog_lead,
+    catalog_problem, product_name, release_download_problem, tampered_problem, OfferView,
+    OutcomeView, ReleaseView,
+};
 pub use device::{clean, size, Chooser, DeviceView, RepairView, Table};
 pub use fit::{busy_problem, closed_problem, DoneView, FirmwareView, FitView, Stage};
-pub use link::{download_problem, firmware_link, percent_decode, vendors, FirmwareLink};
+pub use link::{download_problem, firmware_link, percent_decode, same_site, vendors, FirmwareLink};
 pub use problem::{
     describe_error_text, failure_problem, flash_error_text, problem_for, Detail, Platform, Problem,
     ProblemKind,
@@ -89,6 +95,31 @@ impl ProgressView {
             rate: r.rate,
             eta_ms: r.eta_ms,
             text,
+        }
+    }
+
+    /// While a release's file downloads (`total`: its published size).
+    pub fn downloading(what: &str, done: u64, total: u64) -> ProgressView {
+        let percent = if total > 0 {
+            (done as f64 / total as f64 * 100.0).clamp(0.0, 100.0)
+        } else {
+            0.0
+        };
+        let whole = percent.round_ties_even() as u32;
+        ProgressView {
+            phase: None,
+            reconnecting: false,
+            percent,
+            done,
+            total,
+            rate: 0.0,
+            eta_ms: None,
+            text: format!(
+                "Downloading {}… {whole}% · {} of {}",
+                clean(what),
+                size(done),
+                size(total)
+            ),
         }
     }
 

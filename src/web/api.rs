@@ -1,6 +1,7 @@
 //! The JavaScript API (`#[wasm_bindgen]`): opaque handles, structured data through
 //! serde-wasm-bindgen. A vendor can use it from their own page; see the README.
 
+pub use super::catalog::VendorCatalog;
 use super::convert::{flash_error, platform, to_js, whole_number};
 use super::demo::DemoTransport;
 use super::discover;

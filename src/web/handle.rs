@@ -217,6 +217,18 @@ impl DeviceHandle {
         }
     }
 
+    /// The device as last described.
+    pub(super) fn info(&self) -> DeviceInfo {
+        self.inner.borrow().info.clone()
+    }
+
+    /// The device restarted into its firmware and must be connected again (a real device
+    /// re-enumerates as a new `USBDevice`); false while this handle still reads it.
+    #[wasm_bindgen(js_name = needsReconnect)]
+    pub fn needs_reconnect(&self) -> bool {
+        self.inner.borrow().restarted
+    }
+
     /// The device panel: `{title, modeText, facts, alts, canUpload, uploadNote}`.
     pub fn describe(&self) -> JsValue {
         let i = self.inner.borrow();

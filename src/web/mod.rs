@@ -3,6 +3,7 @@
 
 pub mod api;
 mod awake;
+pub mod catalog;
 pub mod clock;
 mod convert;
 pub mod demo;
