@@ -107,13 +107,8 @@ pub fn catalog_lead(c: &Catalog) -> String {
 fn products_line(c: &Catalog) -> String {
     let names: Vec<String> = c.products.iter().map(product_name).collect();
     format!(
-        "This page updates {}'s {}: {}.",
+        "This page updates {} devices: {}.",
         clean(&c.vendor),
-        if names.len() == 1 {
-            "product"
-        } else {
-            "products"
-        },
         names.join(", ")
     )
 }
