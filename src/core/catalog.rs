@@ -831,7 +831,13 @@ impl Product {
             .iter()
             .filter(|r| r.channel <= channel)
             .collect();
-        r.sort_by(|a, b| b.version.cmp(&a.version).then(a.channel.cmp(&b.channel)));
+        // Versions are unique per alt setting; unstable sorting is smaller in the wasm.
+        r.sort_unstable_by(|a, b| {
+            b.version
+                .cmp(&a.version)
+                .then(a.channel.cmp(&b.channel))
+                .then(a.alt.cmp(&b.alt))
+        });
         r
     }
 

@@ -114,11 +114,43 @@ impl Error {
     }
 }
 
+impl ErrorKind {
+    /// A short technical tag for logs.
+    pub fn tag(&self) -> &'static str {
+        match self {
+            ErrorKind::DeviceStatus { .. } => "device error status",
+            ErrorKind::Stalled { .. } => "request stalled",
+            ErrorKind::UnexpectedState { .. } => "unexpected state",
+            ErrorKind::BadStatusReply { .. } => "malformed status reply",
+            ErrorKind::OverlongReply { .. } => "overlong reply",
+            ErrorKind::Link(LinkError::Disconnected) => "disconnected",
+            ErrorKind::Link(LinkError::Timeout) => "timeout",
+            ErrorKind::Link(LinkError::Other) => "transfer failed",
+            ErrorKind::StuckBusy { .. } => "stuck busy",
+            ErrorKind::PollTimeoutTooLong { .. } => "implausible poll timeout",
+            ErrorKind::NotIdle { .. } => "not idle",
+            ErrorKind::RuntimeMode => "in run-time mode",
+            ErrorKind::Unsupported { .. } => "unsupported",
+            ErrorKind::VerifyMismatch { .. } => "verify mismatch",
+            ErrorKind::ShortRead { .. } => "short read",
+            ErrorKind::Cancelled => "cancelled",
+            ErrorKind::Internal { .. } => "internal error",
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // A technical line for logs and developers; what a person reads is worded in
-        // `ui::words`.
-        write!(f, "{self:?}")
+        // A technical line for logs (no Debug formatting: it would cost the wasm); what a
+        // person reads is worded in `ui::words`.
+        write!(f, "{}: {}", self.phase.name(), self.kind.tag())?;
+        if let ErrorKind::DeviceStatus { status, state, .. } = &self.kind {
+            write!(f, " {} in {}", status.name(), state.name())?;
+        }
+        if let Some(a) = self.address {
+            write!(f, " at {a:#010x}")?;
+        }
+        Ok(())
     }
 }
 

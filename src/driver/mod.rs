@@ -66,7 +66,8 @@ impl TransferError {
 
 impl fmt::Display for TransferError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}: {}", self.kind, self.message)
+        // The browser's or the OS's own words; the kind is in `kind`.
+        write!(f, "{}", self.message)
     }
 }
 

@@ -303,9 +303,9 @@ pub fn catalog_error_line(e: &CatalogError) -> String {
     let what = expected(&e.problem);
     if e.path.is_empty() {
         let mut s = what;
-        if let Some(c) = s.get(..1) {
-            let up = c.to_uppercase();
-            s.replace_range(..1, &up);
+        // The clauses start with an ASCII letter (no Unicode case tables in the wasm).
+        if let Some(c) = s.get_mut(..1) {
+            c.make_ascii_uppercase();
         }
         s
     } else {

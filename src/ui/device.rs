@@ -132,9 +132,9 @@ fn dfuse_table(a: &crate::driver::AltInfo) -> Table {
                 |e| {
                     let mut s = super::words::memory_map_error(e);
                     // A clause: the table cell starts it with a capital.
-                    if let Some(c) = s.get(..1) {
-                        let up = c.to_uppercase();
-                        s.replace_range(..1, &up);
+                    // An ASCII letter (no Unicode case tables in the wasm).
+                    if let Some(c) = s.get_mut(..1) {
+                        c.make_ascii_uppercase();
                     }
                     s
                 },

@@ -97,8 +97,12 @@ impl Reconnect for DemoTransport {
         super::clock::sleep(600).await;
         let c = Control::get_descriptor(descriptor::DEVICE, 0, 0, 18);
         let raw = self.sim.control_in(c.setup, 1000).await?;
-        let d = descriptor::DeviceDescriptor::parse(&raw)
-            .map_err(|e| TransferError::new(TransferErrorKind::Other, e.to_string()))?;
+        let d = descriptor::DeviceDescriptor::parse(&raw).map_err(|e| {
+            TransferError::new(
+                TransferErrorKind::Other,
+                crate::ui::words::descriptor_error(&e),
+            )
+        })?;
         let ids = (d.vendor_id, d.product_id);
         if !self.granted.borrow().contains(&ids) {
             let Some(repair) = &self.repair else {
