@@ -137,7 +137,7 @@ fn not_a_program(p: &VectorProblem) -> String {
 }
 
 /// A misfit in the customer's words.
-pub(super) fn misfit_text(m: &Misfit, name: &str) -> String {
+pub fn misfit_text(m: &Misfit, name: &str) -> String {
     match m {
         Misfit::OtherMaker { file, device } | Misfit::OtherModel { file, device } => format!(
             "The file is made for another device: {}.",

@@ -14,7 +14,7 @@ pub use catalog::{
     OutcomeView, ReleaseView,
 };
 pub use device::{clean, size, Chooser, DeviceView, RepairView, Table};
-pub use fit::{busy_problem, closed_problem, DoneView, FirmwareView, FitView, Stage};
+pub use fit::{busy_problem, closed_problem, misfit_text, DoneView, FirmwareView, FitView, Stage};
 pub use link::{download_problem, firmware_link, percent_decode, same_site, vendors, FirmwareLink};
 pub use problem::{
     describe_error_text, failure_problem, flash_error_text, problem_for, Detail, Platform, Problem,

@@ -1,4 +1,7 @@
-//! The command line itself: arguments, `inspect`, `simulate`, `emulate`, `devices`.
+//! The command line itself: arguments, `inspect`, `simulate`, `emulate`, `devices`,
+//! `catalog` (in `catalog_cmd`).
+
+mod catalog_cmd;
 
 use dfu_flasher::core::file::{self, FileError, FirmwareFile, Image, ParseOptions};
 use dfu_flasher::driver::sim::SimTransport;
@@ -15,7 +18,11 @@ const USAGE: &str = "usage:
   dfu-flasher simulate FILE --device NAME [--json] [--no-verify] [--no-restart] [--mass-erase]
                              [--alt N] [--address 0xADDR] [--force]
   dfu-flasher emulate NAME [--faster N]   (a simulated device on stdin/stdout, see sim::wire)
-  dfu-flasher devices";
+  dfu-flasher devices
+  dfu-flasher catalog check CATALOG [--offline] [--device NAME]
+  dfu-flasher catalog add CATALOG --product ID --version V --file FILE [--url URL]
+                             [--channel stable|beta] [--date YYYY-MM-DD] [--alt N]
+                             [--notes TEXT [--lang en]]";
 
 fn sha256(b: &[u8]) -> String {
     Sha256::digest(b)
@@ -69,6 +76,14 @@ fn spec(command: &str) -> Option<Spec> {
             positional: &[],
             flags: &[],
             values: &[],
+        },
+        "catalog" => Spec {
+            positional: &["check|add", "CATALOG"],
+            flags: &["offline"],
+            values: &[
+                "device", "product", "version", "file", "url", "channel", "date", "alt", "notes",
+                "lang",
+            ],
         },
         _ => return None,
     })
@@ -529,6 +544,28 @@ fn emulate(a: &Args) {
     }
 }
 
+/// `catalog check|add`: each takes only its own options.
+fn catalog(a: &Args) {
+    let (own, run): (&[&str], fn(&Args)) = match a.positional[1].as_str() {
+        "check" => (&["offline", "device"], catalog_cmd::check),
+        "add" => (
+            &[
+                "product", "version", "file", "url", "channel", "date", "alt", "notes", "lang",
+            ],
+            catalog_cmd::add,
+        ),
+        other => usage_error(&format!("catalog takes check or add, not {other:?}")),
+    };
+    let given = a.flags.iter().chain(a.values.keys());
+    if let Some(x) = given.into_iter().find(|x| !own.contains(&x.as_str())) {
+        usage_error(&format!(
+            "--{x} is not an option of catalog {}",
+            a.positional[1]
+        ));
+    }
+    run(a)
+}
+
 pub fn main() {
     let a = args();
     match a.positional.first().map(String::as_str) {
@@ -540,6 +577,7 @@ pub fn main() {
                 println!("{n}");
             }
         }
+        Some("catalog") => catalog(&a),
         // `args` accepts only the commands above.
         _ => usage_error("unknown command"),
     }

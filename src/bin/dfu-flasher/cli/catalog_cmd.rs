@@ -1,0 +1,312 @@
+//! `dfu-flasher catalog check|add`: the vendor's release pipeline, on the same core as the
+//! page. `check` reads the catalog as the page does, then finds every release's file and
+//! checks its size, SHA-256, that it is firmware, that its DFU suffix names the product,
+//! and (with `--device`) that it fits that device. `add` adds a release with its size and
+//! SHA-256 computed, refusing a file that is not firmware or a result the page would refuse.
+
+use dfu_flasher::core::catalog::{self, Catalog, Release};
+use dfu_flasher::core::file::{self, suffix, FirmwareFile, ParseOptions, UsbIds};
+use dfu_flasher::core::fit::{self, FlashImage, Placement};
+use dfu_flasher::driver::sim::SimTransport;
+use dfu_flasher::driver::{block_on, describe, DeviceInfo};
+use dfu_flasher::sim::SimDevice;
+use dfu_flasher::ui::{self, words};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::process::{exit, Command};
+
+/// Read the catalog at `path`; print every problem and exit 1 if the page would refuse it.
+fn read_catalog(path: &str) -> (Vec<u8>, Catalog) {
+    let bytes =
+        std::fs::read(path).unwrap_or_else(|e| super::die(&format!("cannot read {path}: {e}")));
+    match catalog::parse(&bytes) {
+        Ok(c) => (bytes, c),
+        Err(errors) => {
+            for e in &errors {
+                println!("{path}: {}", ui::catalog_error_line(e));
+            }
+            eprintln!(
+                "dfu-flasher: {path}: {} problem{}; the page would refuse this catalog",
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" }
+            );
+            exit(1)
+        }
+    }
+}
+
+fn is_url(file: &str) -> bool {
+    file.contains("://")
+}
+
+/// The bytes of a release's file: a path relative to the catalog's folder, or a URL
+/// fetched with curl. `Ok(None)`: a URL skipped with `--offline`.
+fn fetch(file: &str, dir: &Path, offline: bool) -> Result<Option<Vec<u8>>, String> {
+    if is_url(file) {
+        if offline {
+            return Ok(None);
+        }
+        let out = Command::new("curl")
+            .args(["--fail", "--silent", "--show-error", "--location", "--max-time", "120", file])
+            .output()
+            .map_err(|e| format!("cannot run curl to fetch {file}: {e} (use --offline to check local files only)"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "cannot download {file}: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        return Ok(Some(out.stdout));
+    }
+    // A relative reference: percent-escapes as a browser would decode them.
+    let rel = ui::percent_decode(file.split(['?', '#']).next().unwrap_or(file));
+    let path = dir.join(rel);
+    std::fs::read(&path)
+        .map(Some)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+/// Everything wrong with one release's file.
+fn check_release(
+    c: &Catalog,
+    p: usize,
+    r: usize,
+    bytes: &[u8],
+    device: Option<&(DeviceInfo, Option<UsbIds>)>,
+) -> Vec<String> {
+    let product = &c.products[p];
+    let release: &Release = &product.releases[r];
+    let mut problems = Vec::new();
+    if bytes.len() as u64 != release.size {
+        problems.push(format!(
+            "{} is {} bytes; the catalog says {}",
+            release.file,
+            bytes.len(),
+            release.size
+        ));
+    }
+    let digest = Sha256::digest(bytes);
+    if digest[..] != release.sha256[..] {
+        problems.push(format!(
+            "{} has SHA-256 {}; the catalog says {}",
+            release.file,
+            catalog::hex(&digest),
+            release.sha256_hex()
+        ));
+    }
+    let name = release.file.rsplit('/').next().unwrap_or(&release.file);
+    let f: FirmwareFile = match file::parse_named(bytes, name, &ParseOptions::default()) {
+        Ok(f) => f,
+        Err(e) => {
+            problems.push(format!("{}: {}", release.file, words::file_error(&e)));
+            return problems;
+        }
+    };
+    // A suffix that names ids must name one of the product's devices.
+    if let Some(s) = f.suffix {
+        let any = |v: u16| v == suffix::ANY;
+        let matches = product.devices.iter().any(|d| {
+            (any(s.vendor) || s.vendor == d.vid) && (any(s.product) || s.product == d.pid)
+        });
+        if !matches {
+            problems.push(format!(
+                "{}: its DFU suffix names {:04x}:{:04x}, which is not one of {}'s devices",
+                release.file, s.vendor, s.product, product.id
+            ));
+        }
+    }
+    if let Some((d, runtime)) = device {
+        let place = Placement {
+            alt: release.alt.unwrap_or(0),
+            address: None,
+        };
+        let a = fit::assess(d, *runtime, &FlashImage::from(&f), f.suffix_ids(), place);
+        let name = ui::clean(&d.display_name());
+        for m in &a.misfits {
+            problems.push(format!(
+                "{} does not fit {name}: {}",
+                release.file,
+                ui::misfit_text(m, &name)
+            ));
+        }
+    }
+    problems
+}
+
+/// The simulator profile's device as the page would see it in update mode.
+/// With the ids it shows while running its firmware, if it has a run-time mode (a suffix
+/// may name either).
+fn device_for(name: &str) -> (DeviceInfo, Option<UsbIds>) {
+    let mut profile = super::profile(name);
+    let runtime = profile.runtime_product.map(|product| UsbIds {
+        vendor: profile.vendor,
+        product,
+        device: profile.release,
+    });
+    // The memory layout is shown in update mode: the device as it is after the detach.
+    profile.runtime_product = None;
+    let mut t = SimTransport::new(SimDevice::new(profile));
+    let info = block_on(describe(&mut t))
+        .unwrap_or_else(|| super::die("the simulator did not answer"))
+        .unwrap_or_else(|e| super::die(&ui::describe_error_text(&e)));
+    (info, runtime)
+}
+
+pub fn check(a: &super::Args) {
+    let path = &a.positional[2];
+    let offline = a.flags.iter().any(|f| f == "offline");
+    let device = a.values.get("device").map(|n| device_for(n));
+    let (_, c) = read_catalog(path);
+    let dir = Path::new(path)
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let (mut releases, mut bad, mut skipped) = (0, 0, 0);
+    for (p, product) in c.products.iter().enumerate() {
+        for (r, release) in product.releases.iter().enumerate() {
+            releases += 1;
+            let at = format!(
+                "products[{p}].releases[{r}] ({} {})",
+                product.id,
+                release.version.as_str()
+            );
+            let problems = match fetch(&release.file, &dir, offline) {
+                Ok(Some(bytes)) => check_release(&c, p, r, &bytes, device.as_ref()),
+                Ok(None) => {
+                    skipped += 1;
+                    println!("{path}: {at}: {} not checked (--offline)", release.file);
+                    continue;
+                }
+                Err(e) => vec![e],
+            };
+            for x in &problems {
+                println!("{path}: {at}: {x}");
+            }
+            if !problems.is_empty() {
+                bad += 1;
+            }
+        }
+    }
+    let products = c.products.len();
+    if bad > 0 {
+        eprintln!("dfu-flasher: {path}: {bad} of {releases} releases have problems");
+        exit(1);
+    }
+    println!(
+        "{path}: {products} product{}, {releases} release{}: every file checked{}",
+        if products == 1 { "" } else { "s" },
+        if releases == 1 { "" } else { "s" },
+        if skipped > 0 {
+            format!(" but {skipped} on other sites (--offline)")
+        } else {
+            String::new()
+        }
+    );
+}
+
+pub fn add(a: &super::Args) {
+    let path = &a.positional[2];
+    let need = |k: &str| {
+        a.values
+            .get(k)
+            .cloned()
+            .unwrap_or_else(|| super::usage_error(&format!("catalog add needs --{k}")))
+    };
+    let (product_id, version, file_arg) = (need("product"), need("version"), need("file"));
+    let (bytes, c) = read_catalog(path);
+    let Some(p) = c.products.iter().position(|p| p.id == product_id) else {
+        let ids: Vec<&str> = c.products.iter().map(|p| p.id.as_str()).collect();
+        super::usage_error(&format!(
+            "no product {product_id:?} in {path} (it has: {})",
+            ids.join(", ")
+        ))
+    };
+    let alt = super::number(a, "alt", 0..=255).map(|n| n as u8);
+    let new_version = catalog::Version::parse(&version).unwrap_or_else(|| {
+        super::usage_error(&format!(
+            "--version must be numbers separated by dots, like 1.42, not {version:?}"
+        ))
+    });
+    if let Some(r) = c.products[p]
+        .releases
+        .iter()
+        .position(|r| r.version == new_version && r.alt == alt)
+    {
+        super::die(&format!(
+            "{path} not changed: {product_id} already has release {} (products[{p}].releases[{r}])",
+            c.products[p].releases[r].version.as_str()
+        ));
+    }
+    let data = std::fs::read(&file_arg)
+        .unwrap_or_else(|e| super::die(&format!("cannot read {file_arg}: {e}")));
+    let name = Path::new(&file_arg)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| file_arg.clone());
+    if let Err(e) = file::parse_named(&data, &name, &ParseOptions::default()) {
+        super::die(&format!("{file_arg}: {}", words::file_error(&e)));
+    }
+    // The reference the catalog stores: --url, or the file's path relative to the catalog.
+    let dir = Path::new(path)
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let reference = match a.values.get("url") {
+        Some(u) => u.clone(),
+        None => relative(Path::new(&file_arg), &dir).unwrap_or_else(|| {
+            super::usage_error(&format!(
+                "{file_arg} is not inside {}: put it there, or give the address it will be published at with --url",
+                dir.display()
+            ))
+        }),
+    };
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&bytes).unwrap_or_else(|e| super::die(&format!("{path}: {e}")));
+    let mut release = serde_json::json!({
+        "version": version,
+        "channel": a.values.get("channel").map_or("stable", String::as_str),
+        "file": reference,
+        "size": data.len(),
+        "sha256": catalog::hex(&Sha256::digest(&data)),
+    });
+    if let Some(d) = a.values.get("date") {
+        release["date"] = serde_json::json!(d);
+    }
+    if let Some(alt) = alt {
+        release["alt"] = serde_json::json!(alt);
+    }
+    if let Some(n) = a.values.get("notes") {
+        let lang = a.values.get("lang").map_or("en", String::as_str);
+        release["notes"] = serde_json::json!({ lang: n });
+    }
+    let Some(list) = doc["products"][p]["releases"].as_array_mut() else {
+        super::die(&format!("{path}: products[{p}].releases is not a list"))
+    };
+    list.insert(0, release);
+    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| super::die(&e.to_string()));
+    out.push('\n');
+    // What the page would make of the result.
+    if let Err(errors) = catalog::parse(out.as_bytes()) {
+        for e in &errors {
+            println!("{path}: {}", ui::catalog_error_line(e));
+        }
+        super::die(&format!(
+            "{path} not changed: the release would make the catalog invalid"
+        ));
+    }
+    std::fs::write(path, out).unwrap_or_else(|e| super::die(&format!("cannot write {path}: {e}")));
+    println!(
+        "{path}: added {product_id} {version} ({reference}, {} bytes)",
+        data.len()
+    );
+}
+
+/// `file` relative to `dir` with forward slashes, if it is inside it.
+fn relative(file: &Path, dir: &Path) -> Option<String> {
+    let file = std::fs::canonicalize(file).ok()?;
+    let dir = std::fs::canonicalize(dir).ok()?;
+    let rel = file.strip_prefix(&dir).ok()?;
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    Some(parts.join("/"))
+}
