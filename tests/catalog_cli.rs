@@ -395,3 +395,115 @@ fn the_demo_catalog_is_true() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// `catalog keygen` and `catalog sign` make an Ed25519 signature over the catalog's exact
+/// bytes that OpenSSL verifies with the printed public key; `check --public-key` accepts
+/// it, and refuses the catalog once a byte changes or with another key.
+#[test]
+fn signatures_verify_with_openssl_and_check() {
+    let d = scratch("catalog-sign");
+    let w = widget_file(&d, "widget-2.00.dfu");
+    let b = board_file(&d, "board-3", "0x08000000");
+    let cat = write_catalog(
+        &d,
+        &release("2.00", "widget-2.00.dfu", &w),
+        &release("3", "board-3.dfu", &b),
+    );
+    let key = d.join("vendor.key");
+    let _ = std::fs::remove_file(&key);
+    let o = run(&["catalog", "keygen", key.to_str().expect("utf-8")]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let public = stdout(&o).trim().to_string();
+    assert_eq!(public.len(), 64, "{public}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).expect("key").permissions().mode();
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "the secret key is readable by its owner only"
+        );
+    }
+    // keygen never overwrites a key.
+    assert_eq!(
+        run(&["catalog", "keygen", key.to_str().expect("utf-8")])
+            .status
+            .code(),
+        Some(1)
+    );
+    let o = run(&[
+        "catalog",
+        "sign",
+        &cat,
+        "--key",
+        key.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let sig_hex = std::fs::read_to_string(format!("{cat}.sig")).expect("sig");
+    let sig: Vec<u8> = (0..64)
+        .map(|i| u8::from_str_radix(&sig_hex.trim()[2 * i..2 * i + 2], 16).expect("hex"))
+        .collect();
+    std::fs::write(d.join("sig.bin"), &sig).expect("write");
+    // The public key as a SubjectPublicKeyInfo (RFC 8410), for OpenSSL.
+    let mut der = vec![
+        0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+    ];
+    der.extend((0..32).map(|i| u8::from_str_radix(&public[2 * i..2 * i + 2], 16).expect("hex")));
+    std::fs::write(d.join("pub.der"), &der).expect("write");
+    let verify = |file: &str| {
+        std::process::Command::new("openssl")
+            .args([
+                "pkeyutl", "-verify", "-pubin", "-keyform", "DER", "-inkey", "pub.der", "-rawin",
+                "-in", file, "-sigfile", "sig.bin",
+            ])
+            .current_dir(&d)
+            .output()
+            .expect("openssl runs")
+            .status
+            .success()
+    };
+    assert!(verify("catalog.json"), "OpenSSL verifies the signature");
+    let o = run(&["catalog", "check", &cat, "--public-key", &public]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("signature good"));
+    // Another key: refused.
+    let other = d.join("other.key");
+    let _ = std::fs::remove_file(&other);
+    let o = run(&["catalog", "keygen", other.to_str().expect("utf-8")]);
+    let other_public = stdout(&o).trim().to_string();
+    let o = run(&["catalog", "check", &cat, "--public-key", &other_public]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("does not match the catalog and this key"),
+        "{}",
+        stdout(&o)
+    );
+    // One byte changed after signing: OpenSSL and check both refuse.
+    let mut text = std::fs::read(&cat).expect("read");
+    let at = text.iter().position(|&c| c == b'W').expect("a W");
+    text[at] = b'V';
+    std::fs::write(&cat, &text).expect("write");
+    assert!(!verify("catalog.json"));
+    assert_eq!(
+        run(&["catalog", "check", &cat, "--public-key", &public])
+            .status
+            .code(),
+        Some(1)
+    );
+    // Unsigned.
+    std::fs::remove_file(format!("{cat}.sig")).expect("rm");
+    let o = run(&["catalog", "check", &cat, "--public-key", &public]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("unsigned"), "{}", stdout(&o));
+}

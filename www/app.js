@@ -348,8 +348,12 @@ async function loadCatalog(param) {
   status.textContent = 'Loading the list of firmware…';
   let href = param;
   try { href = new URL(param, location.href).href; } catch (_) { /* refused as given */ }
+  // The vendor's Ed25519 key, if the page is configured with one: then only a catalog
+  // signed with it is used.
+  const keyMeta = document.querySelector('meta[name="dfu-flasher-catalog-key"]');
+  const key = keyMeta ? keyMeta.content : undefined;
   try {
-    state.catalog = await VendorCatalog.load(href, location.origin);
+    state.catalog = await VendorCatalog.load(href, location.origin, key);
   } catch (e) {
     status.className = 'lead-line bad';
     status.textContent = (e && e.title) || 'The firmware list could not be loaded';

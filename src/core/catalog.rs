@@ -783,14 +783,32 @@ fn file_reference_ok(s: &str) -> bool {
 
 /// 64 hex digits (either case) → 32 bytes.
 pub fn parse_sha256(s: &str) -> Option<[u8; 32]> {
-    if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+    parse_hex(s)
+}
+
+/// Exactly `2 * N` hex digits (either case) → N bytes.
+pub fn parse_hex<const N: usize>(s: &str) -> Option<[u8; N]> {
+    if s.len() != 2 * N || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
-    let mut out = [0u8; 32];
+    let mut out = [0u8; N];
     for (i, o) in out.iter_mut().enumerate() {
         *o = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
     }
     Some(out)
+}
+
+/// The signature file next to a catalog: `catalog.json` → `catalog.json.sig` (before any
+/// query or fragment).
+pub fn signature_url(catalog_url: &str) -> String {
+    let end = catalog_url.find(['?', '#']).unwrap_or(catalog_url.len());
+    format!("{}.sig{}", &catalog_url[..end], &catalog_url[end..])
+}
+
+/// What a signature file holds: an Ed25519 signature as 128 hex digits (whitespace around
+/// it ignored).
+pub fn parse_signature(text: &[u8]) -> Option<[u8; 64]> {
+    parse_hex(std::str::from_utf8(text).ok()?.trim())
 }
 
 impl Catalog {

@@ -479,3 +479,37 @@ impl OutcomeView {
         }
     }
 }
+
+/// Why a signed catalog was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureProblem {
+    /// The page is configured with a key, but there is no signature next to the catalog.
+    Unsigned,
+    /// The signature does not match the catalog and the page's key.
+    Mismatch,
+    /// The signature file is not 128 hex digits.
+    Malformed,
+    /// The page's configured key is not 64 hex digits.
+    BadKey,
+    /// This browser cannot check Ed25519 signatures.
+    Unsupported,
+}
+
+/// A catalog whose signature could not be confirmed: nothing is offered.
+pub fn signature_problem(p: SignatureProblem) -> Problem {
+    let why = match p {
+        SignatureProblem::Unsigned => "The page expects its firmware list to be signed by the device's maker, but the list has no signature (the .sig file next to it is missing).",
+        SignatureProblem::Mismatch => "The firmware list's signature does not match: the list was changed after the device's maker signed it, or signed with another key.",
+        SignatureProblem::Malformed => "The firmware list's signature file is damaged (it must hold 128 hex digits).",
+        SignatureProblem::BadKey => "The page's key for checking the firmware list is malformed (it must be 64 hex digits), so the list cannot be checked.",
+        SignatureProblem::Unsupported => "This browser cannot check the firmware list's signature. Update the browser (Chrome or Edge 137 or later) and reload the page.",
+    };
+    Problem {
+        title: "The firmware list could not be trusted".into(),
+        details: vec![
+            Detail::Text(why.into()),
+            Detail::Text("Nothing was changed on your device. Tell the device's maker; this page offers no update until the list checks out.".into()),
+        ],
+        kind: ProblemKind::WrongFile,
+    }
+}

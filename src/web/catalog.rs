@@ -8,7 +8,7 @@ use super::convert::{problem_error, to_js};
 use super::firmware::Firmware;
 use super::handle::DeviceHandle;
 use crate::core::catalog::{self, Catalog, Channel, Release};
-use crate::ui::{self, OfferView, OutcomeView, ProgressView};
+use crate::ui::{self, OfferView, OutcomeView, ProgressView, SignatureProblem};
 use js_sys::{Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -105,6 +105,52 @@ async fn sha256(bytes: &[u8]) -> Result<Vec<u8>, String> {
     Ok(Uint8Array::new(&digest).to_vec())
 }
 
+/// Check `catalog.json.sig` against the catalog's exact bytes and the vendor's key, with
+/// WebCrypto's Ed25519.
+async fn verify_signature(href: &str, bytes: &[u8], key_hex: &str) -> Result<(), SignatureProblem> {
+    let key = catalog::parse_hex::<32>(key_hex.trim()).ok_or(SignatureProblem::BadKey)?;
+    let sig_file = fetch_bytes(&catalog::signature_url(href), 1024, &mut |_| {})
+        .await
+        .map_err(|_| SignatureProblem::Unsigned)?;
+    let sig = catalog::parse_signature(&sig_file).ok_or(SignatureProblem::Malformed)?;
+    let subtle = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .map(|c| c.subtle())
+        .ok_or(SignatureProblem::Unsupported)?;
+    let usages = js_sys::Array::of1(&"verify".into());
+    let imported = subtle
+        .import_key_with_str(
+            "raw",
+            &Uint8Array::from(&key[..]),
+            "Ed25519",
+            false,
+            &usages,
+        )
+        .map_err(|_| SignatureProblem::Unsupported)?;
+    let crypto_key: web_sys::CryptoKey = JsFuture::from(imported)
+        .await
+        .map_err(|_| SignatureProblem::Unsupported)?
+        .unchecked_into();
+    let verified = subtle
+        .verify_with_str_and_buffer_source_and_buffer_source(
+            "Ed25519",
+            &crypto_key,
+            &Uint8Array::from(&sig[..]),
+            &Uint8Array::from(bytes),
+        )
+        .map_err(|_| SignatureProblem::Unsupported)?;
+    let ok = JsFuture::from(verified)
+        .await
+        .map_err(|_| SignatureProblem::Unsupported)?
+        .as_bool()
+        .unwrap_or(false);
+    if ok {
+        Ok(())
+    } else {
+        Err(SignatureProblem::Mismatch)
+    }
+}
+
 /// `file` resolved against the catalog's address.
 fn resolve(file: &str, base: &str) -> Option<String> {
     web_sys::Url::new_with_base(file, base)
@@ -145,9 +191,15 @@ fn channel_and_languages(options: &JsValue) -> (Channel, Vec<String>) {
 #[wasm_bindgen]
 impl VendorCatalog {
     /// Load the catalog at `href` (already resolved against the page's address) for a page
-    /// whose origin is `origin`: only a catalog on the page's own site is read. Throws an
-    /// `Error` with `{title, details, kind}` saying what is wrong.
-    pub async fn load(href: String, origin: String) -> Result<VendorCatalog, JsValue> {
+    /// whose origin is `origin`: only a catalog on the page's own site is read. With
+    /// `publicKey` (the vendor's Ed25519 key, 64 hex digits) the catalog must come with a
+    /// matching signature, `catalog.json.sig`. Throws an `Error` with
+    /// `{title, details, kind}` saying what is wrong.
+    pub async fn load(
+        href: String,
+        origin: String,
+        public_key: Option<String>,
+    ) -> Result<VendorCatalog, JsValue> {
         if !ui::same_site(&href, &origin) {
             return Err(problem_error(&ui::catalog_elsewhere_problem(&origin)));
         }
@@ -155,6 +207,11 @@ impl VendorCatalog {
         let bytes = fetch_bytes(&href, limit, &mut |_| {})
             .await
             .map_err(|f| problem_error(&ui::catalog_fetch_problem(f.status, &f.message)))?;
+        if let Some(key) = public_key.filter(|k| !k.trim().is_empty()) {
+            verify_signature(&href, &bytes, &key)
+                .await
+                .map_err(|p| problem_error(&ui::signature_problem(p)))?;
+        }
         Self::from_bytes(&bytes, href)
     }
 

@@ -7,7 +7,7 @@
 // by hand. What the device holds is read from the simulator (`demoMemory`).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign as edSign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -47,8 +47,16 @@ function catalog(releases, notes = {}) {
 
 /// Open the page as the updater for `catalogPath`; `routes`: {path: body | status} served
 /// under /e2e/ by the test.
-async function open(name, catalogPath, routes = {}, { viewport = { width: 1000, height: 1200 }, query = '' } = {}) {
+async function open(name, catalogPath, routes = {}, { viewport = { width: 1000, height: 1200 }, query = '', key = null } = {}) {
   const page = await browser.newPage({ viewport });
+  if (key) {
+    // The page as a vendor configures it: their public key in a <meta>.
+    await page.route((u) => u.pathname === '/', async (route) => {
+      const r = await route.fetch();
+      const html = (await r.text()).replace('<head>', `<head><meta name="dfu-flasher-catalog-key" content="${key}">`);
+      await route.fulfill({ response: r, body: html });
+    });
+  }
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.requests = [];
@@ -238,4 +246,42 @@ test('a device the catalog does not cover is told so, with the products it does'
   const wide = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(wide <= 360, `no sideways scrolling at 360 px (${wide})`);
   await page.close();
+});
+
+/// An Ed25519 key pair made by Node (independent of the page and of the CLI).
+function keyPair() {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(12);
+  return { hex: raw.toString('hex'), sign: (text) => edSign(null, Buffer.from(text), privateKey).toString('hex') };
+}
+
+test('a page configured with the vendor key uses only a catalog signed with it', async () => {
+  const vendor = keyPair();
+  const stranger = keyPair();
+  const cat = catalog([['1.10', 'stable', 'widget.dfu', demoFile('1.10')]]);
+  const trust = async (routes) => {
+    const page = await open('signed', 'e2e/catalog.json', { 'catalog.json': cat, 'widget.dfu': demoFile('1.10'), ...routes }, { key: vendor.hex });
+    await page.waitForFunction(() => !/Loading/.test(document.querySelector('#offer-status').textContent));
+    return page;
+  };
+  // Signed by the vendor: the page offers the update.
+  let page = await trust({ 'catalog.json.sig': vendor.sign(cat) + '\n' });
+  assert.match(await text(page, '#offer-status'), /Connect your Demo Widget/);
+  await demo(page);
+  assert.equal(await text(page, '#offer-status'), 'Demo Widget 1.10 is available');
+  await page.close();
+  // Signed with another key, unsigned, or the catalog changed after signing: refused.
+  for (const [what, routes, said] of [
+    ['another key', { 'catalog.json.sig': stranger.sign(cat) }, /does not match/],
+    ['unsigned', {}, /has no signature/],
+    ['changed', { 'catalog.json': cat.replace('Example Gadgets', 'Example Gadgetz'), 'catalog.json.sig': vendor.sign(cat) }, /does not match/],
+    ['damaged signature', { 'catalog.json.sig': 'not a signature' }, /damaged/],
+  ]) {
+    page = await trust(routes);
+    assert.equal(await text(page, '#offer-status'), 'The firmware list could not be trusted', what);
+    assert.match(await text(page, '#offer-details'), said, what);
+    await demo(page);
+    assert.ok(await page.isHidden('#offer-action'), what);
+    await page.close();
+  }
 });

@@ -6,7 +6,8 @@ use std::process::Command;
 /// Debian packages the tests use as independent oracles, each with a shell check:
 /// `dfu-suffix` and `dfuse-pack` (dfu-util; `dfuse-pack -i` needs python3-intelhex) and
 /// `fwupdtool` (fwupd); the archivers whose output the not-firmware table must refuse
-/// (`zip`, `xz`, `bzip2`, `zstd`; `gzip` and `tar` are part of every Debian system).
+/// (`zip`, `xz`, `bzip2`, `zstd`; `gzip` and `tar` are part of every Debian system);
+/// `openssl`, which checks the catalog signatures `catalog sign` makes.
 const APT_PACKAGES: &[(&str, &str)] = &[
     ("command -v dfu-suffix", "dfu-util"),
     ("command -v fwupdtool", "fwupd"),
@@ -15,6 +16,7 @@ const APT_PACKAGES: &[(&str, &str)] = &[
     ("command -v xz", "xz-utils"),
     ("command -v bzip2", "bzip2"),
     ("command -v zstd", "zstd"),
+    ("command -v openssl", "openssl"),
 ];
 
 fn check(sh: &str) -> bool {

@@ -19,10 +19,12 @@ const USAGE: &str = "usage:
                              [--alt N] [--address 0xADDR] [--force]
   dfu-flasher emulate NAME [--faster N]   (a simulated device on stdin/stdout, see sim::wire)
   dfu-flasher devices
-  dfu-flasher catalog check CATALOG [--offline] [--device NAME]
+  dfu-flasher catalog check CATALOG [--offline] [--device NAME] [--public-key HEX]
   dfu-flasher catalog add CATALOG --product ID --version V --file FILE [--url URL]
                              [--channel stable|beta] [--date YYYY-MM-DD] [--alt N]
-                             [--notes TEXT [--lang en]]";
+                             [--notes TEXT [--lang en]]
+  dfu-flasher catalog keygen KEYFILE     (writes a new key, prints its public half)
+  dfu-flasher catalog sign CATALOG --key KEYFILE   (writes CATALOG.sig)";
 
 fn sha256(b: &[u8]) -> String {
     Sha256::digest(b)
@@ -78,11 +80,21 @@ fn spec(command: &str) -> Option<Spec> {
             values: &[],
         },
         "catalog" => Spec {
-            positional: &["check|add", "CATALOG"],
+            positional: &["check|add|sign|keygen", "CATALOG|KEYFILE"],
             flags: &["offline"],
             values: &[
-                "device", "product", "version", "file", "url", "channel", "date", "alt", "notes",
+                "device",
+                "product",
+                "version",
+                "file",
+                "url",
+                "channel",
+                "date",
+                "alt",
+                "notes",
                 "lang",
+                "key",
+                "public-key",
             ],
         },
         _ => return None,
@@ -544,17 +556,22 @@ fn emulate(a: &Args) {
     }
 }
 
-/// `catalog check|add`: each takes only its own options.
+/// `catalog check|add|sign|keygen`: each takes only its own options.
 fn catalog(a: &Args) {
-    let (own, run): (&[&str], fn(&Args)) = match a.positional[1].as_str() {
-        "check" => (&["offline", "device"], catalog_cmd::check),
-        "add" => (
+    let (own, run): (&[&str], fn(&Args)) = match a.positional.get(1).map(String::as_str) {
+        Some("check") => (&["offline", "device", "public-key"], catalog_cmd::check),
+        Some("sign") => (&["key"], catalog_cmd::sign),
+        Some("keygen") => (&[], catalog_cmd::keygen),
+        Some("add") => (
             &[
                 "product", "version", "file", "url", "channel", "date", "alt", "notes", "lang",
             ],
             catalog_cmd::add,
         ),
-        other => usage_error(&format!("catalog takes check or add, not {other:?}")),
+        other => usage_error(&format!(
+            "catalog takes check, add, sign or keygen, not {:?}",
+            other.unwrap_or("")
+        )),
     };
     let given = a.flags.iter().chain(a.values.keys());
     if let Some(x) = given.into_iter().find(|x| !own.contains(&x.as_str())) {

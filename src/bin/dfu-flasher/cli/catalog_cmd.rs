@@ -156,7 +156,17 @@ pub fn check(a: &super::Args) {
     let path = &a.positional[2];
     let offline = a.flags.iter().any(|f| f == "offline");
     let device = a.values.get("device").map(|n| device_for(n));
-    let (_, c) = read_catalog(path);
+    let (bytes, c) = read_catalog(path);
+    if let Some(k) = a.values.get("public-key") {
+        match check_signature(path, &bytes, k) {
+            Ok(()) => println!("{path}: signature good"),
+            Err(e) => {
+                println!("{path}: {e}");
+                eprintln!("dfu-flasher: {path}: the signature does not check out");
+                exit(1);
+            }
+        }
+    }
     let dir = Path::new(path)
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
@@ -309,4 +319,91 @@ fn relative(file: &Path, dir: &Path) -> Option<String> {
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
     Some(parts.join("/"))
+}
+
+/// `catalog keygen KEYFILE`: a new Ed25519 key; the secret seed (64 hex digits) goes to
+/// KEYFILE (readable by its owner only), the public key is printed for the page's
+/// `<meta name="dfu-flasher-catalog-key">`.
+pub fn keygen(a: &super::Args) {
+    let out = &a.positional[2];
+    if Path::new(out).exists() {
+        super::die(&format!("{out} exists; not overwriting a key"));
+    }
+    let mut seed = [0u8; 32];
+    use std::io::Read;
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut seed))
+        .unwrap_or_else(|e| super::die(&format!("no randomness: {e}")));
+    let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+    write_secret(out, &format!("{}\n", catalog::hex(&seed)));
+    println!("{}", catalog::hex(key.verifying_key().as_bytes()));
+}
+
+#[cfg(unix)]
+fn write_secret(path: &str, text: &str) {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .unwrap_or_else(|e| super::die(&format!("cannot write {path}: {e}")));
+}
+
+#[cfg(not(unix))]
+fn write_secret(path: &str, text: &str) {
+    std::fs::write(path, text).unwrap_or_else(|e| super::die(&format!("cannot write {path}: {e}")));
+}
+
+fn signing_key(path: &str) -> ed25519_dalek::SigningKey {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| super::die(&format!("cannot read {path}: {e}")));
+    let seed = catalog::parse_hex::<32>(text.trim()).unwrap_or_else(|| {
+        super::die(&format!(
+            "{path} is not a key made by `catalog keygen` (64 hex digits)"
+        ))
+    });
+    ed25519_dalek::SigningKey::from_bytes(&seed)
+}
+
+/// `catalog sign CATALOG --key FILE`: sign the catalog's exact bytes; the signature (128
+/// hex digits) goes to CATALOG.sig. The catalog must be one the page accepts.
+pub fn sign(a: &super::Args) {
+    use ed25519_dalek::Signer;
+    let path = &a.positional[2];
+    let key = signing_key(
+        a.values
+            .get("key")
+            .unwrap_or_else(|| super::usage_error("catalog sign needs --key FILE")),
+    );
+    let (bytes, _) = read_catalog(path);
+    let sig = key.sign(&bytes);
+    let out = catalog::signature_url(path);
+    std::fs::write(&out, format!("{}\n", catalog::hex(&sig.to_bytes())))
+        .unwrap_or_else(|e| super::die(&format!("cannot write {out}: {e}")));
+    println!(
+        "{out}: signed with the key whose public half is {}",
+        catalog::hex(key.verifying_key().as_bytes())
+    );
+}
+
+/// With `--public-key`: the catalog's signature must verify, as the page would check it.
+fn check_signature(path: &str, bytes: &[u8], public_hex: &str) -> Result<(), String> {
+    use ed25519_dalek::Verifier;
+    let key = catalog::parse_hex::<32>(public_hex.trim())
+        .and_then(|k| ed25519_dalek::VerifyingKey::from_bytes(&k).ok())
+        .ok_or_else(|| {
+            format!("--public-key must be 64 hex digits of an Ed25519 key, not {public_hex:?}")
+        })?;
+    let sig_path = catalog::signature_url(path);
+    let text =
+        std::fs::read(&sig_path).map_err(|e| format!("unsigned: cannot read {sig_path}: {e}"))?;
+    let sig = catalog::parse_signature(&text)
+        .ok_or_else(|| format!("{sig_path} is not a signature (128 hex digits)"))?;
+    key.verify(bytes, &ed25519_dalek::Signature::from_bytes(&sig))
+        .map_err(|_| {
+            format!("{sig_path} does not match the catalog and this key: the page would refuse it")
+        })
 }
