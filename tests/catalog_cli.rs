@@ -507,3 +507,46 @@ fn signatures_verify_with_openssl_and_check() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("unsigned"), "{}", stdout(&o));
 }
+
+/// A catalog being written starts with no releases: `add` fills in the first one (and
+/// the page would refuse the catalog until then).
+#[test]
+fn add_starts_a_catalog_from_an_empty_release_list() {
+    let d = scratch("catalog-first");
+    let w = widget_file(&d, "widget-2.00.dfu");
+    let b = board_file(&d, "board-3", "0x08000000");
+    let cat = write_catalog(&d, "", &release("3", "board-3.dfu", &b));
+    let o = run(&["catalog", "check", &cat]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("products[0].releases: must not be empty"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&[
+        "catalog",
+        "add",
+        &cat,
+        "--product",
+        "widget",
+        "--version",
+        "2.00",
+        "--file",
+        d.join("widget-2.00.dfu").to_str().expect("utf-8"),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&o),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = run(&["catalog", "check", &cat, "--device", "dfu11-runtime"]);
+    assert!(!stdout(&o).contains("(widget 2.00)"), "{}", stdout(&o));
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&cat).expect("read")).expect("json");
+    assert_eq!(
+        v["products"][0]["releases"][0]["sha256"],
+        hex(&Sha256::digest(&w))
+    );
+}

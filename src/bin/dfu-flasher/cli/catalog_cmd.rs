@@ -222,9 +222,21 @@ pub fn add(a: &super::Args) {
             .unwrap_or_else(|| super::usage_error(&format!("catalog add needs --{k}")))
     };
     let (product_id, version, file_arg) = (need("product"), need("version"), need("file"));
-    let (bytes, c) = read_catalog(path);
-    let Some(p) = c.products.iter().position(|p| p.id == product_id) else {
-        let ids: Vec<&str> = c.products.iter().map(|p| p.id.as_str()).collect();
+    // The catalog as JSON: it may still lack its first release (the one problem a catalog
+    // being written may have); the result must be one the page accepts.
+    let bytes =
+        std::fs::read(path).unwrap_or_else(|e| super::die(&format!("cannot read {path}: {e}")));
+    let mut doc: serde_json::Value = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|e| super::die(&format!("{path} is not JSON: {e}")));
+    let ids: Vec<String> = doc["products"]
+        .as_array()
+        .map(|ps| {
+            ps.iter()
+                .filter_map(|p| p["id"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let Some(p) = ids.iter().position(|id| *id == product_id) else {
         super::usage_error(&format!(
             "no product {product_id:?} in {path} (it has: {})",
             ids.join(", ")
@@ -236,14 +248,18 @@ pub fn add(a: &super::Args) {
             "--version must be numbers separated by dots, like 1.42, not {version:?}"
         ))
     });
-    if let Some(r) = c.products[p]
-        .releases
-        .iter()
-        .position(|r| r.version == new_version && r.alt == alt)
-    {
+    let existing = doc["products"][p]["releases"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if let Some(r) = existing.iter().position(|r| {
+        let v = r["version"].as_str().and_then(catalog::Version::parse);
+        let ralt = r["alt"].as_u64().and_then(|n| u8::try_from(n).ok());
+        v.as_ref() == Some(&new_version) && ralt == alt
+    }) {
         super::die(&format!(
             "{path} not changed: {product_id} already has release {} (products[{p}].releases[{r}])",
-            c.products[p].releases[r].version.as_str()
+            existing[r]["version"].as_str().unwrap_or_default()
         ));
     }
     let data = std::fs::read(&file_arg)
@@ -268,8 +284,6 @@ pub fn add(a: &super::Args) {
             ))
         }),
     };
-    let mut doc: serde_json::Value =
-        serde_json::from_slice(&bytes).unwrap_or_else(|e| super::die(&format!("{path}: {e}")));
     let mut release = serde_json::json!({
         "version": version,
         "channel": a.values.get("channel").map_or("stable", String::as_str),
@@ -287,10 +301,10 @@ pub fn add(a: &super::Args) {
         let lang = a.values.get("lang").map_or("en", String::as_str);
         release["notes"] = serde_json::json!({ lang: n });
     }
-    let Some(list) = doc["products"][p]["releases"].as_array_mut() else {
-        super::die(&format!("{path}: products[{p}].releases is not a list"))
-    };
-    list.insert(0, release);
+    match doc["products"][p]["releases"].as_array_mut() {
+        Some(list) => list.insert(0, release),
+        None => doc["products"][p]["releases"] = serde_json::json!([release]),
+    }
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| super::die(&e.to_string()));
     out.push('\n');
     // What the page would make of the result.
