@@ -550,3 +550,33 @@ fn add_starts_a_catalog_from_an_empty_release_list() {
         hex(&Sha256::digest(&w))
     );
 }
+
+/// As a vendor types it: the catalog and the file named relative to the current folder.
+#[test]
+fn add_and_check_with_names_relative_to_the_current_folder() {
+    let d = scratch("catalog-here");
+    widget_file(&d, "widget-2.00.dfu");
+    let b = board_file(&d, "board-3", "0x08000000");
+    write_catalog(&d, "", &release("3", "board-3.dfu", &b));
+    let here = |args: &[&str]| bin().args(args).current_dir(&d).output().expect("runs");
+    let o = here(&[
+        "catalog",
+        "add",
+        "catalog.json",
+        "--product",
+        "widget",
+        "--version",
+        "2.00",
+        "--file",
+        "widget-2.00.dfu",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&o),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = here(&["catalog", "check", "catalog.json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}

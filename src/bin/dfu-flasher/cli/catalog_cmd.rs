@@ -35,6 +35,14 @@ fn read_catalog(path: &str) -> (Vec<u8>, Catalog) {
     }
 }
 
+/// The folder a catalog's relative references start from ("." for a bare file name).
+fn folder(path: &str) -> PathBuf {
+    match Path::new(path).parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
 fn is_url(file: &str) -> bool {
     file.contains("://")
 }
@@ -167,9 +175,7 @@ pub fn check(a: &super::Args) {
             }
         }
     }
-    let dir = Path::new(path)
-        .parent()
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let dir = folder(path);
     let (mut releases, mut bad, mut skipped) = (0, 0, 0);
     for (p, product) in c.products.iter().enumerate() {
         for (r, release) in product.releases.iter().enumerate() {
@@ -272,9 +278,7 @@ pub fn add(a: &super::Args) {
         super::die(&format!("{file_arg}: {}", words::file_error(&e)));
     }
     // The reference the catalog stores: --url, or the file's path relative to the catalog.
-    let dir = Path::new(path)
-        .parent()
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let dir = folder(path);
     let reference = match a.values.get("url") {
         Some(u) => u.clone(),
         None => relative(Path::new(&file_arg), &dir).unwrap_or_else(|| {
