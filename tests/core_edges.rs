@@ -671,3 +671,152 @@ fn technical_lines_name_the_case() {
     assert!(m.to_string().contains("MemoryMapError"), "{m}");
     assert!(FileError::Empty.to_string().contains("Empty"));
 }
+
+/// A DfuSe file (addressed data) for one alt setting.
+fn targets(address: u32, len: usize) -> FlashImage {
+    use dfu_flasher::core::fit::FlashTarget;
+    FlashImage::Targets(vec![FlashTarget {
+        alt: 0,
+        elements: vec![(address, program(len))],
+    }])
+}
+
+/// Where addressed data can go is decided by what the device says of itself: a DFU 1.1
+/// device in update mode never takes it; one running its firmware refuses it before the
+/// detach only if its descriptor states DFU 1.1 (a short descriptor says nothing); a DfuSe
+/// device running its firmware is checked again once in update mode.
+#[test]
+fn addressed_data_is_judged_by_what_the_device_states() {
+    use dfu_flasher::core::descriptor::Mode;
+    let needs_dfuse = |a: &dfu_flasher::core::fit::Assessment| {
+        a.misfits.iter().any(|m| matches!(m, Misfit::NeedsDfuse))
+    };
+    // DFU 1.1 in update mode, with or without the version field.
+    let mut plain = info("dfu11-dfumode");
+    assert!(needs_dfuse(&assess(
+        &plain,
+        None,
+        &targets(0x0800_0000, 4096),
+        None,
+        Placement::default()
+    )));
+    plain.functional.raw_version = None;
+    assert!(needs_dfuse(&assess(
+        &plain,
+        None,
+        &targets(0x0800_0000, 4096),
+        None,
+        Placement::default()
+    )));
+    // Running its firmware: refused early only when it states DFU 1.1.
+    let mut runtime = info("dfu11-runtime");
+    assert_eq!(runtime.mode, Mode::Runtime);
+    assert!(needs_dfuse(&assess(
+        &runtime,
+        None,
+        &targets(0x0800_0000, 4096),
+        None,
+        Placement::default()
+    )));
+    runtime.functional.raw_version = None;
+    let a = assess(
+        &runtime,
+        None,
+        &targets(0x0800_0000, 4096),
+        None,
+        Placement::default(),
+    );
+    assert!(a.misfits.is_empty() && a.checked_again, "{a:?}");
+    // A DfuSe device running its firmware (no memory map yet): nothing refused now.
+    let mut f4 = info("stm32f4");
+    f4.mode = Mode::Runtime;
+    f4.alts.clear();
+    let a = assess(
+        &f4,
+        None,
+        &targets(0x0800_0000, 4096),
+        None,
+        Placement::default(),
+    );
+    assert!(
+        a.misfits.is_empty() && a.checked_again && a.jobs.is_empty(),
+        "{a:?}"
+    );
+}
+
+#[test]
+fn writable_means_every_misfit_can_be_confirmed() {
+    let f4 = info("stm32f4");
+    let fits = assess(
+        &f4,
+        None,
+        &FlashImage::Raw(program(4096)),
+        None,
+        Placement::default(),
+    );
+    assert!(fits.misfits.is_empty() && fits.writable());
+    let zeros = assess(
+        &f4,
+        None,
+        &FlashImage::Raw(vec![0; 4096]),
+        None,
+        Placement::default(),
+    );
+    assert!(
+        !zeros.misfits.is_empty() && zeros.writable(),
+        "only a confirmation is needed"
+    );
+    let big = assess(
+        &f4,
+        None,
+        &FlashImage::Raw(program(2 << 20)),
+        None,
+        Placement::default(),
+    );
+    assert!(!big.writable());
+    assert!(FlashImage::Raw(Vec::new()).is_empty());
+    assert!(!FlashImage::Raw(vec![0]).is_empty());
+    assert!(!targets(0x0800_0000, 8).is_empty());
+    assert!(FlashImage::Targets(Vec::new()).is_empty());
+}
+
+#[test]
+fn boundaries_of_files_and_strings() {
+    use dfu_flasher::core::descriptor::parse_string;
+    use dfu_flasher::core::file::{ParseOptions, MAX_FILE, TINY_IMAGE};
+    let raw =
+        |n: usize| file::parse(&program(n.max(8))[..n], &ParseOptions::default()).expect("raw");
+    assert!(raw(TINY_IMAGE as usize - 1).is_tiny());
+    assert!(!raw(TINY_IMAGE as usize).is_tiny());
+    // The largest file accepted, and one byte more.
+    let mut big = program(MAX_FILE);
+    assert!(file::parse(&big, &ParseOptions::default()).is_ok());
+    big.push(0);
+    assert!(matches!(
+        file::parse(&big, &ParseOptions::default()),
+        Err(file::FileError::TooLarge { .. })
+    ));
+    // An empty string descriptor is two bytes: bLength and bDescriptorType.
+    assert_eq!(parse_string(&[2, 3]), Ok(String::new()));
+    assert!(parse_string(&[2]).is_err());
+    // A ':' before binary bytes on the first line is not a HEX file.
+    let mut colon = vec![b':'];
+    colon.extend((0..600u32).map(|i| (i * 7 + 128) as u8));
+    let f = file::parse(&colon, &ParseOptions::default());
+    assert!(
+        !matches!(f, Err(file::FileError::HexSyntax { .. })),
+        "{f:?}"
+    );
+    assert_ne!(
+        f.as_ref().map(|f| f.format).ok(),
+        Some(Format::IntelHex),
+        "{f:?}"
+    );
+}
+
+#[test]
+fn technical_lines_of_errors_and_warnings() {
+    use dfu_flasher::core::file::Warning;
+    let w = Warning::TrailingBytes { count: 3 };
+    assert!(w.to_string().contains("TrailingBytes"), "{w}");
+}
