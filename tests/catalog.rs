@@ -852,3 +852,172 @@ fn json_edge_cases() {
     );
     assert_eq!(json::parse(b"1.0").expect("n").as_u64(), None);
 }
+
+// What the page says (ui), natively, for the simulated devices.
+
+use dfu_flasher::driver::sim::SimTransport;
+use dfu_flasher::driver::{block_on, describe, DeviceInfo};
+use dfu_flasher::sim::{Profile, SimDevice};
+use dfu_flasher::ui::{self, OfferView, OutcomeView};
+
+fn device(profile: &str) -> DeviceInfo {
+    let mut t = SimTransport::new(SimDevice::new(Profile::by_name(profile).expect("profile")));
+    block_on(describe(&mut t))
+        .expect("completes")
+        .expect("describes")
+}
+
+/// The good catalog with the demo widget's ids (1209:2301 running, 1209:2302 in update mode).
+fn widget_catalog(releases: serde_json::Value) -> Catalog {
+    let mut v = good();
+    v["products"][0]["devices"] = serde_json::json!([
+        {"vid": "1209", "pid": "2301", "mode": "runtime"},
+        {"vid": "1209", "pid": "2302", "mode": "dfu"}
+    ]);
+    v["products"][0]["name"] = serde_json::json!("Widget");
+    v["products"][0]["releases"] = releases;
+    ok(&v)
+}
+
+fn rel(version: &str, channel: &str) -> serde_json::Value {
+    serde_json::json!({"version": version, "channel": channel, "file": "w.dfu", "size": 102400,
+        "sha256": SHA_A, "date": "2026-11-20", "notes": {"en": "English.", "de": "Deutsch."}})
+}
+
+#[test]
+fn the_offer_in_words() {
+    // The demo widget runs 1.00 (bcdDevice 0x0100, rule bcd).
+    let w = device("dfu11-runtime");
+    assert_eq!(w.device_version, 0x0100);
+    let c = widget_catalog(serde_json::json!([
+        rel("1.42", "stable"),
+        rel("1.50", "beta"),
+        rel("0.9", "stable")
+    ]));
+    let o = OfferView::new(&c, &w, Channel::Stable, &["de-DE"]);
+    assert_eq!(o.kind, "update");
+    assert_eq!(o.title, "Widget 1.42 is available");
+    assert_eq!(o.action.as_deref(), Some("Update Widget from 1.00 to 1.42"));
+    assert_eq!(o.installed.as_deref(), Some("1.00"));
+    let r = o.release.as_ref().expect("a release");
+    assert_eq!(r.notes.as_deref(), Some("Deutsch."));
+    assert_eq!(r.label, "1.42 · 2026-11-20 · 100 KiB");
+    assert!(!r.downgrade);
+    // The older release is a deliberate downgrade, with a warning.
+    let older: Vec<(&str, bool)> = o
+        .choices
+        .iter()
+        .map(|x| (x.version.as_str(), x.downgrade))
+        .collect();
+    assert_eq!(older, [("1.42", false), ("0.9", true)]);
+    assert!(
+        o.choices[1]
+            .warning
+            .contains("Widget runs 1.00, which is newer. Installing 0.9 goes back"),
+        "{}",
+        o.choices[1].warning
+    );
+    // Beta.
+    let o = OfferView::new(&c, &w, Channel::Beta, &[]);
+    assert_eq!(o.action.as_deref(), Some("Update Widget from 1.00 to 1.50"));
+    assert!(o
+        .release
+        .as_ref()
+        .is_some_and(|r| r.beta && r.label.starts_with("1.50 (beta)")));
+    // Up to date, newer, in update mode (no version), no release, not covered.
+    let c = widget_catalog(serde_json::json!([rel("1.00", "stable")]));
+    let o = OfferView::new(&c, &w, Channel::Stable, &[]);
+    assert_eq!(
+        (o.kind, o.title.as_str()),
+        ("up-to-date", "Widget is up to date (1.00)")
+    );
+    assert_eq!(
+        (o.action.as_deref(), o.secondary.as_deref()),
+        (None, Some("Reinstall 1.00"))
+    );
+    let c = widget_catalog(serde_json::json!([rel("0.9", "stable")]));
+    let o = OfferView::new(&c, &w, Channel::Stable, &[]);
+    assert_eq!(o.kind, "newer");
+    assert_eq!(
+        o.title,
+        "Widget runs 1.00, newer than any release on this page"
+    );
+    assert_eq!(o.action, None);
+    let mut in_update_mode = device("dfu11-dfumode");
+    in_update_mode.vendor_id = 0x1209;
+    in_update_mode.product_id = 0x2302;
+    let c = widget_catalog(serde_json::json!([rel("1.42", "stable")]));
+    let o = OfferView::new(&c, &in_update_mode, Channel::Stable, &[]);
+    assert_eq!(o.kind, "install");
+    assert_eq!(o.action.as_deref(), Some("Install Widget 1.42"));
+    assert!(o.details[0].contains("is in update mode, so it does not tell which version it had"));
+    let c = widget_catalog(serde_json::json!([rel("1.42", "beta")]));
+    let o = OfferView::new(&c, &w, Channel::Stable, &[]);
+    assert_eq!(o.kind, "no-release");
+    assert!(o.details[0].contains("Only test (beta) releases exist for Widget"));
+    // The STM32 ROM is the catalog's Gizmo (0483:df11 in update mode, version "none").
+    let o = OfferView::new(&c, &device("stm32f4"), Channel::Stable, &[]);
+    assert_eq!(
+        (o.kind, o.title.as_str()),
+        ("install", "Gizmo 3 is available")
+    );
+    let o = OfferView::new(&c, &device("openmoko-freerunner"), Channel::Stable, &[]);
+    assert_eq!(o.kind, "unknown-device");
+    assert!(
+        o.title.starts_with("This page does not update Neo1973"),
+        "{}",
+        o.title
+    );
+    assert_eq!(
+        o.details[0],
+        "This page updates Example Gadgets devices: Widget, Gizmo."
+    );
+}
+
+#[test]
+fn the_outcome_in_words() {
+    let c = widget_catalog(serde_json::json!([rel("1.42", "stable")]));
+    let w = device("dfu11-runtime");
+    let o = OutcomeView::new(&c, &w, "1.00");
+    assert!(o.ok);
+    assert_eq!(o.title, "Widget now runs 1.00");
+    let o = OutcomeView::new(&c, &w, "1.42");
+    assert!(!o.ok);
+    assert_eq!(o.title, "Widget still reports 1.00");
+    assert!(o.details[0].contains("The update to 1.42 was written, but Widget did not take it"));
+    let o = OutcomeView::not_back("Widget", 30);
+    assert!(!o.ok && o.details[0].contains("within 30 seconds"));
+}
+
+#[test]
+fn catalog_problems_in_words_name_the_field() {
+    let mut v = good();
+    v["products"][0]["releases"][0]["sha256"] = serde_json::json!("xyz");
+    v["products"][0]["devices"][0]["mode"] = serde_json::json!("bootloader");
+    let errors = parse_value(&v).expect_err("two problems");
+    let lines: Vec<String> = errors.iter().map(ui::catalog_error_line).collect();
+    assert_eq!(
+        lines,
+        [
+            "products[0].devices[0].mode: must be \"runtime\" or \"dfu\", not \"bootloader\"",
+            "products[0].releases[0].sha256: must be the file's SHA-256 as 64 hex digits; this has 3 characters, not all hex digits",
+        ]
+    );
+    let p = ui::catalog_problem(&errors);
+    assert_eq!(p.title, "The firmware list could not be read");
+    let not_json = catalog::parse(b"<html>").expect_err("html");
+    assert_eq!(
+        ui::catalog_error_line(&not_json[0]),
+        "The catalog is not JSON: something other than JSON stands here (a web page instead of the catalog?), at byte 0"
+    );
+    // A tampered download names both digests and says nothing was written.
+    let c = ok(&good());
+    let r = &c.products[0].releases[0];
+    let p = ui::tampered_problem("Example Gadgets", r, r.size, Some(&[0u8; 32]));
+    let text: Vec<String> = p.details.iter().map(|d| format!("{d:?}")).collect();
+    assert!(
+        text[0].contains(&"0".repeat(64)) && text[0].contains(SHA_A),
+        "{text:?}"
+    );
+    assert!(text[0].contains("Nothing was written to your device"));
+}
