@@ -83,6 +83,32 @@ test('run-time device: detach, re-enumeration with a new product id, reconnect b
   await r.close();
 });
 
+test("the vendor's updater: one click from the catalog, through detach and re-enumeration, ending with the version read back", { timeout: 150000 }, async () => {
+  const r = await rig('catalog', 'dfu11-runtime', [[0x1209, 0x2301], [0x1209, 0x2302]],
+    { query: '?catalog=www/demo/catalog.json' });
+  const { page } = r;
+  await pick(page, /\(1209:2301\)/);
+  assert.equal((await page.textContent('#offer-status')).trim(), 'Demo Widget 1.10 is available');
+  assert.equal((await page.textContent('#offer-action')).trim(), 'Update Demo Widget from 1.00 to 1.10');
+  await page.click('#offer-action');
+  await r.next('removed ');
+  await r.next('added 1209 2302');
+  // Written, manifested, reset: back in run-time mode, where the page reconnects by itself
+  // and reads the version the device now reports (its bcdDevice).
+  await r.next('added 1209 2301', 40000);
+  await page.waitForFunction(() => /now runs|still reports|not come back/.test(document.querySelector('#result').textContent),
+    null, { timeout: 40000 });
+  await page.shot('done');
+  assert.equal((await page.textContent('#result h3')).trim(), 'Demo Widget now runs 1.10');
+  assert.equal((await page.textContent('#offer-status')).trim(), 'Demo Widget is up to date (1.10)');
+  const published = readFileSync('www/demo/widget-1.10.dfu');
+  const image = published.subarray(0, published.length - 16); // without its DFU suffix
+  assert.equal(sha(await memory(r, 0, 0, image.length)), sha(image));
+  assert.equal(await r.violations(), 0);
+  assert.deepEqual(page.errors, []);
+  await r.close();
+});
+
 test('run-time device without permission for its DFU-mode id: the page asks for one click', { timeout: 120000 }, async () => {
   writeFileSync(join(dir, 'w2.bin'), bytes(4000, 6));
   const r = await rig('repair', 'dfu11-runtime', [[0x1209, 0x2301]]);

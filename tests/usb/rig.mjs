@@ -42,7 +42,7 @@ export function cleanup() {
 process.on('exit', cleanup);
 
 // One emulated device (one umockdev testbed, one process) and one browser on it.
-export async function rig(name, device, ids, { faster = 10 } = {}) {
+export async function rig(name, device, ids, { faster = 10, query = '' } = {}) {
   const glue = spawn('/usr/bin/python3', ['tests/usb/emulated_usb.py', '--device', device,
     '--flasher', FLASHER, '--faster', String(faster)],
   { env: { ...process.env, LD_PRELOAD: 'libumockdev-preload.so.0' }, stdio: ['pipe', 'pipe', 'inherit'] });
@@ -83,7 +83,7 @@ export async function rig(name, device, ids, { faster = 10 } = {}) {
   page.shot = async (step) => {
     if (SHOTS) await page.screenshot({ path: join(SHOTS, `usb-${name}-${step}.png`), fullPage: true });
   };
-  await page.goto(URL);
+  await page.goto(URL + query);
   await page.waitForSelector('body[data-ready=true]', { timeout: 20000 });
   r.page = page;
   r.close = async () => {
