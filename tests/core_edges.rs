@@ -597,6 +597,16 @@ fn short_or_foreign_descriptors_inside_a_configuration_are_skipped() {
         parse_configuration(&config_of(&[short_interface, &DFU_INTF, &DFU_FUNC])).expect("parses");
     assert_eq!(c.interfaces.len(), 1);
     assert_eq!(c.interfaces[0].number, 0);
+    // A descriptor of two bytes (bLength and bDescriptorType only) is legal: skipped.
+    let c = parse_configuration(&config_of(&[&[2, 0x24], &DFU_INTF, &DFU_FUNC])).expect("parses");
+    assert_eq!(c.interfaces.len(), 1);
+    assert!(matches!(
+        parse_configuration(&config_of(&[&[1, 0x24], &DFU_INTF])),
+        Err(DescriptorError::BadLength {
+            offset: 9,
+            length: 1
+        })
+    ));
     // A HID descriptor (also type 0x21) after a HID interface is not the DFU interface's.
     let c = parse_configuration(&config_of(&[&DFU_INTF, &HID_INTF, &HID_DESC])).expect("parses");
     assert_eq!(c.interfaces.len(), 1);

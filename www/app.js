@@ -307,7 +307,7 @@ async function loadFile(file) {
   renderFirmware();
 }
 
-async function update(expect = null) {
+async function update(expect = null, alt = undefined) {
   const { device, firmware } = state;
   if (!device || !firmware || state.busy) return;
   $('result').hidden = true;
@@ -315,7 +315,7 @@ async function update(expect = null) {
   setBusy(true);
   window.addEventListener('beforeunload', warnUnload);
   try {
-    const r = await device.update(firmware, { verify: $('verify').checked, force: $('force').checked },
+    const r = await device.update(firmware, { verify: $('verify').checked, force: $('force').checked, alt },
       onProgress, onRepair);
     // What the verdict said before (where the image goes, a warning) is history now.
     state.finished = true;
@@ -438,20 +438,24 @@ async function install(version) {
   }
   state.firmware = fw;
   setBusy(false);
-  const c = device.check(fw);
+  // The alt setting the catalog names for this release, if any.
+  const o = state.offer;
+  const chosen = o && [o.release, ...o.choices].find((x) => x && x.version === version);
+  const alt = chosen && chosen.alt !== null ? chosen.alt : undefined;
+  const c = device.check(fw, { alt });
   if (!c.ok) {
     show('progress', false);
     showResult(false, c.verdict, [...c.problems, ...c.risks].map((text) => ({ text })));
     return;
   }
-  await update(version);
+  await update(version, alt);
 }
 
 // After an update from the catalog: read the version again once the device runs its
 // firmware (the demo at once; a real device when it is back, or say that it is not).
 const BACK_WITHIN_S = 30;
 function awaitVersion(version) {
-  const name = productName();
+  const name = state.offer ? state.offer.name : productName();
   state.expect = { version, timer: null };
   if (state.device && !state.device.needsReconnect()) { checkVersion(); return; }
   state.expect.timer = setTimeout(() => {

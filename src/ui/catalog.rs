@@ -21,6 +21,8 @@ pub struct OfferView {
     pub title: String,
     /// The product's id in the catalog (empty for an unknown device).
     pub product: String,
+    /// The product's name as the page shows it (the device's own for an unknown device).
+    pub name: String,
     /// The installed version, where the device tells it.
     pub installed: Option<String>,
     /// The release the main button installs (none: no button).
@@ -48,6 +50,8 @@ pub struct ReleaseView {
     pub size: String,
     /// Installing it would go back to an older version than the device runs.
     pub downgrade: bool,
+    /// The alt setting it is written to (none: the device's first).
+    pub alt: Option<u8>,
     /// What to say before a downgrade (empty otherwise).
     pub warning: String,
 }
@@ -85,6 +89,7 @@ fn release_view(
         date: r.date.clone(),
         size: size(r.size),
         downgrade,
+        alt: r.alt,
         warning,
     }
 }
@@ -129,6 +134,7 @@ impl OfferView {
                 kind: "unknown-device",
                 title: format!("This page does not update {name}"),
                 product: String::new(),
+                name: name.clone(),
                 installed: None,
                 release: None,
                 action: None,
@@ -155,6 +161,7 @@ impl OfferView {
             kind: "",
             title: String::new(),
             product: product.id.clone(),
+            name: name.clone(),
             installed: installed.as_ref().map(|v| v.as_str().to_string()),
             release: None,
             action: None,
@@ -384,6 +391,17 @@ pub fn release_download_problem(vendor: &str, file: &str, status: u16, message: 
             Detail::Text("Nothing was written to your device.".into()),
         ],
         kind: ProblemKind::Transfer,
+    }
+}
+
+/// The user cancelled while the release downloaded.
+pub fn download_cancelled_problem() -> Problem {
+    Problem {
+        title: "Update cancelled".into(),
+        details: vec![Detail::Text(
+            "The download was stopped. Nothing was written to your device; you can update it at any time.".into(),
+        )],
+        kind: ProblemKind::Cancelled,
     }
 }
 

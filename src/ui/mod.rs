@@ -10,8 +10,8 @@ pub mod words;
 
 pub use catalog::{
     catalog_elsewhere_problem, catalog_error_line, catalog_fetch_problem, catalog_lead,
-    catalog_problem, product_name, release_download_problem, signature_problem, tampered_problem,
-    OfferView, OutcomeView, ReleaseView, SignatureProblem,
+    catalog_problem, download_cancelled_problem, product_name, release_download_problem,
+    signature_problem, tampered_problem, OfferView, OutcomeView, ReleaseView, SignatureProblem,
 };
 pub use device::{clean, size, Chooser, DeviceView, RepairView, Table};
 pub use fit::{busy_problem, closed_problem, misfit_text, DoneView, FirmwareView, FitView, Stage};

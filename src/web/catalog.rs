@@ -10,6 +10,7 @@ use super::handle::DeviceHandle;
 use crate::core::catalog::{self, Catalog, Channel, Release};
 use crate::ui::{self, OfferView, OutcomeView, ProgressView, SignatureProblem};
 use js_sys::{Function, Promise, Uint8Array};
+use std::future::Future;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
@@ -24,10 +25,12 @@ pub struct VendorCatalog {
     url: String,
 }
 
-/// The HTTP status and the browser's message of a fetch that failed (status 0: no answer).
+/// The HTTP status and the browser's message of a fetch that failed (status 0: no answer),
+/// or that the user cancelled it.
 struct Failed {
     status: u16,
     message: String,
+    cancelled: bool,
 }
 
 fn js_message(e: &JsValue) -> String {
@@ -37,25 +40,60 @@ fn js_message(e: &JsValue) -> String {
         .unwrap_or_else(|| "no answer".into())
 }
 
+/// Resolve `f`, or `None` as soon as `cancelled` says so (looked at every 100 ms).
+async fn or_cancel<F: std::future::Future>(
+    f: F,
+    cancelled: &dyn Fn() -> bool,
+) -> Option<F::Output> {
+    let mut f = std::pin::pin!(f);
+    let mut watch = std::pin::pin!(async {
+        while !cancelled() {
+            super::clock::sleep(100).await;
+        }
+    });
+    std::future::poll_fn(|cx| {
+        if let std::task::Poll::Ready(v) = f.as_mut().poll(cx) {
+            return std::task::Poll::Ready(Some(v));
+        }
+        if watch.as_mut().poll(cx).is_ready() {
+            return std::task::Poll::Ready(None);
+        }
+        std::task::Poll::Pending
+    })
+    .await
+}
+
 /// Fetch `url` and read its body, at most `limit` bytes (one more means "too large"),
-/// telling `progress` the bytes so far.
+/// telling `progress` the bytes so far; stop when `cancelled` says so.
 async fn fetch_bytes(
     url: &str,
     limit: u64,
     progress: &mut dyn FnMut(u64),
+    cancelled: &dyn Fn() -> bool,
 ) -> Result<Vec<u8>, Failed> {
-    let no_answer = |message: String| Failed { status: 0, message };
+    let no_answer = |message: String| Failed {
+        status: 0,
+        message,
+        cancelled: false,
+    };
     let send = gloo_net::http::Request::get(url)
         .cache(web_sys::RequestCache::NoCache)
         .send();
-    let r = with_timeout(send, FETCH_TIMEOUT_MS)
+    let stopped = Failed {
+        status: 0,
+        message: String::new(),
+        cancelled: true,
+    };
+    let r = or_cancel(with_timeout(send, FETCH_TIMEOUT_MS), cancelled)
         .await
+        .ok_or(stopped)?
         .ok_or_else(|| no_answer("it took longer than 30 seconds".into()))?
         .map_err(|e| no_answer(e.to_string()))?;
     if !r.ok() {
         return Err(Failed {
             status: r.status(),
             message: r.status_text(),
+            cancelled: false,
         });
     }
     let Some(body) = r.body() else {
@@ -65,8 +103,15 @@ async fn fetch_bytes(
     let mut out: Vec<u8> = Vec::new();
     loop {
         let next = JsFuture::from(reader.read());
-        let chunk = with_timeout(next, FETCH_TIMEOUT_MS)
-            .await
+        let Some(chunk) = or_cancel(with_timeout(next, FETCH_TIMEOUT_MS), cancelled).await else {
+            let _ = reader.cancel();
+            return Err(Failed {
+                status: 0,
+                message: String::new(),
+                cancelled: true,
+            });
+        };
+        let chunk = chunk
             .ok_or_else(|| no_answer("the download stalled for 30 seconds".into()))?
             .map_err(|e| no_answer(js_message(&e)))?;
         let done = js_sys::Reflect::get(&chunk, &"done".into())
@@ -109,7 +154,7 @@ async fn sha256(bytes: &[u8]) -> Result<Vec<u8>, String> {
 /// WebCrypto's Ed25519.
 async fn verify_signature(href: &str, bytes: &[u8], key_hex: &str) -> Result<(), SignatureProblem> {
     let key = catalog::parse_hex::<32>(key_hex.trim()).ok_or(SignatureProblem::BadKey)?;
-    let sig_file = fetch_bytes(&catalog::signature_url(href), 1024, &mut |_| {})
+    let sig_file = fetch_bytes(&catalog::signature_url(href), 1024, &mut |_| {}, &|| false)
         .await
         .map_err(|_| SignatureProblem::Unsigned)?;
     let sig = catalog::parse_signature(&sig_file).ok_or(SignatureProblem::Malformed)?;
@@ -204,7 +249,7 @@ impl VendorCatalog {
             return Err(problem_error(&ui::catalog_elsewhere_problem(&origin)));
         }
         let limit = catalog::MAX_CATALOG_BYTES as u64;
-        let bytes = fetch_bytes(&href, limit, &mut |_| {})
+        let bytes = fetch_bytes(&href, limit, &mut |_| {}, &|| false)
             .await
             .map_err(|f| problem_error(&ui::catalog_fetch_problem(f.status, &f.message)))?;
         if let Some(key) = public_key.filter(|k| !k.trim().is_empty()) {
@@ -267,6 +312,7 @@ impl VendorCatalog {
             .cloned();
         let vendor = self.catalog.vendor.clone();
         let base = self.url.clone();
+        let cancel = device.fresh_cancel();
         future_to_promise(async move {
             let Some(product) = product else {
                 return Err(JsValue::from(js_sys::Error::new(
@@ -298,15 +344,14 @@ impl VendorCatalog {
                 );
             };
             report(0);
-            let bytes = fetch_bytes(&url, release.size, &mut |n| report(n))
+            let bytes = fetch_bytes(&url, release.size, &mut |n| report(n), &|| cancel.get())
                 .await
                 .map_err(|f| {
-                    problem_error(&ui::release_download_problem(
-                        &vendor,
-                        &release.file,
-                        f.status,
-                        &f.message,
-                    ))
+                    problem_error(&if f.cancelled {
+                        ui::download_cancelled_problem()
+                    } else {
+                        ui::release_download_problem(&vendor, &release.file, f.status, &f.message)
+                    })
                 })?;
             if bytes.len() as u64 != release.size {
                 return Err(problem_error(&ui::tampered_problem(

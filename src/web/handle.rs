@@ -217,6 +217,13 @@ impl DeviceHandle {
         }
     }
 
+    /// The flag Cancel sets, for work the page does for this device before an update
+    /// (the download of a release), cleared.
+    pub(super) fn fresh_cancel(&self) -> Rc<Cell<bool>> {
+        self.cancel.set(false);
+        self.cancel.clone()
+    }
+
     /// The device as last described.
     pub(super) fn info(&self) -> DeviceInfo {
         self.inner.borrow().info.clone()

@@ -81,6 +81,8 @@ async function demo(page, profile = 'dfu11-runtime') {
   await page.selectOption('#demo-profile', profile);
   await page.click('#demo');
   await page.waitForSelector('#device-panel:not([hidden])');
+  // The catalog may still be on its way: the offer follows when it is read.
+  await page.waitForFunction(() => !/Loading/.test(document.querySelector('#offer-status').textContent));
 }
 
 const text = (page, sel) => page.textContent(sel).then((t) => t.trim());
@@ -102,6 +104,7 @@ async function runOffer(page, button = '#offer-action') {
 
 test('one click updates the demo widget from 1.00 to 1.10 and reads the new version back', async () => {
   const page = await open('update', 'www/demo/catalog.json');
+  await page.waitForFunction(() => !/Loading/.test(document.querySelector('#offer-status').textContent));
   assert.match(await text(page, '#offer-status'), /Connect your Demo Widget/);
   assert.match(await text(page, '.lead'), /Update your Demo Widget from this page/);
   await demo(page);
@@ -284,4 +287,89 @@ test('a page configured with the vendor key uses only a catalog signed with it',
     assert.ok(await page.isHidden('#offer-action'), what);
     await page.close();
   }
+});
+
+test('cancel during the download, a broken connection, and a release for another alt setting', async () => {
+  const good = demoFile('1.10');
+  const cat = catalog([['1.10', 'stable', 'slow.dfu', good]]);
+  // The server takes 3 s to answer: Cancel ends the wait at once, nothing written.
+  let page = await open('cancel-download', 'e2e/catalog.json', { 'catalog.json': cat });
+  await page.route('**/e2e/slow.dfu', async (route) => {
+    await new Promise((r) => setTimeout(r, 3000));
+    await route.fulfill({ status: 200, body: good }).catch(() => {});
+  });
+  await demo(page);
+  await page.click('#offer-action');
+  await page.waitForSelector('#cancel:not([hidden])');
+  const t0 = Date.now();
+  await page.click('#cancel');
+  await page.waitForSelector('#result:not([hidden])', { timeout: 10000 });
+  assert.ok(Date.now() - t0 < 2500, `cancelled within ${Date.now() - t0} ms`);
+  assert.equal(await text(page, '#result h3'), 'Update cancelled');
+  assert.match(await text(page, '#result'), /Nothing was written to your device/);
+  assert.match(await page.getAttribute('#result', 'class'), /note/);
+  assert.equal(await memory(page), 'DEMO-WIDGET-FIRMWARE v1.00\n');
+  // The page is usable again: the update goes through.
+  await page.unroute('**/e2e/slow.dfu');
+  await page.route('**/e2e/slow.dfu', (route) => route.fulfill({ status: 200, body: good }));
+  await runOffer(page);
+  assert.equal(await text(page, '#result h3'), 'Demo Widget now runs 1.10');
+  await page.close();
+  // The connection breaks: said so, nothing written.
+  page = await open('broken-connection', 'e2e/catalog.json', { 'catalog.json': cat });
+  await page.route('**/e2e/slow.dfu', (route) => route.abort('connectionreset'));
+  await demo(page);
+  await page.click('#offer-action');
+  await page.waitForSelector('#result:not([hidden])', { timeout: 30000 });
+  assert.equal(await text(page, '#result h3'), 'The firmware could not be downloaded');
+  assert.match(await text(page, '#result'), /The download did not complete/);
+  assert.equal(await memory(page), 'DEMO-WIDGET-FIRMWARE v1.00\n');
+  await page.close();
+  // A release for alt setting 1 (the widget's settings area) is written there, not over
+  // the firmware.
+  const settings = JSON.parse(cat);
+  settings.products[0].releases[0].alt = 1;
+  page = await open('alt', 'e2e/catalog.json', { 'catalog.json': JSON.stringify(settings), 'slow.dfu': good });
+  await demo(page);
+  await runOffer(page);
+  const alt1 = await page.evaluate(() => new TextDecoder().decode(window.dfuPage.device.demoMemory(1, 0, 27)));
+  assert.equal(alt1, 'DEMO-WIDGET-FIRMWARE v1.10\n');
+  assert.equal(await memory(page), 'DEMO-WIDGET-FIRMWARE v1.00\n', 'the firmware area untouched');
+  await page.close();
+});
+
+test('a file on another site that does not allow the page, and a device that does not come back', { timeout: 90000 }, async () => {
+  // Another site without CORS permission (and not in the page's connect-src): refused by
+  // the browser, said as such.
+  const cat = catalog([['1.10', 'stable', 'https://cdn.example.com/widget.dfu', demoFile('1.10')]]);
+  let page = await open('cors', 'e2e/catalog.json', { 'catalog.json': cat });
+  await page.route('https://cdn.example.com/**', (route) => route.fulfill({ status: 200, body: demoFile('1.10') }));
+  await demo(page);
+  await page.click('#offer-action');
+  await page.waitForSelector('#result:not([hidden])', { timeout: 30000 });
+  assert.equal(await text(page, '#result h3'), 'The firmware could not be downloaded');
+  assert.match(await text(page, '#result'), /may not allow this page to download it: tell Example Gadgets/);
+  assert.equal(await memory(page), 'DEMO-WIDGET-FIRMWARE v1.00\n');
+  await page.close();
+  // The STM32 ROM leaves for its firmware and does not come back as a USB device: after
+  // the stated 30 s the page says what to do.
+  const rom = JSON.stringify({
+    format: 'dfu-flasher-catalog/1', vendor: 'Example Gadgets',
+    products: [{ id: 'board', name: 'Board', version: 'none', devices: [{ vid: '0483', pid: 'df11', mode: 'dfu' }],
+      releases: [{ version: '3', file: 'board.bin', size: 0, sha256: '' }] }],
+  });
+  const image = Buffer.alloc(4096);
+  for (let i = 0; i < image.length; i++) image[i] = (i * 7 + 1) & 0xff;
+  image.set([0x00, 0x00, 0x02, 0x20, 0x41, 0x00, 0x00, 0x08]);
+  const romCat = JSON.parse(rom);
+  romCat.products[0].releases[0].size = image.length;
+  romCat.products[0].releases[0].sha256 = sha(image);
+  page = await open('not-back', 'e2e/catalog.json', { 'catalog.json': JSON.stringify(romCat), 'board.bin': image });
+  await demo(page, 'stm32f4');
+  assert.equal(await text(page, '#offer-action'), 'Install Board 3');
+  await page.click('#offer-action');
+  await page.waitForFunction(() => /has not come back/.test(document.querySelector('#result').textContent), null, { timeout: 60000 });
+  assert.equal(await text(page, '#result h3'), 'Board has not come back');
+  assert.match(await text(page, '#result'), /did not restart into it within 30 seconds\. Unplug it, plug it back in/);
+  await page.close();
 });
