@@ -830,3 +830,35 @@ fn technical_lines_of_errors_and_warnings() {
     let w = Warning::TrailingBytes { count: 3 };
     assert!(w.to_string().contains("TrailingBytes"), "{w}");
 }
+
+/// The core Error's technical line for logs: the phase, the kind, the status and state the
+/// device reported, and the address.
+#[test]
+fn the_error_technical_line() {
+    use dfu_flasher::core::protocol::{State, Status};
+    use dfu_flasher::core::{Error, ErrorKind, LinkError, Phase};
+    let e = Error {
+        kind: ErrorKind::DeviceStatus {
+            status: Status::ErrWrite,
+            state: State::DfuError,
+            string_index: 0,
+        },
+        phase: Phase::Write,
+        request: None,
+        address: Some(0x0800_4000),
+        recovered: Some(true),
+        dfuse: true,
+        device_text: None,
+    };
+    assert_eq!(
+        e.to_string(),
+        "write: device error status errWRITE in dfuERROR at 0x08004000"
+    );
+    let gone = Error {
+        kind: ErrorKind::Link(LinkError::Disconnected),
+        address: None,
+        phase: Phase::Erase,
+        ..e
+    };
+    assert_eq!(gone.to_string(), "erase: disconnected");
+}
