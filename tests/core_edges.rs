@@ -862,3 +862,73 @@ fn the_error_technical_line() {
     };
     assert_eq!(gone.to_string(), "erase: disconnected");
 }
+
+/// A DFU 1.1 backup needs a device that can upload and whose upload is not known broken.
+#[test]
+fn uploads_are_planned_only_where_they_work() {
+    use dfu_flasher::core::plan::{Plan, PlanError};
+    let d = info("dfu11-dfumode");
+    assert!(d.attributes.can_upload && !d.quirks.broken_upload);
+    assert!(Plan::upload(d.target(), 4096).is_ok());
+    let mut broken = d.clone();
+    broken.quirks.broken_upload = true;
+    assert!(matches!(
+        Plan::upload(broken.target(), 4096),
+        Err(PlanError::UploadNotSupported)
+    ));
+    let mut cannot = d.clone();
+    cannot.attributes.can_upload = false;
+    assert!(matches!(
+        Plan::upload(cannot.target(), 4096),
+        Err(PlanError::UploadNotSupported)
+    ));
+    assert!(PlanError::EmptyImage.to_string().contains("EmptyImage"));
+}
+
+/// A GETSTATUS may legitimately wait for a busy device (a long erase); every other request
+/// gets the ordinary timeout.
+#[test]
+fn only_getstatus_waits_for_a_busy_device() {
+    use dfu_flasher::core::protocol::{Control, Data, DfuRequest, Timeout};
+    for r in [
+        DfuRequest::Detach,
+        DfuRequest::Dnload,
+        DfuRequest::Upload,
+        DfuRequest::GetStatus,
+        DfuRequest::ClrStatus,
+        DfuRequest::GetState,
+        DfuRequest::Abort,
+    ] {
+        let want = if r == DfuRequest::GetStatus {
+            Timeout::Busy
+        } else {
+            Timeout::Ordinary
+        };
+        assert_eq!(
+            Control::dfu(r, 0, 0, Data::Out(Vec::new())).timeout,
+            want,
+            "{r:?}"
+        );
+        assert_eq!(Control::dfu_in(r, 0, 0, 6).timeout, want, "{r:?}");
+    }
+}
+
+/// Data may end exactly at the top of the 4 GiB address space, never run past it.
+#[test]
+fn addressed_data_may_end_at_four_gib() {
+    use dfu_flasher::core::plan::{DfuseOptions, Plan};
+    let top = MemoryMap::parse("@Top /0xFFFFFF00/01*256 g").expect("map");
+    let d = info("stm32f4");
+    let opts = || DfuseOptions {
+        verify: false,
+        mass_erase: false,
+        leave: false,
+        leave_address: None,
+    };
+    let data = vec![0x5A; 256];
+    assert!(Plan::dfuse_download(d.target(), &top, &[(0xFFFF_FF00, &data)], opts()).is_ok());
+    let past = vec![0x5A; 257];
+    assert!(Plan::dfuse_download(d.target(), &top, &[(0xFFFF_FF00, &past)], opts()).is_err());
+    let wraps = vec![0x5A; 32];
+    assert!(Plan::dfuse_download(d.target(), &top, &[(0xFFFF_FFF0, &wraps)], opts()).is_err());
+}

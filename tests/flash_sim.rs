@@ -611,3 +611,41 @@ fn a_device_that_re_enumerates_twice_after_detach_is_found_again() {
         "{e:?}"
     );
 }
+
+/// The last progress report of a finished update or backup says all of it is done:
+/// every phase at its total, the whole at 1.0 (a backup that ends early, and a
+/// manifestation whose length nobody knew, are completed, not left short).
+#[test]
+fn finished_work_reports_everything_done() {
+    use dfu_flasher::driver::ProgressReport;
+    let last = |r: &mut Option<ProgressReport>| r.take().expect("a report");
+    for profile in ["dfu11-runtime", "dfu11-dfumode", "stm32f4"] {
+        let mut t = device(profile);
+        let mut seen = None;
+        block_on(driver::flash(
+            &mut t,
+            &FlashImage::Raw(image(5000, 3)),
+            opts(true, true),
+            &mut |p| seen = Some(p.clone()),
+        ))
+        .expect("completes")
+        .expect("flashes");
+        let p = last(&mut seen);
+        assert_eq!(p.progress.fraction(), 1.0, "{profile}: {:?}", p.progress);
+        let c = p.progress.current();
+        assert_eq!(c.done, c.total, "{profile}: {c:?}");
+        // A backup of a DFU 1.1 device ends at the short block, before the most it may read.
+        let mut t = device(profile);
+        let mut seen = None;
+        block_on(driver::backup(&mut t, &mut |p| seen = Some(p.clone())))
+            .expect("completes")
+            .expect("backup");
+        let p = last(&mut seen);
+        assert_eq!(
+            p.progress.fraction(),
+            1.0,
+            "{profile} backup: {:?}",
+            p.progress
+        );
+    }
+}

@@ -533,3 +533,98 @@ fn upload_before_attach_sends_the_device_back_to_its_firmware() {
         "without the quirk the reset leaves it in DFU mode"
     );
 }
+
+/// The table, entry by entry, against the devices the digest and fwupd/dfu-util name
+/// (ids written here by hand): each device gets exactly its workarounds, and its
+/// neighbours none.
+#[test]
+fn the_quirk_table_names_each_device() {
+    use dfu_flasher::core::quirks::lookup;
+    let none = Quirks::default();
+    let poll5 = Quirks {
+        fixed_poll_ms: Some(5),
+        ..none
+    };
+    let upload = Quirks {
+        broken_upload: true,
+        ..none
+    };
+    for (vid, pid, bcd, want, what) in [
+        (
+            0x1BCF,
+            0x0B1D,
+            0x0100,
+            Quirks {
+                fixed_poll_ms: Some(5),
+                broken_upload: true,
+                ..none
+            },
+            "SunplusIT camera",
+        ),
+        (
+            0x25B5,
+            0x0004,
+            0x0100,
+            Quirks {
+                broken_upload: true,
+                manifest_poll: true,
+                ..none
+            },
+            "FlatFrog",
+        ),
+        (
+            0x095D,
+            0x9999,
+            0x0100,
+            Quirks {
+                manifest_poll: true,
+                ..none
+            },
+            "Poly",
+        ),
+        (0x0B0E, 0x0001, 0x0100, upload, "Jabra"),
+        (0x0B0E, 0xFFFF, 0x0100, upload, "Jabra, last id"),
+        (0x0C45, 0x636C, 0x0100, upload, "Sonix, first"),
+        (0x0C45, 0x6374, 0x0100, upload, "Sonix, last"),
+        (0x0C45, 0x636B, 0x0100, none, "before the Sonix range"),
+        (0x0C45, 0x6375, 0x0100, none, "after the Sonix range"),
+        (0x0763, 0x2806, 0x0100, poll5, "M-Audio Transit"),
+        (0x16C0, 0x0762, 0x0100, poll5, "OpenPCD"),
+        (
+            0x0908,
+            0x02C4,
+            0x0000,
+            poll5,
+            "Siemens PXM40 with bcdDevice 0",
+        ),
+        (0x0908, 0x02C4, 0x0001, none, "Siemens PXM40 otherwise"),
+        (0x1209, 0x2301, 0x0100, none, "an ordinary device"),
+    ] {
+        assert_eq!(lookup(vid, pid, bcd), want, "{what} {vid:04x}:{pid:04x}");
+    }
+}
+
+/// GD32VF103 serial numbers: the third character gives the flash size in KiB (the
+/// datasheet's ordering code: 4 = 16 KiB … B = 128 KiB).
+#[test]
+fn every_gd32_size_letter() {
+    use dfu_flasher::core::quirks::gd32_layout;
+    for (c, kib) in [
+        ('2', 8),
+        ('4', 16),
+        ('6', 32),
+        ('8', 64),
+        ('B', 128),
+        ('D', 256),
+    ] {
+        assert_eq!(
+            gd32_layout(&format!("3C{c}BJ0000")),
+            Some(format!("@Internal Flash  /0x08000000/{kib:03}*001Kg")),
+            "{c}"
+        );
+    }
+    for c in ['0', '1', '3', 'A', 'C', 'E', 'b'] {
+        assert_eq!(gd32_layout(&format!("3C{c}BJ0000")), None, "{c}");
+    }
+    assert_eq!(gd32_layout("3C"), None);
+}

@@ -293,6 +293,14 @@ impl Session {
     }
 
     /// Compute the next action from the current state.
+    /// The DfuSe leave is over (answered, silent or refused): nothing more to send, and
+    /// the progress says the whole job is done.
+    fn left(&mut self, finish: Finish) {
+        self.outcome.finish = finish;
+        self.steps.clear();
+        self.progress.complete(Phase::Leave);
+    }
+
     fn advance(&mut self) -> Action {
         loop {
             if self.finished {
@@ -489,16 +497,10 @@ impl Session {
             }
             (StepKind::Leave { .. }, Reply::Out) => self.stage = Stage::NeedStatus,
             // A leave may be silent: the device jumps without answering (GD32VF103).
-            (StepKind::Leave { .. }, Reply::Failed(_)) => {
-                self.outcome.finish = Finish::Restarting;
-                self.steps.clear();
-            }
+            (StepKind::Leave { .. }, Reply::Failed(_)) => self.left(Finish::Restarting),
             // A device that refuses the leave is still here, in DFU mode: the image is
             // written (and checked), but it starts only after a replug.
-            (StepKind::Leave { .. }, Reply::Stall) => {
-                self.outcome.finish = Finish::ReplugNeeded;
-                self.steps.clear();
-            }
+            (StepKind::Leave { .. }, Reply::Stall) => self.left(Finish::ReplugNeeded),
             (StepKind::Upload { block, len, more }, Reply::In(data)) => {
                 self.on_upload(*block, usize::from(*len), *more, data)
             }

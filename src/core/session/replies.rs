@@ -86,13 +86,12 @@ impl Session {
                 if st.status != Status::Ok || st.state == State::DfuError {
                     return self.fail_status(&st);
                 }
-                self.outcome.finish = match st.state {
+                self.left(match st.state {
                     State::DfuManifest | State::DfuManifestSync | State::DfuManifestWaitReset => {
                         Finish::Restarting
                     }
                     _ => Finish::ReplugNeeded,
-                };
-                self.steps.clear();
+                });
                 self.stage = Stage::Start;
             }
             _ => self.fail(ErrorKind::UnexpectedState { state: st.state }),
@@ -331,10 +330,7 @@ impl Session {
                     && self.retry_status() => {}
             // After the last block, a non-answering device is manifesting or rebooting.
             StepKind::EndOfImage { .. } => self.reset_decision_after_silence(),
-            StepKind::Leave { .. } => {
-                self.outcome.finish = Finish::Restarting;
-                self.steps.clear();
-            }
+            StepKind::Leave { .. } => self.left(Finish::Restarting),
             _ => self.fail_reply(r, DfuRequest::GetStatus),
         }
     }
