@@ -538,3 +538,82 @@ fn clearing_to_idle_retries_eight_times_then_gives_up() {
     }
     assert_eq!((statuses, waits), (2 * 9, 2 * 8));
 }
+
+/// A device that asks for long waits and stays busy is given up on after the busy limit in
+/// time (MAX_BUSY_MS), long before the limit in polls.
+#[test]
+fn a_device_busy_for_minutes_is_given_up_on_by_the_time_waited() {
+    use dfu_flasher::core::session::{MAX_BUSY_MS, MAX_POLLS_PER_STEP};
+    let mut s = Session::download(target(0x07), &[1; 4], DownloadOptions::default()).expect("plan");
+    script(
+        &mut s,
+        vec![("GETSTATUS", idle()), ("DNLOAD(0,4)", Reply::Out)],
+    );
+    let mut waited = 0u64;
+    loop {
+        match s.next_action() {
+            Action::Control(_) => s.handle(status(State::DfuDnbusy, 1000)),
+            Action::Wait { ms } => {
+                waited += u64::from(ms);
+                s.handle(Reply::Waited)
+            }
+            Action::Failed(e) => {
+                let ErrorKind::StuckBusy { polls, waited_ms } = e.kind else {
+                    panic!("{e:?}")
+                };
+                assert!(
+                    waited_ms > MAX_BUSY_MS && waited_ms <= MAX_BUSY_MS + 1000,
+                    "{waited_ms}"
+                );
+                assert!(polls < MAX_POLLS_PER_STEP / 10, "{polls}");
+                break;
+            }
+            a => panic!("unexpected {}", name(&a)),
+        }
+        assert!(waited < 10 * MAX_BUSY_MS, "must give up");
+    }
+}
+
+/// Clearing to idle: a CLRSTATUS the device stalls is looked at again, and the clear goes
+/// on.
+#[test]
+fn a_stalled_clrstatus_while_clearing_is_retried() {
+    let mut s = Session::clear_to_idle(target(0x07));
+    script(
+        &mut s,
+        vec![
+            (
+                "GETSTATUS",
+                status_with(Status::ErrWrite, State::DfuError, 0),
+            ),
+            ("CLRSTATUS", Reply::Stall),
+        ],
+    );
+    let mut steps = Vec::new();
+    loop {
+        let a = s.next_action();
+        steps.push(name(&a));
+        match a {
+            Action::Wait { .. } => s.handle(Reply::Waited),
+            Action::Control(_) if steps.len() == 2 => {
+                s.handle(status_with(Status::ErrWrite, State::DfuError, 0))
+            }
+            Action::Control(_) if steps.len() == 3 => s.handle(Reply::Out),
+            Action::Control(_) => s.handle(idle()),
+            Action::Done(_) => break,
+            other => panic!("unexpected {} after {steps:?}", name(&other)),
+        }
+        assert!(steps.len() < 20, "{steps:?}");
+    }
+    let wait = format!("wait {}", dfu_flasher::core::session::UNKNOWN_POLL_MS);
+    assert_eq!(
+        steps,
+        [
+            wait.as_str(),
+            "GETSTATUS",
+            "CLRSTATUS",
+            "GETSTATUS",
+            "done Idle"
+        ]
+    );
+}
