@@ -617,3 +617,66 @@ fn a_stalled_clrstatus_while_clearing_is_retried() {
         ]
     );
 }
+
+/// A stalled ABORT at the end of an upload, or a stalled UPLOAD, fails naming the request
+/// the device refused (no retry: only clearing to idle retries).
+#[test]
+fn a_stalled_abort_or_upload_is_named() {
+    use dfu_flasher::core::protocol::DfuRequest;
+    let mut s = Session::upload(target(0x07), 8).expect("plan");
+    script(
+        &mut s,
+        vec![
+            ("GETSTATUS", idle()),
+            ("UPLOAD", Reply::In(vec![1; 4])),
+            ("UPLOAD", Reply::In(vec![2; 4])),
+            ("UPLOAD", Reply::In(vec![3; 4])),
+            ("ABORT", Reply::Stall),
+        ],
+    );
+    let e = loop {
+        match s.next_action() {
+            Action::Failed(e) => break e,
+            Action::Control(c) if c.dfu_request() == Some(DfuRequest::GetStatus) => {
+                s.handle(idle())
+            }
+            Action::Control(_) => s.handle(Reply::Out),
+            Action::Wait { .. } => s.handle(Reply::Waited),
+            a => panic!("unexpected {}", name(&a)),
+        }
+    };
+    assert!(
+        matches!(
+            e.kind,
+            ErrorKind::Stalled {
+                request: DfuRequest::Abort
+            }
+        ),
+        "{e:?}"
+    );
+    let mut s = Session::upload(target(0x07), 8).expect("plan");
+    script(
+        &mut s,
+        vec![("GETSTATUS", idle()), ("UPLOAD", Reply::Stall)],
+    );
+    let e = loop {
+        match s.next_action() {
+            Action::Failed(e) => break e,
+            Action::Control(c) if c.dfu_request() == Some(DfuRequest::GetStatus) => {
+                s.handle(idle())
+            }
+            Action::Control(_) => s.handle(Reply::Out),
+            Action::Wait { .. } => s.handle(Reply::Waited),
+            a => panic!("unexpected {}", name(&a)),
+        }
+    };
+    assert!(
+        matches!(
+            e.kind,
+            ErrorKind::Stalled {
+                request: DfuRequest::Upload
+            }
+        ),
+        "{e:?}"
+    );
+}
