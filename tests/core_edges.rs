@@ -932,3 +932,21 @@ fn addressed_data_may_end_at_four_gib() {
     let wraps = vec![0x5A; 32];
     assert!(Plan::dfuse_download(d.target(), &top, &[(0xFFFF_FFF0, &wraps)], opts()).is_err());
 }
+
+/// The reset vector must point into the image: its last halfword is inside, one past its
+/// end is not.
+#[test]
+fn the_reset_vector_at_the_image_end() {
+    use dfu_flasher::core::vectors::check;
+    let base = 0x0800_0000u32;
+    let image = |reset: u32| {
+        let mut v = vec![0u8; 64];
+        v[..4].copy_from_slice(&0x2000_0400u32.to_le_bytes());
+        v[4..8].copy_from_slice(&reset.to_le_bytes());
+        v
+    };
+    let last = image(base + 62 + 1);
+    assert!(check(base, &[(base, &last)]).is_ok());
+    let past = image(base + 64 + 1);
+    assert!(check(base, &[(base, &past)]).is_err());
+}

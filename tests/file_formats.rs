@@ -112,6 +112,23 @@ fn bad_inputs_get_precise_errors() {
         Err(FileError::TooManyElements { .. })
     ));
 
+    // A count one more than the bytes after the target header could hold (8 bytes of
+    // element header each): refused as such, before reading any element.
+    let mut p = good[..good.len() - 16].to_vec();
+    let remaining = (p.len() - (11 + 274)) as u32;
+    p[11 + 270..11 + 274].copy_from_slice(&(remaining / 8 + 1).to_le_bytes());
+    assert!(matches!(
+        parse(&suffix::append(&p, 1, 2, 3, 0x011A)),
+        Err(FileError::TooManyElements { .. })
+    ));
+    // Exactly as many as fit in count is not refused for its count.
+    let mut p = good[..good.len() - 16].to_vec();
+    p[11 + 270..11 + 274].copy_from_slice(&(remaining / 8).to_le_bytes());
+    assert!(!matches!(
+        parse(&suffix::append(&p, 1, 2, 3, 0x011A)),
+        Err(FileError::TooManyElements { .. })
+    ));
+
     // Element size pointing past the end.
     let mut p = good[..good.len() - 16].to_vec();
     p[11 + 274 + 4..11 + 274 + 8].copy_from_slice(&0x7FFF_FFFFu32.to_le_bytes());
