@@ -950,3 +950,130 @@ fn the_reset_vector_at_the_image_end() {
     let past = image(base + 64 + 1);
     assert!(check(base, &[(base, &past)]).is_err());
 }
+
+/// One Intel HEX record with its checksum (the spec's rule: the two's complement of the
+/// sum of the other bytes), written here independently of the parser.
+fn hex_record(offset: u16, kind: u8, data: &[u8]) -> String {
+    let mut bytes = vec![data.len() as u8, (offset >> 8) as u8, offset as u8, kind];
+    bytes.extend_from_slice(data);
+    let sum = bytes.iter().fold(0u8, |a, b| a.wrapping_add(*b));
+    bytes.push(sum.wrapping_neg());
+    let mut s = String::from(":");
+    for b in bytes {
+        s.push_str(&format!("{b:02X}"));
+    }
+    s.push('\n');
+    s
+}
+
+fn hex_file(records: &[String]) -> Vec<u8> {
+    let mut s: String = records.concat();
+    s.push_str(":00000001FF\n");
+    s.into_bytes()
+}
+
+/// Intel HEX at its edges: address records of the wrong length, data ending exactly at
+/// 4 GiB or past it, adjacent and overlapping records in either order.
+#[test]
+fn intel_hex_at_its_edges() {
+    use dfu_flasher::core::file::FileError;
+    let wrong_length = |r: &Result<file::FirmwareFile, FileError>| matches!(r, Err(FileError::HexSyntax { reason, .. }) if reason.contains("address record of the wrong length"));
+    let data = hex_record(0, 0x00, &[1, 2, 3, 4]);
+    for (kind, len) in [
+        (0x02u8, 3usize),
+        (0x04, 3),
+        (0x04, 1),
+        (0x03, 3),
+        (0x05, 2),
+        (0x05, 5),
+    ] {
+        let r = parse_bytes(&hex_file(&[
+            hex_record(0, kind, &vec![0; len]),
+            data.clone(),
+        ]));
+        assert!(wrong_length(&r), "type {kind:02x} with {len} bytes: {r:?}");
+    }
+    for (kind, len) in [(0x02u8, 2usize), (0x04, 2), (0x03, 4), (0x05, 4)] {
+        let r = parse_bytes(&hex_file(&[
+            hex_record(0, kind, &vec![0; len]),
+            data.clone(),
+        ]));
+        assert!(r.is_ok(), "type {kind:02x} with {len} bytes: {r:?}");
+    }
+    // The top of the address space: ends exactly at 4 GiB, or one record past it.
+    let top = hex_record(0, 0x04, &[0xFF, 0xFF]);
+    let at_end = parse_bytes(&hex_file(&[
+        top.clone(),
+        hex_record(0xFFF0, 0x00, &[7; 16]),
+    ]));
+    assert!(at_end.is_ok(), "{at_end:?}");
+    let past = parse_bytes(&hex_file(&[top, hex_record(0xFFF8, 0x00, &[7; 16])]));
+    assert!(
+        matches!(&past, Err(FileError::HexSyntax { reason, .. }) if reason.contains("4 GiB")),
+        "{past:?}"
+    );
+    // A record just below an earlier one: adjacent is fine, one byte of overlap is not.
+    let high = hex_record(0x0100, 0x00, &[1; 4]);
+    let adjacent = parse_bytes(&hex_file(&[
+        high.clone(),
+        hex_record(0x00F0, 0x00, &[2; 16]),
+    ]));
+    assert!(adjacent.is_ok(), "{adjacent:?}");
+    let overlap = parse_bytes(&hex_file(&[
+        high.clone(),
+        hex_record(0x00F1, 0x00, &[2; 16]),
+    ]));
+    assert!(
+        matches!(
+            overlap,
+            Err(FileError::HexOverlap {
+                line: 2,
+                earlier_line: 1,
+                address: 0x100
+            })
+        ),
+        "{overlap:?}"
+    );
+    // … and just above it.
+    let above = parse_bytes(&hex_file(&[
+        high.clone(),
+        hex_record(0x0104, 0x00, &[3; 4]),
+    ]));
+    assert!(above.is_ok(), "{above:?}");
+    let into = parse_bytes(&hex_file(&[high, hex_record(0x0103, 0x00, &[3; 4])]));
+    assert!(
+        matches!(into, Err(FileError::HexOverlap { line: 2, .. })),
+        "{into:?}"
+    );
+}
+
+/// A DfuSe target may hold MAX_ELEMENTS elements, not one more; a target whose stated size
+/// differs from its elements says both sizes.
+#[test]
+fn dfuse_element_counts_and_target_sizes() {
+    use dfu_flasher::core::file::dfuse::MAX_ELEMENTS;
+    use dfu_flasher::core::file::FileError;
+    let elements = |n: u32| {
+        (0..n)
+            .map(|i| (0x0800_0000 + 2 * i, vec![i as u8]))
+            .collect()
+    };
+    assert!(parse_bytes(&dfuse_with(elements(MAX_ELEMENTS))).is_ok());
+    assert!(matches!(
+        parse_bytes(&dfuse_with(elements(MAX_ELEMENTS + 1))),
+        Err(FileError::TooManyElements { count, .. }) if count == MAX_ELEMENTS + 1
+    ));
+    // The target header's size field (offset 266 of the target prefix, after the 11-byte
+    // file prefix), one more than its elements hold.
+    let mut f = dfuse_with(vec![(0x0800_0000, vec![1; 16])]);
+    let body = f.len() - 16;
+    let at = 11 + 266;
+    let stated = u32::from_le_bytes([f[at], f[at + 1], f[at + 2], f[at + 3]]) + 1;
+    f[at..at + 4].copy_from_slice(&stated.to_le_bytes());
+    let s = dfu_flasher::core::file::suffix::append(&f[..body], 0x0483, 0xDF11, 0xFFFF, 0x011A);
+    let r = parse_bytes(&s);
+    assert!(
+        matches!(r, Err(FileError::TargetSizeMismatch { stated: st, actual, .. }) if st == u64::from(stated) && actual == u64::from(stated) - 1),
+        "{r:?}"
+    );
+}
