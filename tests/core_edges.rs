@@ -1077,3 +1077,39 @@ fn dfuse_element_counts_and_target_sizes() {
         "{r:?}"
     );
 }
+
+/// HEX details the parser and writer must get right: contiguous records become one
+/// element, a type 03 start address is CS << 4 + IP (the spec's 8086 rule), and records
+/// written across a 64 KiB boundary are split there, with a new upper-address record.
+#[test]
+fn intel_hex_elements_entry_points_and_64k_boundaries() {
+    use dfu_flasher::core::file::{ihex, Element, Image};
+    let f = parse_bytes(&hex_file(&[
+        hex_record(0x0100, 0x00, &[1; 4]),
+        hex_record(0x0104, 0x00, &[2; 4]),
+    ]))
+    .expect("hex");
+    let Image::Addressed(t) = &f.image else {
+        panic!("{f:?}")
+    };
+    assert_eq!(t[0].elements.len(), 1, "{t:?}");
+    assert_eq!(t[0].elements[0].data.len(), 8);
+    let f = parse_bytes(&hex_file(&[
+        hex_record(0, 0x03, &[0x12, 0x34, 0x00, 0x10]),
+        hex_record(0, 0x00, &[1; 4]),
+    ]))
+    .expect("hex");
+    assert_eq!(f.entry_point, Some(0x12350));
+    let data: Vec<u8> = (0..32u8).collect();
+    let across = [Element {
+        address: 0x0800_FFF8,
+        data: data.clone(),
+    }];
+    let text = ihex::write(&across, None);
+    assert!(text.contains(":020000040801"), "{text}");
+    let back = parse_bytes(text.as_bytes()).expect("round trip");
+    let Image::Addressed(t) = &back.image else {
+        panic!()
+    };
+    assert_eq!(t[0].elements, across);
+}

@@ -413,3 +413,60 @@ fn simulate_says_how_to_confirm() {
         "{j}"
     );
 }
+
+/// The names scripts see (the CLI's `refused: not-firmware:NAME`) and which kinds are
+/// archives ("unpack it first"), written here by hand.
+#[test]
+fn names_and_archives_by_hand() {
+    use NotFirmware::*;
+    let table = [
+        (Html, "html", false),
+        (Xml, "xml", false),
+        (Json, "json", false),
+        (Srecord, "srecord", false),
+        (Text, "text", false),
+        (Zip, "zip", true),
+        (Gzip, "gzip", true),
+        (SevenZip, "7z", true),
+        (Rar, "rar", true),
+        (Xz, "xz", true),
+        (Bzip2, "bzip2", true),
+        (Zstd, "zstd", true),
+        (Tar, "tar", true),
+        (Pdf, "pdf", false),
+        (OfficeDocument, "office-document", false),
+        (Png, "png", false),
+        (Jpeg, "jpeg", false),
+        (Gif, "gif", false),
+        (Bmp, "bmp", false),
+        (Webp, "webp", false),
+        (Elf, "elf", false),
+        (WindowsProgram, "windows-program", false),
+        (MacProgram, "mac-program", false),
+        (Uf2, "uf2", false),
+    ];
+    for (kind, name, archive) in table {
+        assert_eq!(kind.name(), name);
+        assert_eq!(kind.is_archive(), archive, "{name}");
+    }
+}
+
+/// A signature's first bytes alone are not enough: "BZh" must be followed by the block
+/// size digit and the bzip2 block magic.
+#[test]
+fn half_a_signature_is_not_one() {
+    let mut b = b"BZhX".to_vec();
+    b.extend((0..600u32).map(|i| (i * 37 + 11) as u8));
+    assert!(
+        !matches!(parse(&b), Err(FileError::NotFirmware(NotFirmware::Bzip2))),
+        "{:?}",
+        parse(&b)
+    );
+    let mut b = b"BZh9".to_vec();
+    b.extend((0..600u32).map(|i| (i * 37 + 11) as u8));
+    assert!(
+        !matches!(parse(&b), Err(FileError::NotFirmware(NotFirmware::Bzip2))),
+        "{:?}",
+        parse(&b)
+    );
+}
