@@ -680,3 +680,172 @@ fn a_stalled_abort_or_upload_is_named() {
         "{e:?}"
     );
 }
+
+/// Drive `s`, answering GETSTATUS with `status`, everything else as accepted, until it
+/// ends (or 200 actions).
+fn run_out(s: &mut Session, status: impl Fn() -> Reply) -> Action {
+    use dfu_flasher::core::protocol::DfuRequest;
+    for _ in 0..200 {
+        match s.next_action() {
+            Action::Control(c) if c.dfu_request() == Some(DfuRequest::GetStatus) => {
+                s.handle(status())
+            }
+            Action::Control(_) => s.handle(Reply::Out),
+            Action::Wait { .. } => s.handle(Reply::Waited),
+            Action::Reset => s.handle(Reply::ResetDone),
+            end => return end,
+        }
+    }
+    panic!("the session did not end");
+}
+
+/// An error status is an error whatever state comes with it, and dfuERROR is an error
+/// whatever status comes with it: after a block, after the end of the image and after a
+/// DfuSe leave.
+#[test]
+fn an_error_status_or_state_alone_fails_the_step() {
+    use dfu_flasher::core::{DfuseOptions, DownloadOptions};
+    for (st, state) in [
+        (Status::ErrWrite, State::DfuDnloadIdle),
+        (Status::Ok, State::DfuError),
+    ] {
+        // After a block.
+        let mut s =
+            Session::download(target(0x07), &[1; 4], DownloadOptions::default()).expect("plan");
+        script(
+            &mut s,
+            vec![
+                ("GETSTATUS", idle()),
+                ("DNLOAD(0,4)", Reply::Out),
+                ("GETSTATUS", status_with(st, state, 0)),
+            ],
+        );
+        let end = run_out(&mut s, idle);
+        assert!(
+            matches!(&end, Action::Failed(e) if matches!(e.kind, ErrorKind::DeviceStatus { .. })),
+            "block {st:?}/{state:?}: {}",
+            name(&end)
+        );
+        // After the zero-length end of the image.
+        let mut s =
+            Session::download(target(0x07), &[1; 4], DownloadOptions::default()).expect("plan");
+        script(
+            &mut s,
+            vec![
+                ("GETSTATUS", idle()),
+                ("DNLOAD(0,4)", Reply::Out),
+                ("GETSTATUS", status(State::DfuDnloadIdle, 0)),
+                ("DNLOAD(1,0)", Reply::Out),
+                ("GETSTATUS", status_with(st, state, 0)),
+            ],
+        );
+        let end = run_out(&mut s, idle);
+        assert!(
+            matches!(&end, Action::Failed(e) if matches!(e.kind, ErrorKind::DeviceStatus { .. })),
+            "end {st:?}/{state:?}: {}",
+            name(&end)
+        );
+    }
+    // After a DfuSe leave: the status that answers it.
+    let map =
+        dfu_flasher::core::memmap::MemoryMap::parse("@Flash /0x08000000/4*16Kg").expect("map");
+    for (st, state) in [
+        (Status::ErrTarget, State::DfuManifest),
+        (Status::Ok, State::DfuError),
+    ] {
+        let opts = DfuseOptions {
+            verify: false,
+            mass_erase: false,
+            leave: true,
+            leave_address: None,
+        };
+        let mut t = target(0x0B);
+        t.dfuse = true;
+        let mut s =
+            Session::dfuse_download(t, &map, &[(0x0800_0000, &[1u8; 4][..])], opts).expect("plan");
+        let mut statuses = 0;
+        let end = loop {
+            use dfu_flasher::core::protocol::DfuRequest;
+            match s.next_action() {
+                Action::Control(c) if c.dfu_request() == Some(DfuRequest::GetStatus) => {
+                    statuses += 1;
+                    // The first clears; the others answer DfuSe commands and blocks.
+                    s.handle(if statuses == 1 {
+                        idle()
+                    } else {
+                        status(State::DfuDnloadIdle, 0)
+                    })
+                }
+                Action::Control(c)
+                    if c.dfu_request() == Some(DfuRequest::Dnload) && c.setup.length == 0 =>
+                {
+                    // The leave: answered by a status with the error.
+                    s.handle(Reply::Out);
+                    let a = s.next_action();
+                    assert_eq!(name(&a), "GETSTATUS");
+                    s.handle(status_with(st, state, 0));
+                }
+                Action::Control(_) => s.handle(Reply::Out),
+                Action::Wait { .. } => s.handle(Reply::Waited),
+                end => break end,
+            }
+            assert!(statuses < 100);
+        };
+        assert!(
+            matches!(&end, Action::Failed(e) if matches!(e.kind, ErrorKind::DeviceStatus { .. })),
+            "leave {st:?}/{state:?}: {}",
+            name(&end)
+        );
+    }
+}
+
+/// Clearing a device that stays in dfuERROR gives up after eight CLRSTATUS, saying so.
+#[test]
+fn a_device_that_stays_in_error_is_given_up_on() {
+    let mut s = Session::clear_to_idle(target(0x07));
+    let mut clears = 0;
+    let end = loop {
+        match s.next_action() {
+            Action::Control(c)
+                if c.dfu_request() == Some(dfu_flasher::core::protocol::DfuRequest::ClrStatus) =>
+            {
+                clears += 1;
+                s.handle(Reply::Out)
+            }
+            Action::Control(_) => s.handle(status_with(Status::ErrUnknown, State::DfuError, 0)),
+            Action::Wait { .. } => s.handle(Reply::Waited),
+            end => break end,
+        }
+        assert!(clears < 100, "must give up");
+    };
+    assert!(
+        matches!(&end, Action::Failed(e) if matches!(e.kind, ErrorKind::NotIdle { .. })),
+        "{}",
+        name(&end)
+    );
+    // Eight while clearing, eight more while recovering from that failure.
+    assert_eq!(clears, 16);
+}
+
+/// Only a stall is explained by the status read while recovering; another error keeps its
+/// kind.
+#[test]
+fn recovery_explains_a_stall_only() {
+    let mut s = Session::download(target(0x07), &[1; 4], DownloadOptions::default()).expect("plan");
+    script(
+        &mut s,
+        vec![
+            ("GETSTATUS", idle()),
+            ("DNLOAD(0,4)", Reply::Out),
+            // A state that makes no sense after a block.
+            ("GETSTATUS", status(State::DfuUploadIdle, 0)),
+        ],
+    );
+    let end = run_out(&mut s, || {
+        status_with(Status::ErrUnknown, State::DfuError, 0)
+    });
+    let Action::Failed(e) = &end else {
+        panic!("{}", name(&end))
+    };
+    assert!(matches!(e.kind, ErrorKind::UnexpectedState { .. }), "{e:?}");
+}
