@@ -634,16 +634,8 @@ fn a_stalled_abort_or_upload_is_named() {
             ("ABORT", Reply::Stall),
         ],
     );
-    let e = loop {
-        match s.next_action() {
-            Action::Failed(e) => break e,
-            Action::Control(c) if c.dfu_request() == Some(DfuRequest::GetStatus) => {
-                s.handle(idle())
-            }
-            Action::Control(_) => s.handle(Reply::Out),
-            Action::Wait { .. } => s.handle(Reply::Waited),
-            a => panic!("unexpected {}", name(&a)),
-        }
+    let Action::Failed(e) = run_out(&mut s, idle) else {
+        panic!("must fail")
     };
     assert!(
         matches!(
@@ -659,16 +651,8 @@ fn a_stalled_abort_or_upload_is_named() {
         &mut s,
         vec![("GETSTATUS", idle()), ("UPLOAD", Reply::Stall)],
     );
-    let e = loop {
-        match s.next_action() {
-            Action::Failed(e) => break e,
-            Action::Control(c) if c.dfu_request() == Some(DfuRequest::GetStatus) => {
-                s.handle(idle())
-            }
-            Action::Control(_) => s.handle(Reply::Out),
-            Action::Wait { .. } => s.handle(Reply::Waited),
-            a => panic!("unexpected {}", name(&a)),
-        }
+    let Action::Failed(e) = run_out(&mut s, idle) else {
+        panic!("must fail")
     };
     assert!(
         matches!(
