@@ -611,6 +611,14 @@ fn short_or_foreign_descriptors_inside_a_configuration_are_skipped() {
     let c = parse_configuration(&config_of(&[&DFU_INTF, &HID_INTF, &HID_DESC])).expect("parses");
     assert_eq!(c.interfaces.len(), 1);
     assert_eq!(c.interfaces[0].functional, None, "{c:?}");
+    // A class descriptor of type 0x21 shorter than a functional descriptor is skipped too.
+    let short_hid: &[u8] = &[6, 0x21, 0x11, 0x01, 0x00, 0x01];
+    let c = parse_configuration(&config_of(&[&DFU_INTF, &DFU_FUNC, &HID_INTF, short_hid]))
+        .expect("parses");
+    assert_eq!(
+        c.interfaces[0].functional.map(|f| f.raw_version),
+        Some(Some(0x011A))
+    );
     // A functional descriptor before any interface applies to DFU interfaces without one.
     let c = parse_configuration(&config_of(&[&DFU_FUNC, &DFU_INTF])).expect("parses");
     assert_eq!(

@@ -833,3 +833,26 @@ fn recovery_explains_a_stall_only() {
     };
     assert!(matches!(e.kind, ErrorKind::UnexpectedState { .. }), "{e:?}");
 }
+
+/// A CLRSTATUS or ABORT that fails while clearing to idle is named in the error.
+#[test]
+fn a_failed_clear_names_its_request() {
+    use dfu_flasher::core::protocol::DfuRequest;
+    for (state, sent, req) in [
+        (State::DfuError, "CLRSTATUS", DfuRequest::ClrStatus),
+        (State::DfuDnloadIdle, "ABORT", DfuRequest::Abort),
+    ] {
+        let mut s = Session::clear_to_idle(target(0x07));
+        script(
+            &mut s,
+            vec![
+                ("GETSTATUS", status_with(Status::Ok, state, 0)),
+                (sent, Reply::Failed(LinkError::Timeout)),
+            ],
+        );
+        let Action::Failed(e) = run_out(&mut s, idle) else {
+            panic!("must fail")
+        };
+        assert_eq!(e.request, Some(req), "{e:?}");
+    }
+}
