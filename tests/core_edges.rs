@@ -1115,6 +1115,12 @@ fn intel_hex_elements_entry_points_and_64k_boundaries() {
     }];
     let text = ihex::write(&across, None);
     assert!(text.contains(":020000040801"), "{text}");
+    // No data record runs past the end of its 64 KiB segment (strict readers wrap there).
+    for line in text.lines().filter(|l| l.len() > 9 && &l[7..9] == "00") {
+        let count = usize::from_str_radix(&line[1..3], 16).expect("hex");
+        let offset = usize::from_str_radix(&line[3..7], 16).expect("hex");
+        assert!(offset + count <= 0x1_0000, "{line}");
+    }
     let back = parse_bytes(text.as_bytes()).expect("round trip");
     let Image::Addressed(t) = &back.image else {
         panic!()
