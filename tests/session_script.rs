@@ -856,3 +856,90 @@ fn a_failed_clear_names_its_request() {
         assert_eq!(e.request, Some(req), "{e:?}");
     }
 }
+
+/// Answer a download-and-verify session like a device whose read-back comes up short: the
+/// second UPLOAD returns `second` bytes of what was written.
+fn verify_short(mut s: Session, image: &[u8], second: usize) -> Action {
+    use dfu_flasher::core::protocol::DfuRequest;
+    let (mut statuses, mut uploads, mut last_empty) = (0, 0, false);
+    let mut offset = 0usize;
+    for _ in 0..300 {
+        match s.next_action() {
+            Action::Control(c) => match c.dfu_request() {
+                Some(DfuRequest::GetStatus) => {
+                    statuses += 1;
+                    s.handle(if statuses == 1 || last_empty {
+                        idle()
+                    } else {
+                        status(State::DfuDnloadIdle, 0)
+                    })
+                }
+                Some(DfuRequest::Dnload) => {
+                    last_empty = c.setup.length == 0;
+                    s.handle(Reply::Out)
+                }
+                Some(DfuRequest::Upload) => {
+                    uploads += 1;
+                    let want = usize::from(c.setup.length);
+                    let n = if uploads == 2 { second } else { want };
+                    let end = (offset + n).min(image.len());
+                    let data = image[offset..end].to_vec();
+                    offset = end;
+                    s.handle(Reply::In(data))
+                }
+                _ => s.handle(Reply::Out),
+            },
+            Action::Wait { .. } => s.handle(Reply::Waited),
+            Action::Reset => s.handle(Reply::ResetDone),
+            end => return end,
+        }
+    }
+    panic!("the session did not end");
+}
+
+/// A read-back shorter than what was written is a short read with the number of bytes
+/// missing, on DFU 1.1 (the short block ends the image early) and on DfuSe (a short block
+/// where a full one was due).
+#[test]
+fn a_short_read_back_says_how_much_is_missing() {
+    use dfu_flasher::core::{DfuseOptions, DownloadOptions};
+    let image: Vec<u8> = (1..=12u8).collect();
+    let t = target(0x07);
+    let ts = usize::from(t.transfer_size);
+    let s = Session::download(
+        t,
+        &image,
+        DownloadOptions {
+            verify: true,
+            ..DownloadOptions::default()
+        },
+    )
+    .expect("plan");
+    let end = verify_short(s, &image, ts - 1);
+    let Action::Failed(e) = &end else {
+        panic!("{}", name(&end))
+    };
+    assert!(
+        matches!(e.kind, ErrorKind::ShortRead { missing, .. } if missing == (image.len() - (2 * ts - 1)) as u64),
+        "{e:?} (transfer size {ts})"
+    );
+    let map =
+        dfu_flasher::core::memmap::MemoryMap::parse("@Flash /0x08000000/4*16Kg").expect("map");
+    let mut t = target(0x0B);
+    t.dfuse = true;
+    let opts = DfuseOptions {
+        verify: true,
+        mass_erase: false,
+        leave: false,
+        leave_address: None,
+    };
+    let s = Session::dfuse_download(t, &map, &[(0x0800_0000, &image[..])], opts).expect("plan");
+    let end = verify_short(s, &image, ts - 3);
+    let Action::Failed(e) = &end else {
+        panic!("{}", name(&end))
+    };
+    assert!(
+        matches!(e.kind, ErrorKind::ShortRead { missing: 3, .. }),
+        "{e:?}"
+    );
+}
