@@ -943,3 +943,55 @@ fn a_short_read_back_says_how_much_is_missing() {
         "{e:?}"
     );
 }
+
+/// An erase whose GETSTATUS stalls is waited out as many times as the quirk allows, and
+/// not once more.
+#[test]
+fn erase_stalls_are_tolerated_up_to_the_quirk_count() {
+    use dfu_flasher::core::protocol::DfuRequest;
+    use dfu_flasher::core::DfuseOptions;
+    let map =
+        dfu_flasher::core::memmap::MemoryMap::parse("@Flash /0x08000000/4*16Kg").expect("map");
+    for allowed in [1u8, 3] {
+        for stalls in [allowed, allowed + 1] {
+            let mut t = target(0x0B);
+            t.dfuse = true;
+            t.quirks.erase_stalls = allowed;
+            let opts = DfuseOptions {
+                verify: false,
+                mass_erase: false,
+                leave: false,
+                leave_address: None,
+            };
+            let mut s = Session::dfuse_download(t, &map, &[(0x0800_0000, &[7u8; 4][..])], opts)
+                .expect("plan");
+            let (mut statuses, mut stalled) = (0, 0);
+            let end = loop {
+                match s.next_action() {
+                    Action::Control(c) if c.dfu_request() == Some(DfuRequest::GetStatus) => {
+                        statuses += 1;
+                        if statuses == 1 {
+                            s.handle(idle())
+                        } else if stalled < stalls {
+                            stalled += 1;
+                            s.handle(Reply::Stall)
+                        } else {
+                            s.handle(status(State::DfuDnloadIdle, 0))
+                        }
+                    }
+                    Action::Control(_) => s.handle(Reply::Out),
+                    Action::Wait { .. } => s.handle(Reply::Waited),
+                    end => break end,
+                }
+                assert!(statuses < 100);
+            };
+            let ok = matches!(end, Action::Done(_));
+            assert_eq!(
+                ok,
+                stalls <= allowed,
+                "{stalls} stalls with {allowed} allowed: {}",
+                name(&end)
+            );
+        }
+    }
+}
