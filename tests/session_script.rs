@@ -995,3 +995,69 @@ fn erase_stalls_are_tolerated_up_to_the_quirk_count() {
         }
     }
 }
+
+/// dfuIDLE with an error status still needs a CLRSTATUS (DFU 1.1 §6.1.2: the status is
+/// cleared only by CLRSTATUS).
+#[test]
+fn idle_with_an_error_status_is_cleared() {
+    let mut s = Session::clear_to_idle(target(0x07));
+    script(
+        &mut s,
+        vec![
+            (
+                "GETSTATUS",
+                status_with(Status::ErrUnknown, State::DfuIdle, 0),
+            ),
+            ("CLRSTATUS", Reply::Out),
+            ("GETSTATUS", idle()),
+        ],
+    );
+    assert!(matches!(s.next_action(), Action::Done(_)));
+}
+
+/// A DfuSe leave whose status request gets no answer (the device jumped to its firmware
+/// at once): written, and restarting.
+#[test]
+fn a_leave_answered_by_silence_is_a_restart() {
+    use dfu_flasher::core::protocol::DfuRequest;
+    use dfu_flasher::core::{DfuseOptions, Finish};
+    let map =
+        dfu_flasher::core::memmap::MemoryMap::parse("@Flash /0x08000000/4*16Kg").expect("map");
+    let mut t = target(0x0B);
+    t.dfuse = true;
+    let opts = DfuseOptions {
+        verify: false,
+        mass_erase: false,
+        leave: true,
+        leave_address: None,
+    };
+    let mut s =
+        Session::dfuse_download(t, &map, &[(0x0800_0000, &[7u8; 4][..])], opts).expect("plan");
+    let (mut statuses, mut left) = (0, false);
+    let end = loop {
+        match s.next_action() {
+            Action::Control(c) if c.dfu_request() == Some(DfuRequest::GetStatus) => {
+                statuses += 1;
+                s.handle(if left {
+                    Reply::Failed(LinkError::Disconnected)
+                } else if statuses == 1 {
+                    idle()
+                } else {
+                    status(State::DfuDnloadIdle, 0)
+                })
+            }
+            Action::Control(c) => {
+                left = c.dfu_request() == Some(DfuRequest::Dnload) && c.setup.length == 0;
+                s.handle(Reply::Out)
+            }
+            Action::Wait { .. } => s.handle(Reply::Waited),
+            end => break end,
+        }
+        assert!(statuses < 100);
+    };
+    assert!(
+        matches!(&end, Action::Done(o) if o.finish == Finish::Restarting),
+        "{}",
+        name(&end)
+    );
+}
