@@ -596,6 +596,9 @@ fn versions_compare_numerically_component_by_component() {
     }
     assert_eq!(v("1.4"), v("1.4.0"));
     assert_eq!(v("1.05"), v("1.5"));
+    // At the limits: eight parts, nine digits a part.
+    assert!(Version::parse("1.2.3.4.5.6.7.8").is_some());
+    assert!(Version::parse("123456789.0").is_some());
     for bad in [
         "",
         ".",
