@@ -504,6 +504,10 @@ fn duplicates_and_shared_ids_are_refused() {
 
 #[test]
 fn huge_and_non_json_catalogs_are_refused_before_reading() {
+    // Exactly at the limit (padded with whitespace) is read; one byte more is not.
+    let mut exact = serde_json::to_vec(&good()).expect("serialises");
+    exact.resize(catalog::MAX_CATALOG_BYTES, b' ');
+    assert!(catalog::parse(&exact).is_ok());
     let big = vec![b' '; catalog::MAX_CATALOG_BYTES + 1];
     assert!(matches!(
         catalog::parse(&big).expect_err("too large")[..],
