@@ -1028,3 +1028,79 @@ fn catalog_problems_in_words_name_the_field() {
     );
     assert!(text[0].contains("Nothing was written to your device"));
 }
+
+/// Every limit holds exactly at its value, and each rule and id character is read.
+#[test]
+fn limits_rules_and_characters_at_their_edges() {
+    use serde_json::json;
+    let check = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut v = good();
+        edit(&mut v);
+        parse_value(&v)
+    };
+    // Names and notes at their longest.
+    assert!(check(&|v| set(
+        v,
+        "/products/0/name",
+        json!("W".repeat(catalog::MAX_NAME_CHARS))
+    ))
+    .is_ok());
+    assert!(check(&|v| set(
+        v,
+        "/products/0/releases/0/notes/en",
+        json!("n".repeat(catalog::MAX_NOTE_CHARS))
+    ))
+    .is_ok());
+    // Ids with each allowed punctuation mark.
+    for id in ["wid-get", "wid_get", "wid.get"] {
+        assert!(
+            check(&|v| set(v, "/products/0/id", json!(id))).is_ok(),
+            "{id}"
+        );
+    }
+    // Each version rule by name.
+    for (name, rule) in [
+        ("bcd", VersionRule::Bcd),
+        ("pair", VersionRule::Pair),
+        ("number", VersionRule::Number),
+        ("none", VersionRule::None),
+    ] {
+        let c = check(&|v| set(v, "/products/0/version", json!(name))).expect(name);
+        assert_eq!(c.products[0].version, rule);
+    }
+    // Dates with a wrong separator or a letter anywhere.
+    for bad in [
+        "2026/11-20",
+        "2026-11/20",
+        "2026-1a-20",
+        "20x6-11-20",
+        "2026-11-2x",
+        "2026-11-200",
+    ] {
+        let e = check(&|v| set(v, "/products/0/releases/0/date", json!(bad))).expect_err(bad);
+        assert!(
+            matches!(
+                e[..],
+                [CatalogError {
+                    problem: Problem::BadDate { .. },
+                    ..
+                }]
+            ),
+            "{bad}: {e:?}"
+        );
+    }
+    assert!(check(&|v| set(v, "/products/0/releases/0/date", json!("2026-12-31"))).is_ok());
+    // Exactly MAX_ITEMS releases.
+    let many = check(&|v| {
+        let r = v["products"][0]["releases"][1].clone();
+        let list: Vec<serde_json::Value> = (0..catalog::MAX_ITEMS)
+            .map(|i| {
+                let mut x = r.clone();
+                x["version"] = json!(format!("0.{i}"));
+                x
+            })
+            .collect();
+        v["products"][0]["releases"] = serde_json::Value::Array(list);
+    });
+    assert!(many.is_ok(), "{:?}", many.err());
+}
