@@ -1104,3 +1104,67 @@ fn limits_rules_and_characters_at_their_edges() {
     });
     assert!(many.is_ok(), "{:?}", many.err());
 }
+
+/// The remaining edges the mutation run named: literals and separators read exactly,
+/// where a duplicate key is reported, language tags and file references at their limits.
+#[test]
+fn json_and_reference_edges() {
+    use serde_json::json;
+    for bad in [
+        &b"trux"[..],
+        b"nulx",
+        b"falsy",
+        br#"{"a"x1}"#,
+        br#"{"a":1 "b":2}"#,
+    ] {
+        assert!(
+            json::parse(bad).is_err(),
+            "{:?}",
+            String::from_utf8_lossy(bad)
+        );
+    }
+    let e = json::parse(br#"{"a":1,"a":2}"#).expect_err("duplicate");
+    assert_eq!(
+        (e.offset, e.kind.clone()),
+        (7, JsonErrorKind::DuplicateKey("a".into()))
+    );
+    assert!(e.to_string().contains("DuplicateKey"), "{e}");
+    for (n, want) in [("1e3", None), ("10", Some(10)), ("0", Some(0))] {
+        assert_eq!(
+            json::parse(n.as_bytes()).expect("number").as_u64(),
+            want,
+            "{n}"
+        );
+    }
+    let with = |k: &str, v: serde_json::Value| {
+        let mut c = good();
+        set(&mut c, &format!("/products/0/releases/0/{k}"), v);
+        parse_value(&c)
+    };
+    for tag in ["e1", "en-", "en-abcdefghi", "-en", "e"] {
+        assert!(with("notes", json!({ tag: "x" })).is_err(), "{tag}");
+    }
+    for tag in ["en", "pt-BR", "zh-Hant", "sr-Latn-RS", "gsw"] {
+        assert!(with("notes", json!({ tag: "x" })).is_ok(), "{tag}");
+    }
+    let long = format!("{}.dfu", "a".repeat(1996));
+    assert_eq!(long.len(), 2000);
+    assert!(with("file", json!(long)).is_ok());
+    assert!(with("file", json!(format!("a{long}"))).is_err());
+    for bad in [
+        "https:x.dfu",
+        "https://",
+        "ftp://host/x.dfu",
+        "file:///etc/x.dfu",
+    ] {
+        assert!(with("file", json!(bad)).is_err(), "{bad}");
+    }
+    for good_ref in [
+        "dir/a:b.dfu",
+        "http://host/x.dfu",
+        "HTTPS://host/x.dfu",
+        "../x.dfu",
+    ] {
+        assert!(with("file", json!(good_ref)).is_ok(), "{good_ref}");
+    }
+}
