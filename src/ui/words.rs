@@ -11,34 +11,32 @@ use crate::core::protocol::Status;
 use crate::core::{Error, ErrorKind, LinkError, Phase, PlanError};
 use std::fmt::{self, Write};
 
+/// What `write` writes about `x`, as a String (writing into a String cannot fail).
+fn written<T: ?Sized>(x: &T, write: fn(&T, &mut String) -> fmt::Result) -> String {
+    let mut s = String::new();
+    let _ = write(x, &mut s);
+    s
+}
+
 /// Why a file cannot be used, as a sentence the user can act on.
 pub fn file_error(e: &FileError) -> String {
-    let mut s = String::new();
-    // Writing into a String cannot fail.
-    let _ = file_error_into(e, &mut s);
-    s
+    written(e, file_error_into)
 }
 
 /// A warning about a file the page accepted.
 pub fn file_warning(w: &Warning) -> String {
-    let mut s = String::new();
-    let _ = warning_into(w, &mut s);
-    s
+    written(w, warning_into)
 }
 
 /// A device error: what failed, where, and what the device said (its remedy is
 /// `ui::remedy`).
 pub fn device_error(e: &Error) -> String {
-    let mut s = String::new();
-    let _ = device_error_into(e, &mut s);
-    s
+    written(e, device_error_into)
 }
 
 /// Why no update plan could be made for this file and device.
 pub fn plan_error(e: &PlanError) -> String {
-    let mut s = String::new();
-    let _ = plan_error_into(e, &mut s);
-    s
+    written(e, plan_error_into)
 }
 
 /// What a DFU status code means, in plain words. `dfuse` selects ST's meanings of
