@@ -6,6 +6,7 @@ mod device;
 mod fit;
 mod link;
 mod problem;
+pub mod text;
 pub mod words;
 
 pub use catalog::{
