@@ -314,40 +314,72 @@ fn untrusted_device_text_is_cleaned_but_kept_as_text() {
 /// Progress lines of a whole update on the simulator: byte counts where bytes move
 /// (erase, write, check), none for the steps (detach, manifest, restart).
 #[test]
-fn progress_lines_count_bytes_only_where_bytes_move() {
+fn progress_is_one_measure_for_the_whole_job() {
     use dfu_flasher::core::Phase;
     use dfu_flasher::driver::{flash, FlashImage, FlashOptions};
     for profile in ["dfu11-runtime", "stm32f4"] {
         let mut t = SimTransport::new(SimDevice::new(Profile::by_name(profile).expect("profile")));
-        let mut lines: Vec<(Phase, String)> = Vec::new();
+        let mut views: Vec<ui::ProgressView> = Vec::new();
         let opts = FlashOptions {
             verify: true,
             restart: true,
             ..FlashOptions::default()
         };
-        let image = FlashImage::Raw(program(0x0800_0000, 20_000));
+        let image = FlashImage::Raw(program(0x0800_0000, 200_000));
         block_on(flash(&mut t, &image, opts, &mut |r| {
-            lines.push((r.progress.current().phase, ui::ProgressView::new(r).text));
+            views.push(ui::ProgressView::new(r));
         }))
         .expect("completes")
         .expect("flashes");
-        let phases: Vec<Phase> = lines.iter().map(|(p, _)| *p).collect();
-        assert!(phases.contains(&Phase::Write), "{profile}: {lines:?}");
-        for (phase, text) in &lines {
-            let counts = text.contains(" of ") || text.contains("so far");
-            match phase {
-                Phase::Write | Phase::Verify => {
-                    assert!(counts, "{profile}: {phase:?} line without counts: {text}")
+        let phases: Vec<Phase> = views.iter().filter_map(|v| v.phase).collect();
+        assert!(phases.contains(&Phase::Write), "{profile}");
+        assert!(phases.contains(&Phase::Verify), "{profile}");
+        let mut last = 0.0;
+        let mut last_eta: Option<(Phase, f64)> = None;
+        let mut etas = 0;
+        for v in &views {
+            // The sentence's percentage is the bar's, and it only grows over the job.
+            let whole = v.percent.round_ties_even() as u32;
+            assert!(
+                v.text.contains(&format!("{whole}%")),
+                "{profile}: {} vs {}",
+                v.text,
+                v.percent
+            );
+            assert!(
+                v.percent + 1e-9 >= last,
+                "{profile}: {} after {last}",
+                v.percent
+            );
+            last = v.percent;
+            // No byte count of one step next to the job's percentage.
+            assert!(!v.text.contains(" of "), "{profile}: {}", v.text);
+            // The time left does not start again when a phase begins.
+            if let (Some(eta), Some(phase)) = (v.eta_ms, v.phase) {
+                etas += 1;
+                if let Some((p, before)) = last_eta {
+                    if p != phase {
+                        assert!(
+                            eta <= before * 1.5 + 1000.0,
+                            "{profile}: {phase:?} starts with {eta} ms left after {before} ms"
+                        );
+                    }
                 }
-                Phase::Detach | Phase::Manifest | Phase::Leave | Phase::Prepare => {
-                    assert!(
-                        !counts,
-                        "{profile}: {phase:?} line with byte counts: {text}"
-                    )
-                }
-                _ => {}
+                last_eta = Some((phase, eta));
+                // Under a second: no countdown of "about 1 s".
+                assert_eq!(
+                    v.text.contains("left"),
+                    eta >= 1000.0,
+                    "{profile}: {}",
+                    v.text
+                );
             }
         }
+        assert!(
+            etas > 10,
+            "{profile}: the time left is shown ({etas} lines)"
+        );
+        assert!(last >= 99.0, "{profile}: ends at {last}");
     }
 }
 

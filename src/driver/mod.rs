@@ -106,7 +106,8 @@ pub struct ProgressReport {
     pub elapsed_ms: f64,
     /// Bytes per second in the current phase.
     pub rate: f64,
-    /// Estimated milliseconds to the end of the current phase.
+    /// Estimated milliseconds to the end of the whole operation (none until it is 1 %
+    /// done and half a second in).
     pub eta_ms: Option<f64>,
 }
 
@@ -180,8 +181,11 @@ pub async fn run<T: Transport>(
         } else {
             0.0
         };
-        let eta_ms =
-            (rate > 0.0).then(|| (cur.total.saturating_sub(cur.done)) as f64 / rate * 1000.0);
+        // The time left of the whole job, from its pace so far (the same measure as the
+        // percentage, so it does not start again at each phase).
+        let f = p.fraction();
+        let so_far = now - start;
+        let eta_ms = (f >= 0.01 && f < 1.0 && so_far >= 500.0).then(|| so_far * (1.0 - f) / f);
         on_progress(&ProgressReport {
             progress: p.clone(),
             elapsed_ms: now - start,

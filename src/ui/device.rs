@@ -1,7 +1,9 @@
 //! What the page shows about a device.
 
+use super::text::{fill, plural, text};
 use crate::core::descriptor::{DfuVersion, Mode};
 use crate::driver::DeviceInfo;
+use crate::t;
 use serde::Serialize;
 
 /// A table the page renders as is.
@@ -12,11 +14,14 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
 }
 
-/// The device panel.
+/// The device panel. What a customer reads first is `title` and `mode_text`; `facts`
+/// and `alts` are the details behind the page's "Details" disclosure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeviceView {
+    /// The name the device gives (shouting calmed, see [`calm`]).
     pub title: String,
+    /// Its state in plain words: "Ready to update", "Running firmware 1.00".
     pub mode_text: String,
     pub facts: Vec<(String, String)>,
     /// One table per alt setting (memory map where the device gives one).
@@ -28,8 +33,9 @@ pub struct DeviceView {
 /// Human size: 1536 → "1.5 KiB".
 ///
 /// Integer arithmetic only: float formatting would add about 15 KB to the wasm.
+/// The unit's word and the decimal separator come from the message table.
 pub fn size(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["bytes", "KiB", "MiB", "GiB"];
+    const UNITS: [&str; 4] = ["size.bytes", "size.kib", "size.mib", "size.gib"];
     let mut u = 0;
     let mut unit: u64 = 1;
     while bytes / unit >= 1024 && u < UNITS.len() - 1 {
@@ -37,10 +43,10 @@ pub fn size(bytes: u64) -> String {
         u += 1;
     }
     if u == 0 {
-        return format!("{bytes} bytes");
+        return fill(UNITS[0], &[("n", &bytes.to_string())]);
     }
     if bytes % unit == 0 {
-        return format!("{} {}", bytes / unit, UNITS[u]);
+        return fill(UNITS[u], &[("n", &(bytes / unit).to_string())]);
     }
     // Tenths, rounded half to even (as `{:.1}` rounds).
     let (q, r) = ((bytes * 10) / unit, (bytes * 10) % unit);
@@ -49,15 +55,40 @@ pub fn size(bytes: u64) -> String {
     } else {
         q
     };
-    format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[u])
+    let n = format!("{}{}{}", tenths / 10, text("number.decimal"), tenths % 10);
+    fill(UNITS[u], &[("n", &n)])
 }
 
-fn yes_no(b: bool) -> &'static str {
+fn yes_no(b: bool) -> String {
     if b {
-        "yes"
+        t!("device.yes")
     } else {
-        "no"
+        t!("device.no")
     }
+}
+
+/// A name the device gives, not shouted: a name without lowercase letters has its long
+/// words (four letters or more, letters only) written with a capital and small letters
+/// ("STM32 BOOTLOADER" → "STM32 Bootloader"); short words and words with digits stay as
+/// they are (USB, DFU, STM32). ASCII only: other scripts are left exactly as given.
+pub fn calm(name: &str) -> String {
+    let shouted = name.bytes().filter(u8::is_ascii_uppercase).count() >= 4
+        && !name.bytes().any(|b| b.is_ascii_lowercase());
+    if !shouted {
+        return name.to_string();
+    }
+    name.split(' ')
+        .map(|w| {
+            if w.len() >= 4 && w.bytes().all(|b| b.is_ascii_alphabetic()) {
+                let mut s = w.to_ascii_lowercase();
+                s[..1].make_ascii_uppercase();
+                s
+            } else {
+                w.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Shorten untrusted device text for display (it is still rendered as text).
@@ -83,40 +114,50 @@ fn dfuse_table(a: &crate::driver::AltInfo) -> Table {
         .as_ref()
         .map(|m| m.name.clone())
         .or_else(|| a.name.clone());
-    let caption = format!(
-        "Memory area {}: {}",
-        a.alt,
-        name.as_deref()
+    let caption = t!(
+        "device.area.caption",
+        alt = a.alt,
+        name = name
+            .as_deref()
             .map(clean)
             .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| "unnamed".into())
+            .unwrap_or_else(|| t!("device.unnamed"))
     );
     match &a.memory_map {
         Some(m) => Table {
             caption,
-            headers: ["Start", "End", "Sectors", "Access"]
-                .map(String::from)
-                .to_vec(),
+            headers: [
+                "device.area.start",
+                "device.area.end",
+                "device.area.sectors",
+                "device.area.access",
+            ]
+            .map(text)
+            .to_vec(),
             rows: m
                 .segments
                 .iter()
                 .map(|s| {
                     let access = [
-                        (s.readable, "read"),
-                        (s.erasable, "erase"),
-                        (s.writable, "write"),
+                        (s.readable, "device.access.read"),
+                        (s.erasable, "device.access.erase"),
+                        (s.writable, "device.access.write"),
                     ]
                     .iter()
                     .filter(|(b, _)| *b)
-                    .map(|(_, n)| *n)
+                    .map(|(_, n)| text(n))
                     .collect::<Vec<_>>()
-                    .join(", ");
+                    .join(&text("list.separator"));
                     vec![
                         format!("{:#010x}", s.start),
                         format!("{:#010x}", s.end().saturating_sub(1)),
-                        format!("{} × {}", s.sectors, size(u64::from(s.sector_size))),
+                        t!(
+                            "device.area.sector_count",
+                            count = s.sectors,
+                            size = size(u64::from(s.sector_size))
+                        ),
                         if access.is_empty() {
-                            "none".into()
+                            t!("device.access.none")
                         } else {
                             access
                         },
@@ -126,9 +167,9 @@ fn dfuse_table(a: &crate::driver::AltInfo) -> Table {
         },
         None => Table {
             caption,
-            headers: vec!["Layout".into()],
+            headers: vec![t!("device.area.layout")],
             rows: vec![vec![a.map_error.as_ref().map_or_else(
-                || "The device does not describe this area's layout.".into(),
+                || t!("device.area.no_layout"),
                 |e| {
                     let mut s = super::words::memory_map_error(e);
                     // A clause: the table cell starts it with a capital.
@@ -147,20 +188,20 @@ impl DeviceView {
     /// The panel of a device that just restarted into its firmware: the handle is
     /// stale until the user connects again.
     pub fn restarted(mut self) -> DeviceView {
-        self.mode_text =
-            "Restarted with the new firmware. To update it again, connect it again.".into();
+        self.mode_text = t!("device.restarted");
         self.can_upload = false;
-        self.upload_note = "Connect the device again first.".into();
+        self.upload_note = t!("device.connect_again_first");
         self
     }
 
     pub fn new(d: &DeviceInfo) -> DeviceView {
-        let title = clean(&d.display_name());
+        let title = calm(&clean(&d.display_name()));
         let mode_text = match d.mode {
-            Mode::Runtime => {
-                "Running its firmware (it will switch to update mode when you update)".to_string()
-            }
-            Mode::Dfu => "In update mode".to_string(),
+            Mode::Runtime => t!(
+                "device.state.running",
+                release = crate::core::file::release(d.device_version)
+            ),
+            Mode::Dfu => t!("device.state.ready"),
         };
         let version = match (d.version, d.functional.raw_version) {
             (DfuVersion::DfuSe, _) => "ST DfuSe (1.1a)".to_string(),
@@ -174,73 +215,85 @@ impl DeviceView {
                     String::new()
                 }
             ),
-            (_, None) => "DFU 1.0 (short descriptor)".to_string(),
+            (_, None) => t!("device.protocol.short"),
         };
         let mut facts = vec![
             (
-                "Maker".to_string(),
+                t!("device.fact.name"),
+                d.product
+                    .as_deref()
+                    .map(clean)
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| t!("device.not_given")),
+            ),
+            (
+                t!("device.fact.maker"),
                 d.manufacturer
                     .as_deref()
                     .map(clean)
-                    .unwrap_or_else(|| "not given".into()),
+                    .unwrap_or_else(|| t!("device.not_given")),
             ),
             (
-                "USB ids".to_string(),
-                format!(
-                    "{:04x}:{:04x} (release {})",
-                    d.vendor_id,
-                    d.product_id,
-                    crate::core::file::release(d.device_version)
+                t!("device.fact.ids"),
+                t!(
+                    "device.ids",
+                    vid = format!("{:04x}", d.vendor_id),
+                    pid = format!("{:04x}", d.product_id),
+                    release = crate::core::file::release(d.device_version)
                 ),
             ),
             (
-                "Serial number".to_string(),
+                t!("device.fact.serial"),
                 d.serial
                     .as_deref()
                     .map(clean)
-                    .unwrap_or_else(|| "none".into()),
-            ),
-            ("Protocol".to_string(), version),
-            ("Block size".to_string(), size(u64::from(d.transfer_size))),
-            (
-                "Can read firmware back".to_string(),
-                yes_no(d.attributes.can_upload).to_string(),
+                    .unwrap_or_else(|| t!("device.none")),
             ),
             (
-                "After the update".to_string(),
+                t!("device.fact.mode"),
+                match d.mode {
+                    Mode::Runtime => t!("device.mode.runtime"),
+                    Mode::Dfu => t!("device.mode.dfu"),
+                },
+            ),
+            (t!("device.fact.protocol"), version),
+            (t!("device.fact.block"), size(u64::from(d.transfer_size))),
+            (t!("device.fact.upload"), yes_no(d.attributes.can_upload)),
+            (
+                t!("device.fact.after"),
                 if d.attributes.manifestation_tolerant {
-                    "stays connected".to_string()
+                    t!("device.after.stays")
                 } else if d.attributes.will_detach {
-                    "restarts by itself".to_string()
+                    t!("device.after.restarts")
                 } else {
-                    "needs a USB reset".to_string()
+                    t!("device.after.reset")
                 },
             ),
         ];
         if d.other_interfaces > 0 {
             facts.push((
-                "Note".into(),
-                format!("{} more update interface(s) not shown", d.other_interfaces),
+                t!("device.fact.note"),
+                plural("device.more_interfaces", d.other_interfaces as u64, &[]),
             ));
         }
         const MAX_ALTS: usize = 16;
         let mut alts: Vec<Table> = Vec::new();
         if d.mode == Mode::Runtime {
-            facts.push((
-                "Memory areas".into(),
-                "shown once the device is in update mode".into(),
-            ));
+            facts.push((t!("device.fact.areas"), t!("device.areas_later")));
         } else if d.version != DfuVersion::DfuSe {
             alts.push(Table {
-                caption: "Memory areas".into(),
-                headers: vec!["Area".into(), "Name".into()],
+                caption: t!("device.fact.areas"),
+                headers: vec![t!("device.area.number"), t!("device.area.name")],
                 rows: d
                     .alts
                     .iter()
                     .take(MAX_ALTS)
                     .map(|a| {
                         let name = a.name.as_deref().map(clean).filter(|s| !s.is_empty());
-                        vec![a.alt.to_string(), name.unwrap_or_else(|| "unnamed".into())]
+                        vec![
+                            a.alt.to_string(),
+                            name.unwrap_or_else(|| t!("device.unnamed")),
+                        ]
                     })
                     .collect(),
             });
@@ -249,7 +302,7 @@ impl DeviceView {
         }
         if d.alts.len() > MAX_ALTS {
             alts.push(Table {
-                caption: format!("{} more memory areas not shown", d.alts.len() - MAX_ALTS),
+                caption: plural("device.more_areas", (d.alts.len() - MAX_ALTS) as u64, &[]),
                 headers: vec![],
                 rows: vec![],
             });
@@ -263,7 +316,7 @@ impl DeviceView {
             upload_note: if d.attributes.can_upload {
                 String::new()
             } else {
-                "This device does not allow reading its firmware back.".into()
+                t!("device.no_upload")
             },
         }
     }
@@ -293,10 +346,8 @@ impl RepairView {
     pub fn new(before: &DeviceInfo, chooser: Chooser) -> RepairView {
         let name = clean(&before.display_name());
         RepairView {
-            message: format!(
-                "{name} restarted in update mode. Your browser treats it as a new device, so it needs your permission once more: press the button and choose it from the list."
-            ),
-            button_label: format!("Select {name} in update mode"),
+            message: t!("repair.message", name = name),
+            button_label: t!("repair.button", name = name),
             vendor_id: before.vendor_id,
             demo: chooser == Chooser::Demo,
         }

@@ -14,7 +14,7 @@ pub use catalog::{
     catalog_problem, download_cancelled_problem, product_name, release_download_problem,
     signature_problem, tampered_problem, OfferView, OutcomeView, ReleaseView, SignatureProblem,
 };
-pub use device::{clean, size, Chooser, DeviceView, RepairView, Table};
+pub use device::{calm, clean, size, Chooser, DeviceView, RepairView, Table};
 pub use fit::{busy_problem, closed_problem, misfit_text, DoneView, FirmwareView, FitView, Stage};
 pub use link::{download_problem, firmware_link, percent_decode, same_site, vendors, FirmwareLink};
 pub use problem::{
@@ -24,7 +24,9 @@ pub use problem::{
 
 use crate::core::Phase;
 use crate::driver::ProgressReport;
+use crate::t;
 use serde::Serialize;
+use text::text;
 
 /// One progress line for the page (and screen readers).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -42,55 +44,58 @@ pub struct ProgressView {
     pub text: String,
 }
 
-pub fn phase_label(p: Phase) -> &'static str {
-    match p {
-        Phase::Prepare => "Preparing the device",
-        Phase::Detach => "Switching the device to update mode",
-        Phase::Erase => "Erasing",
-        Phase::Write => "Writing",
-        Phase::Verify => "Checking",
-        Phase::Manifest => "Finishing",
-        Phase::Leave => "Restarting the device",
-        Phase::Upload => "Reading the firmware",
+pub fn phase_label(p: Phase) -> String {
+    text(match p {
+        Phase::Prepare => "progress.phase.prepare",
+        Phase::Detach => "progress.phase.detach",
+        Phase::Erase => "progress.phase.erase",
+        Phase::Write => "progress.phase.write",
+        Phase::Verify => "progress.phase.verify",
+        Phase::Manifest => "progress.phase.manifest",
+        Phase::Leave => "progress.phase.leave",
+        Phase::Upload => "progress.phase.upload",
+    })
+}
+
+/// A duration the way a person says it: "8 s", "1 min 05 s" (rounded up to the second).
+pub fn duration(ms: f64) -> String {
+    let s = (ms / 1000.0).ceil() as u64;
+    if s < 60 {
+        t!("duration.seconds", s = s)
+    } else {
+        t!("duration.minutes", m = s / 60, s = format!("{:02}", s % 60))
     }
 }
 
-fn duration(ms: f64) -> String {
-    let s = (ms / 1000.0).ceil() as u64;
-    if s < 60 {
-        format!("{s} s")
-    } else {
-        format!("{} min {:02} s", s / 60, s % 60)
-    }
+/// A whole percentage in the language's way ("19%", "19 %").
+pub fn percent(p: f64) -> String {
+    // Whole percent without float formatting (it costs the wasm about 15 KB).
+    let whole = p.clamp(0.0, 100.0).round_ties_even() as u32;
+    t!("number.percent", n = whole)
 }
 
 impl ProgressView {
+    /// One measure for the whole job: the percentage and the time left both cover every
+    /// phase (the bytes of the phase in progress are in `done`/`total` for the bar's
+    /// callers, not in the sentence).
     pub fn new(r: &ProgressReport) -> ProgressView {
         let cur = r.progress.current();
-        let percent = (r.progress.fraction() * 100.0).clamp(0.0, 100.0);
-        // Whole percent without float formatting (it costs the wasm about 15 KB).
-        let whole = percent.round_ties_even() as u32;
-        let mut text = format!("{}… {whole}%", phase_label(cur.phase));
-        // Byte counts only where bytes move; detach, manifest and leave are steps.
-        let moves_bytes = matches!(
-            cur.phase,
-            Phase::Write | Phase::Verify | Phase::Upload | Phase::Erase
-        );
-        if moves_bytes && cur.total > 1 {
-            text.push_str(&format!(" · {} of {}", size(cur.done), size(cur.total)));
-        } else if moves_bytes && cur.done > 0 {
-            text.push_str(&format!(" · {} so far", size(cur.done)));
-        }
-        if r.rate > 0.0 && moves_bytes {
-            text.push_str(&format!(" · {}/s", size(r.rate as u64)));
-            if let Some(eta) = r.eta_ms.filter(|e| *e >= 1000.0) {
-                text.push_str(&format!(" · about {} left", duration(eta)));
-            }
-        }
+        let percent_done = (r.progress.fraction() * 100.0).clamp(0.0, 100.0);
+        let phase = phase_label(cur.phase);
+        let pc = percent(percent_done);
+        let text = match r.eta_ms.filter(|e| *e >= 1000.0) {
+            Some(eta) => t!(
+                "progress.line.left",
+                phase = phase,
+                percent = pc,
+                left = duration(eta)
+            ),
+            None => t!("progress.line", phase = phase, percent = pc),
+        };
         ProgressView {
             phase: Some(cur.phase),
             reconnecting: false,
-            percent,
+            percent: percent_done,
             done: cur.done,
             total: cur.total,
             rate: r.rate,
@@ -106,7 +111,6 @@ impl ProgressView {
         } else {
             0.0
         };
-        let whole = percent.round_ties_even() as u32;
         ProgressView {
             phase: None,
             reconnecting: false,
@@ -115,11 +119,12 @@ impl ProgressView {
             total,
             rate: 0.0,
             eta_ms: None,
-            text: format!(
-                "Downloading {}… {whole}% · {} of {}",
-                clean(what),
-                size(done),
-                size(total)
+            text: t!(
+                "progress.downloading",
+                name = clean(what),
+                percent = self::percent(percent),
+                done = size(done),
+                total = size(total)
             ),
         }
     }
@@ -134,9 +139,10 @@ impl ProgressView {
             total: 0,
             rate: 0.0,
             eta_ms: Some(f64::from(seconds_left) * 1000.0),
-            text: format!(
-                "Waiting for {} to come back in update mode… ({seconds_left} s)",
-                clean(name)
+            text: t!(
+                "progress.waiting",
+                name = clean(name),
+                left = duration(f64::from(seconds_left) * 1000.0)
             ),
         }
     }
