@@ -37,7 +37,12 @@ function renderTable(container, caption, headers, rows) {
   table.append(head);
   for (const r of rows) {
     const tr = el('tr');
-    for (const c of r) tr.append(el('td', c));
+    r.forEach((c, i) => {
+      const td = el('td', c);
+      // Shown before the value where the table is laid out as blocks (phone width).
+      if (headers[i]) td.dataset.label = headers[i];
+      tr.append(td);
+    });
     table.append(tr);
   }
   wrap.append(table);
@@ -155,11 +160,26 @@ function showProblem(e, fallback) {
   if (e && e.kind === 'cancelled') $('result').className = 'note';
 }
 
+// What a screen reader hears of the progress: the phase when it changes, otherwise at
+// most every 10 % or 5 s (the visible line changes many times a second).
+const said = { phase: null, percent: -100, at: 0 };
+function announce(p) {
+  const now = performance.now();
+  const phase = p.reconnecting ? 'reconnect' : p.phase;
+  if (phase !== said.phase || p.percent - said.percent >= 10 || now - said.at >= 5000) {
+    said.phase = phase;
+    said.percent = p.percent;
+    said.at = now;
+    $('progress-say').textContent = p.text;
+  }
+}
+
 function onProgress(p) {
   tabTitle(p.text);
   show('progress', true);
   $('bar').value = p.percent;
   $('progress-text').textContent = p.text;
+  announce(p);
   if (!p.reconnecting) hideRepair();
   else $('repair-countdown').textContent = p.text;
 }

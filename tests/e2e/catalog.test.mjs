@@ -151,7 +151,7 @@ test('a file that is not the published one is refused before anything is written
     assert.match(said, /Nothing was written to your device/, what);
     // The device was never switched to update mode and still holds 1.00.
     assert.equal(await memory(page), 'DEMO-WIDGET-FIRMWARE v1.00\n', what);
-    assert.match(await text(page, '#device-mode'), /Running its firmware/, what);
+    assert.match(await text(page, '#device-mode'), /Running firmware/, what);
     assert.ok(await page.isHidden('#repair'), what);
     await page.close();
   }

@@ -68,20 +68,36 @@ test('DfuSe file made by dfuse-pack flashes onto the stm32f4 demo and verifies',
   execFileSync('dfuse-pack', ['-b', '0x08000000:app.bin', '-D', '0x0483:0xdf11', 'app.dfu'], { cwd: dir });
   const page = await open('stm32f4');
   await demo(page, 'stm32f4');
-  assert.match(await page.textContent('#device-name'), /STM32\s+BOOTLOADER/);
+  // The name as the device gives it, not shouted (the ROM says "STM32  BOOTLOADER").
+  assert.match(await page.textContent('#device-name'), /STM32\s+Bootloader/);
   assert.match(await page.textContent('#alts'), /0x08000000/);
   await page.shot('1-device');
   await page.setInputFiles('#file', join(dir, 'app.dfu'));
   await page.waitForSelector('#fit.ok');
   assert.match(await page.textContent('#file-panel'), /DfuSe file/);
   await page.shot('2-file');
+  // Count what the visible line and the screen reader's live region say.
+  await page.evaluate(() => {
+    window.said = { text: 0, say: [] };
+    new MutationObserver(() => { window.said.text += 1; })
+      .observe(document.querySelector('#progress-text'), { childList: true, characterData: true, subtree: true });
+    new MutationObserver(() => { window.said.say.push(document.querySelector('#progress-say').textContent); })
+      .observe(document.querySelector('#progress-say'), { childList: true, characterData: true, subtree: true });
+  });
   await page.click('#update');
   await page.waitForSelector('#progress:not([hidden])');
   await page.waitForSelector('#result:not([hidden])', { timeout: 60000 });
   await page.shot('3-done');
   assert.match(await page.textContent('#result'), /Done! .* restarting/);
   assert.match(await page.textContent('#result'), /Checked/);
-  assert.equal(await page.getAttribute('#progress-text', 'aria-live'), 'polite');
+  // Only the throttled region is live: phase changes, and at most every 10 % or 5 s.
+  assert.equal(await page.getAttribute('#progress-text', 'aria-live'), null);
+  assert.equal(await page.getAttribute('#progress-say', 'aria-live'), 'polite');
+  assert.equal(await page.getAttribute('#bar', 'aria-label'), 'Update progress');
+  const said = await page.evaluate(() => window.said);
+  assert.ok(said.say.length >= 3, `phases announced: ${JSON.stringify(said.say)}`);
+  assert.ok(said.say.length <= 30, `announced ${said.say.length} times: ${JSON.stringify(said.say)}`);
+  assert.ok(said.text > said.say.length, `visible line ${said.text} changes, announced ${said.say.length}`);
   // Not what the page says: what the simulated device holds.
   const digest = await demoSha(page, 0, 0x08000000, 50000);
   assert.equal(digest, sha(app));
@@ -95,7 +111,7 @@ test('DFU-suffixed file onto the run-time demo: detach, re-pair click, manifest,
   execFileSync('dfu-suffix', ['-v', '1209', '-p', '2302', '-a', 'widget.bin'], { cwd: dir });
   const page = await open('runtime');
   await demo(page, 'dfu11-runtime');
-  assert.match(await page.textContent('#device-mode'), /Running its firmware/);
+  assert.match(await page.textContent('#device-mode'), /Running firmware/);
   await page.setInputFiles('#file', join(dir, 'widget.bin'));
   // A run-time device: not called a fit before it is in update mode.
   await page.waitForSelector('#fit.pending');
@@ -115,7 +131,7 @@ test('DFU-suffixed file onto the run-time demo: detach, re-pair click, manifest,
   assert.match(await page.title(), /^Done! Demo Widget is restarting.* – Firmware update$/);
   assert.ok(await page.isHidden('#repair'));
   // Back in run-time mode, running what was written.
-  assert.match(await page.textContent('#device-mode'), /Running its firmware/);
+  assert.match(await page.textContent('#device-mode'), /Running firmware/);
   const digest = await demoSha(page, 0, 0, 20000);
   assert.equal(digest, sha(fw));
   assert.deepEqual(page.errors, []);

@@ -176,7 +176,7 @@ test('files for another maker or another format are refused before the run-time 
     assert.ok(await page.isHidden('#force-box'), 'another maker: never forced');
   }
   await page.shot('refused', '#fit');
-  assert.match(await text(page, '#device-mode'), /Running its firmware/, 'not switched');
+  assert.match(await text(page, '#device-mode'), /Running firmware/, 'not switched');
   // The right file: not called a fit yet; it is checked again in update mode.
   await page.setInputFiles('#file', suffixed('right.bin', program(8000, 6), '1209', '2302'));
   await page.waitForSelector('#fit.pending');
@@ -246,7 +246,7 @@ test('Cancel during the wait for the re-pair click ends it at once, truthfully, 
   assert.equal(await memorySha(page, 0, 0, 3000), shipped, 'nothing written');
   await pageUsable(page);
   // "Update it again": it is in update mode now, so it goes without a re-pair.
-  assert.match(await text(page, '#device-mode'), /In update mode/);
+  assert.match(await text(page, '#device-mode'), /Ready to update/);
   await page.click('#update');
   await page.waitForFunction(() => /Done!/.test(document.querySelector('#result').textContent), null, { timeout: 60000 });
   assert.equal(sha(Buffer.from(await memory(page, 0, 0, fw.length))), sha(fw));

@@ -59,7 +59,7 @@ test('run-time device: detach, re-enumeration with a new product id, reconnect b
   const r = await rig('runtime', 'dfu11-runtime', [[0x1209, 0x2301], [0x1209, 0x2302]]);
   const { page } = r;
   await pick(page, /\(1209:2301\)/);
-  assert.match(await page.textContent('#device-mode'), /Running its firmware/);
+  assert.match(await page.textContent('#device-mode'), /Running firmware/);
   await page.setInputFiles('#file', join(dir, 'widget.bin'));
   await page.waitForSelector('#fit.pending'); // checked again once in update mode
   await page.click('#update');
@@ -73,7 +73,7 @@ test('run-time device: detach, re-enumeration with a new product id, reconnect b
   // Manifestation and reset: the device runs the new firmware in run-time mode again,
   // and the page, which may use it, reconnects to it (same serial number).
   await r.next('added 1209 2301', 30000);
-  await page.waitForFunction(() => /Running its firmware/.test(document.querySelector('#device-mode').textContent)
+  await page.waitForFunction(() => /Running firmware/.test(document.querySelector('#device-mode').textContent)
     && !document.querySelector('#device-panel').hidden, null, { timeout: 20000 });
   assert.match(await page.textContent('#result'), /Done!/);
   await page.shot('reconnected');
@@ -235,7 +235,7 @@ test('same VID:PID in both modes: detach and reconnect by itself without mistaki
   const r = await rig('same-ids', 'dfu11-same-ids', [[0x1209, 0x2302]]);
   const { page } = r;
   await pick(page, /\(1209:2302\)/);
-  assert.match(await page.textContent('#device-mode'), /Running its firmware/);
+  assert.match(await page.textContent('#device-mode'), /Running firmware/);
   await page.setInputFiles('#file', join(dir, 'same.bin'));
   await page.waitForSelector('#fit.pending');
   await page.click('#update');
