@@ -538,6 +538,15 @@ async function main() {
   try {
     setTimerWorker(new Worker(new URL('./timer-worker.js', import.meta.url)));
   } catch (_) { /* no workers here: waits use the page's timers */ }
+  // "Details" (USB ids, memory areas, file internals) is closed until the customer opens
+  // it, and stays as they left it.
+  for (const id of ['device-details', 'file-details']) {
+    const d = $(id);
+    try { d.open = localStorage.getItem('dfu-flasher-' + id) === 'open'; } catch (_) { /* no storage */ }
+    d.addEventListener('toggle', () => {
+      try { localStorage.setItem('dfu-flasher-' + id, d.open ? 'open' : 'closed'); } catch (_) { /* no storage */ }
+    });
+  }
   const env = environment();
   if (!env.supported) {
     $('unsupported-text').textContent = env.advice;

@@ -406,3 +406,34 @@ test('closing the tab mid-update asks first; a second update cannot start', asyn
   assert.equal(await asks(), false, 'after the update, leaving is free');
   await page.close();
 });
+
+test('the device card says its state in plain words; the details are closed until opened, and stay as left', async () => {
+  const page = await open('details');
+  await demo(page, 'stm32f4');
+  assert.equal(await page.textContent('#device-mode'), 'Ready to update');
+  assert.equal(await page.$eval('#device-details', (d) => d.open), false);
+  assert.equal(await page.isVisible('#alts'), false, 'memory areas behind Details');
+  assert.equal(await page.isVisible('#device-facts'), false, 'USB ids behind Details');
+  await page.click('#device-details > summary');
+  assert.equal(await page.isVisible('#alts'), true);
+  assert.match(await page.textContent('#device-facts'), /0483:df11/);
+  // Remembered: open after a reload.
+  await page.reload();
+  await page.waitForSelector('body[data-ready=true]');
+  await demo(page, 'stm32f4');
+  assert.equal(await page.$eval('#device-details', (d) => d.open), true);
+  await page.click('#device-details > summary');
+  await page.reload();
+  await page.waitForSelector('body[data-ready=true]');
+  assert.equal(await page.$eval('#device-details', (d) => d.open), false);
+  // Nothing scrolls sideways at phone width, details open.
+  await page.setViewportSize({ width: 360, height: 740 });
+  await demo(page, 'stm32f4');
+  await page.click('#device-details > summary');
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(wide <= 360, `page is ${wide} px wide at 360 px`);
+  const cut = await page.$$eval('#alts .table-wrap', (ws) => ws.filter((w) => w.scrollWidth > w.clientWidth + 1).length);
+  assert.equal(cut, 0, 'a memory table scrolls sideways');
+  await page.shot('phone-details');
+  await page.close();
+});
