@@ -4,7 +4,7 @@
 import init, {
   environment, knownDevices, requestDevice, requestDfuDevice, openDevice, openDemo,
   demoProfiles, watchDevices, setTimerWorker, firmwareLink, firmwareDownloadProblem, linkVendors, Firmware,
-  lostDevice, VendorCatalog,
+  lostDevice, VendorCatalog, text as t,
 } from './pkg/dfu_flasher.js';
 
 const $ = (id) => document.getElementById(id);
@@ -219,10 +219,15 @@ async function useDevice(opener, { auto = null } = {}) {
   try {
     if (state.device) { state.device.close(); state.device = null; }
     state.device = await opener();
+    show('help', false);
+    $('help-open').setAttribute('aria-expanded', 'false');
     if (state.expect) checkVersion();
   } catch (e) {
     if (auto) state.lost = auto; // retried when the device shows up anew
-    else if (!(e && e.name === 'NotFoundError')) showProblem(e, 'Could not open the device'); // NotFoundError: chooser closed
+    // NotFoundError: the chooser was closed with nothing picked; the device may not be
+    // listed at all, so the help says why that happens.
+    else if (e && e.name === 'NotFoundError') showHelp(true);
+    else showProblem(e, 'Could not open the device');
   }
   renderDevice();
   refreshKnown();
@@ -262,6 +267,35 @@ async function refreshKnown() {
     ul.append(li);
   }
   show('known', shown.length > 0 && !state.device);
+}
+
+// "My device is not in the list": what keeps a device out of the browser's chooser.
+// `vendor`: the maker's own words for update mode (`?help=` text, `?help-picture=` image
+// on this site), shown as text first.
+function showHelp(afterChooser) {
+  $('help-title').textContent = t('page.help.title');
+  $('help-lead').textContent = afterChooser ? t('page.help.none_chosen') : '';
+  show('help-lead', afterChooser);
+  const items = ['page.help.cable', 'page.help.mode', 'page.help.windows', 'page.help.linux', 'page.help.busy'];
+  $('help-list').replaceChildren(...items.map((k) => el('li', t(k))));
+  $('help-again').textContent = t('page.help.again');
+  const q = new URLSearchParams(location.search);
+  const words = q.get('help');
+  $('help-vendor').textContent = words || '';
+  show('help-vendor', !!words);
+  const pic = q.get('help-picture');
+  let src = null;
+  try { if (pic) { const u = new URL(pic, location.href); if (u.origin === location.origin) src = u.href; } } catch (_) { /* not shown */ }
+  if (src) $('help-picture').src = src;
+  show('help-picture', !!src);
+  show('help', true);
+  $('help-open').setAttribute('aria-expanded', 'true');
+  $('help').focus();
+}
+
+function toggleHelp() {
+  if ($('help').hidden) showHelp(false);
+  else { show('help', false); $('help-open').setAttribute('aria-expanded', 'false'); }
 }
 
 // A message in place of the fit verdict, about the file (not the device); it stays until a
@@ -562,6 +596,8 @@ async function main() {
   // and in the list of devices the page may already use.
   state.vendors = Array.from(linkVendors(new URLSearchParams(location.search).get('vendor')));
   $('connect').onclick = () => useDevice(() => requestDevice({ vendors: state.vendors }));
+  $('help-open').textContent = t('page.help.open');
+  $('help-open').onclick = toggleHelp;
   $('demo').onclick = () => useDevice(() => openDemo($('demo-profile').value));
   $('disconnect').onclick = () => { if (state.device) state.device.close(); state.device = null; renderDevice(); refreshKnown(); };
   $('file').onchange = (e) => { if (e.target.files[0]) loadFile(e.target.files[0]); };

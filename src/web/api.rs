@@ -34,15 +34,61 @@ pub fn environment() -> JsValue {
     let advice = if supported {
         String::new()
     } else if !secure {
-        "This page must be opened over https:// (or from localhost) to use USB. Open the secure address of this page.".into()
+        crate::t!("page.unsupported.insecure")
     } else {
-        "Your browser does not support WebUSB. Open this page in Google Chrome, Microsoft Edge or another Chromium-based browser on a computer or an Android phone. Firefox, Safari and browsers on iPhone and iPad cannot update devices. You can still try the demo device below.".into()
+        crate::t!("page.unsupported.browser")
     };
     to_js(&Environment {
         supported,
         advice,
         platform: platform(),
     })
+}
+
+/// The text of message `key` in the language in use (see `lang/en.json`), with
+/// `{name}` placeholders filled from `args` (an object of strings), if given.
+#[wasm_bindgen(js_name = text)]
+pub fn text(key: &str, args: JsValue) -> String {
+    let pairs: Vec<(String, String)> = js_sys::Object::try_from(&args)
+        .map(|o| {
+            js_sys::Object::entries(o)
+                .iter()
+                .filter_map(|e| {
+                    let e: js_sys::Array = e.unchecked_into();
+                    Some((e.get(0).as_string()?, e.get(1).as_string()?))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let args: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    ui::text::fill(key, &args)
+}
+
+/// Use the language `tag` whose table (the JSON of `lang/<tag>.json`) is `table`. A table
+/// that differs from English (a missing key, other placeholders) is refused with the
+/// list of differences, and the language stays as it was.
+#[wasm_bindgen(js_name = setLanguage)]
+pub fn set_language(tag: &str, table: &str) -> Result<(), JsValue> {
+    ui::text::set_language(tag, table).map_err(|e| {
+        let msg = match e {
+            ui::text::LanguageError::NotATable(m) => m,
+            ui::text::LanguageError::Differs(d) => d
+                .iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join("; "),
+        };
+        JsValue::from(js_sys::Error::new(&format!("lang/{tag}.json: {msg}")))
+    })
+}
+
+/// The tag of the language in use.
+#[wasm_bindgen(js_name = language)]
+pub fn language() -> String {
+    ui::text::language()
 }
 
 /// The page's `?firmware=` link: `href` is the parameter resolved against the page's

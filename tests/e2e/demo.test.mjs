@@ -437,3 +437,35 @@ test('the device card says its state in plain words; the details are closed unti
   await page.shot('phone-details');
   await page.close();
 });
+
+test('closing the chooser with nothing picked shows why a device may be missing; the same help is one click away', async () => {
+  const init = () => {
+    navigator.usb.requestDevice = async () => { throw new DOMException('No device selected.', 'NotFoundError'); };
+  };
+  const page = await open('help', { init, query: '?help=' + encodeURIComponent('Hold <b>BOOT</b> while you plug Widget in.') + '&help-picture=www/demo/none.png' });
+  assert.ok(await page.isHidden('#help'));
+  await page.click('#connect');
+  await page.waitForSelector('#help:not([hidden])');
+  const said = await page.textContent('#help');
+  assert.match(said, /No device was chosen/);
+  for (const re of [/cable that carries data/, /update mode/, /WinUSB/, /udev/, /other programs and browser tabs/]) assert.match(said, re);
+  // The vendor's words, as text (never markup), and the focus on the help.
+  assert.match(said, /Hold <b>BOOT<\/b> while you plug Widget in\./);
+  assert.equal(await page.$('#help b'), null);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'help');
+  assert.ok(await page.isHidden('#result'), 'a closed chooser is not an error');
+  await page.shot('help');
+  // Closed and opened again with the link, without the chooser.
+  await page.click('#help-open');
+  assert.ok(await page.isHidden('#help'));
+  assert.equal(await page.getAttribute('#help-open', 'aria-expanded'), 'false');
+  await page.keyboard.press('Enter'); // the link keeps the focus
+  await page.waitForSelector('#help:not([hidden])');
+  assert.doesNotMatch(await page.textContent('#help'), /No device was chosen/);
+  // A picture from another site is not shown.
+  const other = await open('help2', { init, query: '?help-picture=' + encodeURIComponent('https://example.com/x.png') });
+  await other.click('#help-open');
+  assert.ok(await other.isHidden('#help-picture'));
+  await other.close();
+  await page.close();
+});
