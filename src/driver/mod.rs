@@ -185,7 +185,7 @@ pub async fn run<T: Transport>(
         // percentage, so it does not start again at each phase).
         let f = p.fraction();
         let so_far = now - start;
-        let eta_ms = (f >= 0.01 && f < 1.0 && so_far >= 500.0).then(|| so_far * (1.0 - f) / f);
+        let eta_ms = ((0.01..1.0).contains(&f) && so_far >= 500.0).then(|| so_far * (1.0 - f) / f);
         on_progress(&ProgressReport {
             progress: p.clone(),
             elapsed_ms: now - start,
