@@ -1168,3 +1168,43 @@ fn json_and_reference_edges() {
         assert!(with("file", json!(good_ref)).is_ok(), "{good_ref}");
     }
 }
+
+/// Where the reader says JSON goes wrong, to the byte, and what each escape means (RFC
+/// 8259 §7), against hand-written expectations.
+#[test]
+fn json_errors_point_at_the_offending_byte_and_escapes_decode() {
+    let at = |s: &str| {
+        let e = json::parse(s.as_bytes()).expect_err(s);
+        (e.offset, e.kind)
+    };
+    // After a member or an item, something that is neither a comma nor the close.
+    assert_eq!(at(r#"{"a":1 x}"#), (7, JsonErrorKind::Unexpected));
+    assert_eq!(at("[1 x]"), (3, JsonErrorKind::Unexpected));
+    // A bad hex digit in \u, an unknown escape, a raw control character.
+    assert_eq!(at(r#""\u12x4""#), (5, JsonErrorKind::BadString));
+    assert_eq!(at(r#""\q""#), (2, JsonErrorKind::BadString));
+    assert_eq!(at("\"a\u{1}\""), (2, JsonErrorKind::BadString));
+    // A high surrogate not followed by \u: the error names the escape's digits.
+    assert_eq!(at(r#""\uD800\n""#), (3, JsonErrorKind::BadString));
+    assert_eq!(at(r#""\uD800x""#), (3, JsonErrorKind::BadString));
+    // Every single-letter escape.
+    assert_eq!(
+        json::parse(br#""\b\f\n\r\t\"\\\/""#).unwrap(),
+        Value::String("\u{8}\u{c}\n\r\t\"\\/".into())
+    );
+    // Nesting through objects counts as nesting through arrays does.
+    let deep =
+        |open: &str, close: &str, n: usize| format!("{}1{}", open.repeat(n), close.repeat(n));
+    // (the number inside n objects is at depth n; MAX_DEPTH levels are 0..MAX_DEPTH)
+    assert!(json::parse(deep(r#"{"a":"#, "}", json::MAX_DEPTH - 1).as_bytes()).is_ok());
+    assert_eq!(
+        at(&deep(r#"{"a":"#, "}", json::MAX_DEPTH)).1,
+        JsonErrorKind::TooDeep
+    );
+    // Many siblings are not depth.
+    let wide = format!("[{}]", vec![r#"{"a":[1]}"#; 3 * json::MAX_DEPTH].join(","));
+    assert!(json::parse(wide.as_bytes()).is_ok());
+    // A whole number is digits only: Rust's own parser would take "+1".
+    assert_eq!(Value::Number("+1".into()).as_u64(), None);
+    assert_eq!(Value::Number("42".into()).as_u64(), Some(42));
+}
