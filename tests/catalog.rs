@@ -325,6 +325,10 @@ fn bad_values_are_named_with_what_was_found() {
         ("/products/0/releases/0/date", json!("2026-11-00"), |p| {
             matches!(p, Problem::BadDate { .. })
         }),
+        // One digit too many: the length decides, whatever the first ten characters say.
+        ("/products/0/releases/0/date", json!("2026-11-201"), |p| {
+            matches!(p, Problem::BadDate { .. })
+        }),
         ("/products/0/releases/0/size", json!(0), |p| {
             matches!(p, Problem::BadSize { size: 0 })
         }),
