@@ -329,6 +329,10 @@ fn bad_values_are_named_with_what_was_found() {
         ("/products/0/releases/0/date", json!("2026-11-201"), |p| {
             matches!(p, Problem::BadDate { .. })
         }),
+        // A day that a number parser would take ("+1") is still not two digits.
+        ("/products/0/releases/0/date", json!("2026-11-+1"), |p| {
+            matches!(p, Problem::BadDate { .. })
+        }),
         ("/products/0/releases/0/size", json!(0), |p| {
             matches!(p, Problem::BadSize { size: 0 })
         }),
