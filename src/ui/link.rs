@@ -6,6 +6,7 @@
 //! `connect-src 'self'`, says the same to the browser).
 
 use super::device::clean;
+use super::text::{fill, text};
 use crate::core::file::MAX_FILE;
 use serde::Serialize;
 
@@ -37,25 +38,21 @@ pub fn same_site(href: &str, origin: &str) -> bool {
 /// Decide on `href`, the parameter already resolved against the page's address, for a
 /// page whose origin is `origin` (`https://example.com`, no trailing slash).
 pub fn firmware_link(href: &str, origin: &str) -> FirmwareLink {
-    let refuse = |title: &str, details: Vec<String>| FirmwareLink {
+    let refuse = |title: String, details: Vec<String>| FirmwareLink {
         ok: false,
         url: String::new(),
         name: String::new(),
-        title: title.into(),
+        title,
         details,
         max_bytes: MAX_FILE as u64,
     };
     let origin = origin.trim_end_matches('/');
     if !same_site(href, origin) {
         return refuse(
-            "The link names firmware on another site",
+            text("link.elsewhere.title"),
             vec![
-                format!(
-                    "This page downloads firmware only from its own site ({}), so that a link cannot make it write somebody else's file to your device.",
-                    clean(origin)
-                ),
-                "Download the firmware from your device maker's own page, then choose the file here."
-                    .into(),
+                fill("link.elsewhere.detail", &[("origin", &clean(origin))]),
+                text("link.elsewhere.instead"),
             ],
         );
     }
@@ -67,14 +64,14 @@ pub fn firmware_link(href: &str, origin: &str) -> FirmwareLink {
     let name = clean(&percent_decode(last));
     if name.is_empty() {
         return refuse(
-            "The link does not name a firmware file",
-            vec!["Choose the firmware file here.".into()],
+            text("link.no_file.title"),
+            vec![text("link.no_file.detail")],
         );
     }
     FirmwareLink {
         ok: true,
         url: href.to_string(),
-        title: format!("Downloading {name}…"),
+        title: fill("link.downloading", &[("name", &name)]),
         name,
         details: Vec::new(),
         max_bytes: MAX_FILE as u64,
@@ -87,23 +84,23 @@ pub fn firmware_link(href: &str, origin: &str) -> FirmwareLink {
 pub fn download_problem(name: &str, status: u16, message: &str) -> FirmwareLink {
     let name = clean(name);
     let why = match status {
-        0 => format!(
-            "The download did not complete ({}). Check your connection and reload the page.",
-            clean(message)
+        0 => fill("link.download.no_answer", &[("message", &clean(message))]),
+        404 | 410 => fill(
+            "link.download.not_found",
+            &[("status", &status.to_string())],
         ),
-        404 | 410 => format!("The site does not have this file (HTTP {status}). The link may be out of date: look for the current firmware on your device maker's page."),
-        413 => format!(
-            "The file is larger than any firmware file ({} MiB at most).",
-            MAX_FILE >> 20
+        413 => fill(
+            "link.download.too_large",
+            &[("mib", &(MAX_FILE >> 20).to_string())],
         ),
-        s => format!("The site answered HTTP {s}. Try again later, or download the file yourself and choose it here."),
+        s => fill("link.download.status", &[("status", &s.to_string())]),
     };
     FirmwareLink {
         ok: false,
         url: String::new(),
-        title: format!("Could not download {name}"),
+        title: fill("link.download.title", &[("name", &name)]),
         name,
-        details: vec![why, "You can also choose a firmware file yourself.".into()],
+        details: vec![why, text("link.download.choose")],
         max_bytes: MAX_FILE as u64,
     }
 }

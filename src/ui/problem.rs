@@ -1,10 +1,12 @@
 //! Errors as sentences with a remedy, specific to the user's platform where it matters.
+//! Every sentence is a `problem.*` key of the message table (`ui::text`).
 
 use crate::core::error::{Error, ErrorKind, LinkError};
 use crate::core::protocol::Status;
 use crate::driver::{
     DescribeError, FlashError, FlashFailure, Left, TransferError, TransferErrorKind,
 };
+use crate::t;
 use serde::Serialize;
 
 /// The user's operating system, as far as the page can tell.
@@ -104,15 +106,12 @@ pub struct Problem {
     pub kind: ProblemKind,
 }
 
-const UPDATE_FAILED: &str = "The update failed";
-const UPDATE_CANCELLED: &str = "Update cancelled";
-
 impl Problem {
     /// The same problem met while backing up: the titles name the backup.
     pub fn for_backup(mut self) -> Problem {
         match self.kind {
-            ProblemKind::Cancelled => self.title = "Backup cancelled".into(),
-            ProblemKind::Device | ProblemKind::Other => self.title = "The backup failed".into(),
+            ProblemKind::Cancelled => self.title = t!("problem.backup.cancelled"),
+            ProblemKind::Device | ProblemKind::Other => self.title = t!("problem.backup.failed"),
             _ => {}
         }
         self
@@ -131,15 +130,13 @@ pub fn udev_rule(vendor: u16, product: u16) -> String {
 }
 
 fn access_denied(platform: Platform, ids: Option<(u16, u16)>, message: &str) -> Problem {
-    let mut details = vec![text(
-        "Another program or browser tab may be using the device. Close other update tools, serial monitors and other tabs with this page, then try again.",
-    )];
-    let windows = text("On Windows the device's update interface needs the WinUSB driver. Install it with Zadig (zadig.akeo.ie): pick the device, choose WinUSB and press Install Driver, then reconnect here.");
+    let mut details = vec![text(t!("problem.access.in_use"))];
+    let windows = text(t!("problem.access.windows"));
     let (v, p) = ids.unwrap_or((0xFFFF, 0xFFFF));
     let linux = vec![
-        text("On Linux your user needs permission to open the device. Save this line as /etc/udev/rules.d/70-dfu-flasher.rules:"),
+        text(t!("problem.access.linux")),
         Detail::Code(udev_rule(v, p)),
-        text("then run `sudo udevadm control --reload-rules` and unplug and replug the device."),
+        text(t!("problem.access.linux_reload")),
     ];
     match platform {
         Platform::Windows => details.push(windows),
@@ -150,9 +147,9 @@ fn access_denied(platform: Platform, ids: Option<(u16, u16)>, message: &str) -> 
             details.extend(linux);
         }
     }
-    details.push(text(format!("Browser message: {message}")));
+    details.push(text(t!("problem.browser_message", message = message)));
     Problem {
-        title: "The browser could not open the device".into(),
+        title: t!("problem.access.title"),
         details,
         kind: ProblemKind::AccessDenied,
     }
@@ -163,15 +160,15 @@ fn transfer_problem(e: &TransferError, platform: Platform, ids: Option<(u16, u16
         TransferErrorKind::AccessDenied => access_denied(platform, ids, &e.message),
         TransferErrorKind::Disconnected => disconnected(),
         TransferErrorKind::Unsupported => Problem {
-            title: "The browser cannot restart the device".into(),
-            details: vec![text("Unplug the device and plug it back in to finish. This is normal on some systems, Windows in particular.")],
+            title: t!("problem.replug.title"),
+            details: vec![text(t!("problem.replug.text"))],
             kind: ProblemKind::Replug,
         },
         _ => Problem {
-            title: "The connection to the device failed".into(),
+            title: t!("problem.transfer.title"),
             details: vec![
-                text("Unplug the device, plug it back in, and try again. A different cable or USB port often helps."),
-                text(format!("Browser message: {}", e.message)),
+                text(t!("problem.transfer.text")),
+                text(t!("problem.browser_message", message = e.message)),
             ],
             kind: ProblemKind::Transfer,
         },
@@ -180,91 +177,71 @@ fn transfer_problem(e: &TransferError, platform: Platform, ids: Option<(u16, u16
 
 fn disconnected() -> Problem {
     Problem {
-        title: "The device disconnected".into(),
-        details: vec![text(
-            "Check the cable and plug the device back in. It stays in update mode, so connect it again and press Update to try again.",
-        )],
+        title: t!("problem.disconnected.title"),
+        details: vec![text(t!("problem.disconnected.text"))],
         kind: ProblemKind::Disconnected,
     }
 }
 
 /// What the user should do about a device error.
-pub fn remedy(e: &Error) -> &'static str {
-    match &e.kind {
+pub fn remedy(e: &Error) -> String {
+    super::text::text(match &e.kind {
         ErrorKind::DeviceStatus { status, .. } => match status {
-            Status::ErrVendor if e.dfuse => {
-                "Read protection is on. Remove it with the vendor's tool (this erases the device), then try again."
-            }
-            Status::ErrTarget if e.dfuse => {
-                "The file writes to memory this device does not have. Check that the file is for this exact device."
-            }
-            Status::ErrTarget | Status::ErrFile => {
-                "Check that the file is meant for this device, then try again."
-            }
-            Status::ErrFirmware => {
-                "The device has no valid firmware yet. Flash a firmware file to fix it."
-            }
-            _ => "Try again. If it keeps failing, unplug the device, plug it back in and retry.",
+            Status::ErrVendor if e.dfuse => "problem.remedy.read_protection",
+            Status::ErrTarget if e.dfuse => "problem.remedy.no_such_memory",
+            Status::ErrTarget | Status::ErrFile => "problem.remedy.check_file",
+            Status::ErrFirmware => "problem.remedy.no_firmware",
+            _ => "problem.remedy.retry",
         },
-        ErrorKind::Link(LinkError::Disconnected) => {
-            "The device disconnected. Check the cable, plug it back in and try again: it stays in update mode."
-        }
+        ErrorKind::Link(LinkError::Disconnected) => "problem.remedy.disconnected",
         ErrorKind::Link(_) | ErrorKind::StuckBusy { .. } | ErrorKind::PollTimeoutTooLong { .. } => {
-            "The device stopped responding. Unplug it, plug it back in and try again."
+            "problem.remedy.not_responding"
         }
-        ErrorKind::RuntimeMode => "Switch the device to update mode first.",
-        ErrorKind::Unsupported { .. } => "This device does not allow that operation.",
+        ErrorKind::RuntimeMode => "problem.remedy.runtime_mode",
+        ErrorKind::Unsupported { .. } => "problem.remedy.unsupported",
         ErrorKind::VerifyMismatch { .. } | ErrorKind::ShortRead { .. } => {
-            "The firmware was not stored correctly. Try again; if it fails again, the device's memory may be faulty."
+            "problem.remedy.not_stored"
         }
-        ErrorKind::Cancelled => "You can start the update again at any time.",
-        ErrorKind::Internal { .. } => {
-            "This is a fault in this page, not in your device or file. Reload the page and try again; if it happens again, tell the device's maker."
-        }
-        _ => "Try again. If it keeps failing, unplug the device, plug it back in and retry.",
-    }
+        ErrorKind::Cancelled => "problem.remedy.cancelled",
+        ErrorKind::Internal { .. } => "problem.remedy.internal",
+        _ => "problem.remedy.retry",
+    })
 }
 
 /// A flash error in the customer's words (one paragraph).
 pub fn flash_error_text(e: &FlashError) -> String {
     match e {
         FlashError::Describe(d) => describe_error_text(d),
-        FlashError::Transfer(t) => format!(
-            "The connection to the device failed ({}). Unplug it, plug it back in and try again.",
-            t.message
-        ),
+        FlashError::Transfer(t) => t!("problem.flash.transfer", message = t.message),
         FlashError::Device(d) => format!("{} {}", super::words::device_error(d), remedy(d)),
         FlashError::Plan(p) => super::words::plan_error(p),
-        FlashError::NoDfuMode => "The device did not come back in update mode. Unplug it, plug it back in and try again.".into(),
-        FlashError::NeedsDfuse => "This file places data at memory addresses, but the device takes a plain image. Use the maker's .bin or .dfu file for this device.".into(),
-        FlashError::NoSuchAlt { alt } => format!(
-            "The file is for memory area {alt}, which this device does not have. The file is probably for another device."
+        FlashError::NoDfuMode => t!("problem.flash.no_dfu_mode"),
+        FlashError::NeedsDfuse => t!("problem.flash.needs_dfuse"),
+        FlashError::NoSuchAlt { alt } => t!("problem.flash.no_such_alt", alt = alt),
+        // The clause is the core's (`core::file::mismatch`), not translated yet.
+        FlashError::WrongDevice { file, device } => t!(
+            "problem.flash.wrong_device",
+            mismatch = crate::core::file::mismatch(*file, *device)
         ),
-        FlashError::WrongDevice { file, device } => format!(
-            "This file is made for another device: {}. Get the firmware made for your device.",
-            crate::core::file::mismatch(*file, *device)
-        ),
-        FlashError::NoMemoryMap { alt } => format!(
-            "The device does not describe memory area {alt}, so the file cannot be placed safely."
-        ),
-        FlashError::Unconfirmed(m) => super::fit::misfit_text(m, "this device"),
-        FlashError::Cancelled => "Cancelled.".into(),
-        FlashError::Misfit(m) => super::fit::misfit_text(m, "this device"),
+        FlashError::NoMemoryMap { alt } => t!("problem.flash.no_memory_map", alt = alt),
+        // `misfit_text` takes the device's name; without one, these words stand in.
+        FlashError::Unconfirmed(m) | FlashError::Misfit(m) => {
+            super::fit::misfit_text(m, &t!("problem.this_device"))
+        }
+        FlashError::Cancelled => t!("problem.flash.cancelled"),
     }
 }
 
 /// Why a device could not be read, in the customer's words.
 pub fn describe_error_text(e: &DescribeError) -> String {
     match e {
-        DescribeError::Transfer(t) => {
-            format!("Could not read the device's descriptors ({}).", t.message)
-        }
-        DescribeError::Descriptor(d) => format!(
-            "The device describes itself wrongly: {}.",
-            super::words::descriptor_error(d)
+        DescribeError::Transfer(t) => t!("problem.describe.transfer", message = t.message),
+        DescribeError::Descriptor(d) => t!(
+            "problem.describe.descriptor",
+            reason = super::words::descriptor_error(d)
         ),
-        DescribeError::NotDfu => "This device has no firmware-update (DFU) interface. Check that you picked the right device.".into(),
-        DescribeError::NoRuntimeInterface => "While it runs its firmware, this device offers no update interface, so the page cannot switch it to update mode. Start it in update mode by hand (on most such devices: hold the boot or DFU button, or set the boot jumper, while plugging it in), then connect it again.".into(),
+        DescribeError::NotDfu => t!("problem.describe.not_dfu"),
+        DescribeError::NoRuntimeInterface => t!("problem.describe.no_runtime_interface"),
     }
 }
 
@@ -276,24 +253,15 @@ pub fn problem_for(e: &FlashError, platform: Platform, ids: Option<(u16, u16)>) 
 /// What the device is left with, in one or two sentences.
 fn left_text(f: &FlashFailure, name: &str, d: Option<&crate::core::Error>) -> String {
     let recovered = d.and_then(|d| d.recovered);
-    match f.left {
-        Left::AsItWas => format!("Nothing was written: {name} is unchanged."),
-        Left::WaitingInUpdateMode => format!(
-            "Nothing was written. {name} is waiting in update mode: unplug it and plug it back in to return to its firmware, or update it again."
-        ),
-        Left::Incomplete if recovered == Some(false) => format!(
-            "The firmware on {name} is now incomplete, so it may not start. Unplug it, plug it back in and update it again."
-        ),
-        Left::Incomplete => format!(
-            "The firmware on {name} is now incomplete, so it may not start. It is back in update mode and ready: update it again before you unplug it."
-        ),
-        Left::Written if recovered == Some(false) => format!(
-            "The whole firmware was written, but {name} did not finish. Unplug it and plug it back in."
-        ),
-        Left::Written => format!(
-            "The whole firmware was written, but {name} did not finish. It is ready: update it again, or unplug it and plug it back in."
-        ),
-    }
+    let key = match f.left {
+        Left::AsItWas => "problem.left.as_it_was",
+        Left::WaitingInUpdateMode => "problem.left.waiting_in_update_mode",
+        Left::Incomplete if recovered == Some(false) => "problem.left.incomplete_unrecovered",
+        Left::Incomplete => "problem.left.incomplete",
+        Left::Written if recovered == Some(false) => "problem.left.written_unrecovered",
+        Left::Written => "problem.left.written",
+    };
+    super::text::fill(key, &[("name", name)])
 }
 
 /// The page's wording for a failed update or backup, saying truly what it left behind.
@@ -316,54 +284,54 @@ pub fn failure_problem(
             kind: ErrorKind::Cancelled,
             ..
         }) => Problem {
-            title: UPDATE_CANCELLED.into(),
+            title: t!("problem.update.cancelled"),
             details: vec![left],
             kind: ProblemKind::Cancelled,
         },
         FlashError::Unconfirmed(r) => Problem {
-            title: format!("This file may not be right for {name}"),
+            title: t!("problem.unconfirmed.title", name = name),
             details: vec![text(super::fit::misfit_text(r, name)), left],
             kind: ProblemKind::WrongFile,
         },
         FlashError::Misfit(m) => Problem {
-            title: "This file does not fit this device".into(),
+            title: t!("problem.misfit.title"),
             details: vec![text(super::fit::misfit_text(m, name)), left],
             kind: ProblemKind::WrongFile,
         },
         FlashError::WrongDevice { file, device } => Problem {
-            title: "This file does not fit this device".into(),
+            title: t!("problem.misfit.title"),
             details: vec![
-                text(format!(
-                    "The file is made for another device: {}. Get the firmware made for {name}.",
-                    crate::core::file::mismatch(*file, *device)
+                text(t!(
+                    "problem.wrong_device.text",
+                    mismatch = crate::core::file::mismatch(*file, *device),
+                    name = name
                 )),
                 left,
             ],
             kind: ProblemKind::WrongFile,
         },
-        _ if f.learned_capacity().is_some() => {
-            Problem {
-                title: "The file is larger than this device's memory".into(),
-                details: vec![
-                    text(format!(
-                        "{name} took the first {} of this {} file and refused the rest (it reports errADDRESS): the file is larger than its memory, or made for another model. Trying again with this file cannot help: get the firmware made for {name}.",
-                        super::size(f.written),
-                        super::size(f.total)
-                    )),
-                    left,
-                ],
-                kind: ProblemKind::WrongFile,
-            }
-        }
+        _ if f.learned_capacity().is_some() => Problem {
+            title: t!("problem.too_large.title"),
+            details: vec![
+                text(t!(
+                    "problem.too_large.text",
+                    name = name,
+                    written = super::size(f.written),
+                    total = super::size(f.total)
+                )),
+                left,
+            ],
+            kind: ProblemKind::WrongFile,
+        },
         e => {
             let mut p = worded(e, platform, ids, false);
             if !matches!(
                 p.kind,
                 ProblemKind::Disconnected | ProblemKind::AccessDenied | ProblemKind::ManualDfuMode
             ) {
-                p.details.retain(|d| {
-                    !matches!(d, Detail::Text(t) if t == "Nothing was written: the device is unchanged.")
-                });
+                let unchanged = t!("problem.nothing_written");
+                p.details
+                    .retain(|d| !matches!(d, Detail::Text(t) if *t == unchanged));
                 p.details.push(left);
             }
             p
@@ -380,41 +348,39 @@ fn worded(e: &FlashError, platform: Platform, ids: Option<(u16, u16)>, recovery:
         FlashError::Device(d) => {
             let (title, kind) = match &d.kind {
                 ErrorKind::Link(LinkError::Disconnected) => return disconnected(),
-                ErrorKind::Cancelled => (UPDATE_CANCELLED, ProblemKind::Cancelled),
+                ErrorKind::Cancelled => ("problem.update.cancelled", ProblemKind::Cancelled),
                 ErrorKind::DeviceStatus {
                     status: Status::ErrVendor,
                     ..
-                } if d.dfuse => ("Read protection is on", ProblemKind::ReadProtection),
+                } if d.dfuse => ("problem.read_protection.title", ProblemKind::ReadProtection),
                 ErrorKind::DeviceStatus {
                     status: Status::ErrTarget | Status::ErrFile,
                     ..
-                } => ("The device refused the file", ProblemKind::WrongFile),
+                } => ("problem.refused.title", ProblemKind::WrongFile),
                 ErrorKind::VerifyMismatch { .. } | ErrorKind::ShortRead { .. } => {
-                    ("The check after writing failed", ProblemKind::Verify)
+                    ("problem.verify.title", ProblemKind::Verify)
                 }
-                _ => (UPDATE_FAILED, ProblemKind::Device),
+                _ => ("problem.update.failed", ProblemKind::Device),
             };
+            // `{d}` is the core's technical line (`core::Error`'s Display), not a worded
+            // sentence; kept as it was.
             let mut details = vec![text(format!("{d} {}", remedy(d)))];
             match d.recovered.filter(|_| recovery) {
                 Some(true) if !matches!(d.kind, ErrorKind::Cancelled) => {
-                    details.push(text("The device is ready for another try."))
+                    details.push(text(t!("problem.recovered.ready")))
                 }
-                Some(true) => details.push(text(
-                    "The device is back in update mode and ready. Its firmware may be incomplete, so update it before you unplug it.",
-                )),
-                Some(false) => details.push(text(
-                    "The device did not recover. Unplug it, plug it back in, then try again.",
-                )),
+                Some(true) => details.push(text(t!("problem.recovered.after_cancel"))),
+                Some(false) => details.push(text(t!("problem.recovered.not"))),
                 None => {}
             }
             Problem {
-                title: title.into(),
+                title: super::text::text(title),
                 details,
                 kind,
             }
         }
         FlashError::Describe(crate::driver::DescribeError::NoRuntimeInterface) => Problem {
-            title: "Start the device in update mode by hand".into(),
+            title: t!("problem.manual_dfu_mode.title"),
             details: vec![text(flash_error_text(e))],
             kind: ProblemKind::ManualDfuMode,
         },
@@ -422,15 +388,15 @@ fn worded(e: &FlashError, platform: Platform, ids: Option<(u16, u16)>, recovery:
         | FlashError::NeedsDfuse
         | FlashError::NoSuchAlt { .. }
         | FlashError::NoMemoryMap { .. } => Problem {
-            title: "This file does not fit this device".into(),
+            title: t!("problem.misfit.title"),
             details: vec![
                 text(flash_error_text(e)),
-                text("Nothing was written: the device is unchanged."),
+                text(t!("problem.nothing_written")),
             ],
             kind: ProblemKind::WrongFile,
         },
         other => Problem {
-            title: UPDATE_FAILED.into(),
+            title: t!("problem.update.failed"),
             details: vec![text(flash_error_text(other))],
             kind: ProblemKind::Other,
         },

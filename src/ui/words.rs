@@ -1,350 +1,383 @@
 //! The customer's sentences for what the core reports: a file that cannot be used, a
 //! device error, a plan that cannot be made, a warning about a file. The core's own
 //! `Display` of these types is a short technical line for logs; what a person reads is
-//! worded here (and nowhere else), so it can be translated in one place.
+//! worded here (and nowhere else), by the `words.*` keys of the message table
+//! (`lang/<tag>.json`, see `ui::text`), so it can be translated in one place.
 
+use super::text::{fill, text};
 use crate::core::descriptor::DescriptorError;
 use crate::core::file::sniff::NotFirmware;
 use crate::core::file::{FileError, Warning};
 use crate::core::memmap::MemoryMapError;
 use crate::core::protocol::Status;
 use crate::core::{Error, ErrorKind, LinkError, Phase, PlanError};
-use std::fmt::{self, Write};
+use crate::t;
 
-/// What `write` writes about `x`, as a String (writing into a String cannot fail).
-fn written<T: ?Sized>(x: &T, write: fn(&T, &mut String) -> fmt::Result) -> String {
-    let mut s = String::new();
-    let _ = write(x, &mut s);
-    s
+/// An address or a 32-bit value as the sentences show it (`0x08000000`).
+fn hex32(v: u32) -> String {
+    format!("{v:#010x}")
+}
+
+/// A byte as the sentences show it (`0x0c`).
+fn hex8(v: u8) -> String {
+    format!("{v:#04x}")
 }
 
 /// Why a file cannot be used, as a sentence the user can act on.
 pub fn file_error(e: &FileError) -> String {
-    written(e, file_error_into)
+    match e {
+        FileError::Empty => t!("words.file.empty"),
+        FileError::TooLarge { size, limit } => {
+            t!("words.file.too_large", size = size, limit = limit)
+        }
+        FileError::CorruptCrc { stored, computed } => fill(
+            "words.file.corrupt_crc",
+            &[("stored", &hex32(*stored)), ("computed", &hex32(*computed))],
+        ),
+        FileError::BadSuffixLength { length } => {
+            t!("words.file.bad_suffix_length", length = length)
+        }
+        FileError::NotDfuse => t!("words.file.not_dfuse"),
+        FileError::UnsupportedVersion { version } => {
+            t!("words.file.unsupported_version", version = version)
+        }
+        FileError::MissingSuffix => t!("words.file.missing_suffix"),
+        FileError::NoTargets => t!("words.file.no_targets"),
+        FileError::EmptyTarget { target } => t!("words.file.empty_target", target = target),
+        FileError::TooManyElements { target, count } => {
+            t!(
+                "words.file.too_many_elements",
+                target = target,
+                count = count
+            )
+        }
+        // `what` names a part of the file; the core words it (not translated yet).
+        FileError::Truncated {
+            what,
+            offset,
+            missing,
+        } => t!(
+            "words.file.truncated",
+            what = what,
+            offset = offset,
+            missing = missing
+        ),
+        FileError::BadTargetSignature { offset } => {
+            t!("words.file.bad_target_signature", offset = offset)
+        }
+        FileError::TargetSizeMismatch {
+            target,
+            stated,
+            actual,
+        } => t!(
+            "words.file.target_size_mismatch",
+            target = target,
+            stated = stated,
+            actual = actual
+        ),
+        FileError::AddressOverflow { address, size } => fill(
+            "words.file.address_overflow",
+            &[("size", &size.to_string()), ("address", &hex32(*address))],
+        ),
+        FileError::Overlap { target, address } => fill(
+            "words.file.overlap",
+            &[
+                ("target", &target.to_string()),
+                ("address", &hex32(*address)),
+            ],
+        ),
+        // `reason` is the core's phrase for the syntax error (not translated yet).
+        FileError::HexSyntax { line, reason } => {
+            t!("words.file.hex_syntax", reason = reason, line = line)
+        }
+        FileError::HexChecksum { line } => t!("words.file.hex_checksum", line = line),
+        FileError::HexOverlap {
+            line,
+            earlier_line,
+            address,
+        } => fill(
+            "words.file.hex_overlap",
+            &[
+                ("address", &hex32(*address)),
+                ("earlier_line", &earlier_line.to_string()),
+                ("line", &line.to_string()),
+            ],
+        ),
+        FileError::HexDataAfterEof { eof_line, line } => {
+            t!(
+                "words.file.hex_data_after_eof",
+                eof_line = eof_line,
+                line = line
+            )
+        }
+        FileError::NotFirmware(kind) => text(not_firmware(*kind)),
+        FileError::DfuWithoutSuffix => t!("words.file.dfu_without_suffix"),
+        FileError::HexNoEof => t!("words.file.hex_no_eof"),
+    }
 }
 
 /// A warning about a file the page accepted.
 pub fn file_warning(w: &Warning) -> String {
-    written(w, warning_into)
+    match w {
+        Warning::CrcIgnored { stored, computed } => fill(
+            "words.warning.crc_ignored",
+            &[("stored", &hex32(*stored)), ("computed", &hex32(*computed))],
+        ),
+        Warning::OddSuffixLength { length } => {
+            t!("words.warning.odd_suffix_length", length = length)
+        }
+        Warning::ImageSize { stated, actual } => {
+            t!("words.warning.image_size", stated = stated, actual = actual)
+        }
+        Warning::TrailingBytes { count } => t!("words.warning.trailing_bytes", count = count),
+        Warning::DfuseSuffixVersion { bcd_dfu } => t!(
+            "words.warning.dfuse_suffix_version",
+            version = format!("{bcd_dfu:#06x}")
+        ),
+    }
 }
 
 /// A device error: what failed, where, and what the device said (its remedy is
 /// `ui::remedy`).
 pub fn device_error(e: &Error) -> String {
-    written(e, device_error_into)
+    let (cancelled, failed, failed_at) = phase_keys(e.phase);
+    let mut s = match reason(e) {
+        None => text(cancelled),
+        Some(reason) => match e.address {
+            Some(a) => fill(failed_at, &[("address", &hex32(a)), ("reason", &reason)]),
+            None => fill(failed, &[("reason", &reason)]),
+        },
+    };
+    if let Some(t) = &e.device_text {
+        let t: String = t.chars().filter(|c| !c.is_control()).take(120).collect();
+        s.push(' ');
+        s.push_str(&t!("words.device.says", text = t.trim()));
+    }
+    s
+}
+
+/// The sentences of a device error in `phase`: cancelled, failed, failed at an address.
+fn phase_keys(phase: Phase) -> (&'static str, &'static str, &'static str) {
+    match phase {
+        Phase::Prepare => (
+            "words.device.cancelled.prepare",
+            "words.device.failed.prepare",
+            "words.device.failed_at.prepare",
+        ),
+        Phase::Detach => (
+            "words.device.cancelled.detach",
+            "words.device.failed.detach",
+            "words.device.failed_at.detach",
+        ),
+        Phase::Erase => (
+            "words.device.cancelled.erase",
+            "words.device.failed.erase",
+            "words.device.failed_at.erase",
+        ),
+        Phase::Write => (
+            "words.device.cancelled.write",
+            "words.device.failed.write",
+            "words.device.failed_at.write",
+        ),
+        Phase::Verify => (
+            "words.device.cancelled.verify",
+            "words.device.failed.verify",
+            "words.device.failed_at.verify",
+        ),
+        Phase::Manifest => (
+            "words.device.cancelled.manifest",
+            "words.device.failed.manifest",
+            "words.device.failed_at.manifest",
+        ),
+        Phase::Leave => (
+            "words.device.cancelled.leave",
+            "words.device.failed.leave",
+            "words.device.failed_at.leave",
+        ),
+        Phase::Upload => (
+            "words.device.cancelled.upload",
+            "words.device.failed.upload",
+            "words.device.failed_at.upload",
+        ),
+    }
+}
+
+/// What went wrong, as the clause after "Failed while …:" (none for a cancel).
+fn reason(e: &Error) -> Option<String> {
+    Some(match &e.kind {
+        ErrorKind::DeviceStatus { status, state, .. } => t!(
+            "words.device.reason.device_status",
+            meaning = status_meaning(*status, e.dfuse),
+            status = status.name(),
+            state = state.name()
+        ),
+        ErrorKind::Stalled { request } => {
+            t!("words.device.reason.stalled", request = request.name())
+        }
+        ErrorKind::UnexpectedState { state } => {
+            t!("words.device.reason.unexpected_state", state = state.name())
+        }
+        ErrorKind::BadStatusReply { len } => {
+            t!("words.device.reason.bad_status_reply", len = len)
+        }
+        ErrorKind::OverlongReply { asked, got } => {
+            t!(
+                "words.device.reason.overlong_reply",
+                got = got,
+                asked = asked
+            )
+        }
+        ErrorKind::Link(LinkError::Disconnected) => t!("words.device.reason.disconnected"),
+        ErrorKind::Link(LinkError::Timeout) => t!("words.device.reason.timeout"),
+        ErrorKind::Link(LinkError::Other) => t!("words.device.reason.transfer_failed"),
+        ErrorKind::StuckBusy { polls, waited_ms } => {
+            t!(
+                "words.device.reason.stuck_busy",
+                ms = waited_ms,
+                polls = polls
+            )
+        }
+        ErrorKind::PollTimeoutTooLong { ms } => {
+            t!("words.device.reason.poll_timeout_too_long", ms = ms)
+        }
+        ErrorKind::NotIdle { state, status } => t!(
+            "words.device.reason.not_idle",
+            state = state.name(),
+            status = status.name()
+        ),
+        ErrorKind::RuntimeMode => t!("words.device.reason.runtime_mode"),
+        // `what` is the core's name of the operation (not translated yet).
+        ErrorKind::Unsupported { what } => t!("words.device.reason.unsupported", what = what),
+        ErrorKind::VerifyMismatch {
+            address,
+            expected,
+            found,
+        } => fill(
+            "words.device.reason.verify_mismatch",
+            &[
+                ("address", &hex32(*address)),
+                ("found", &hex8(*found)),
+                ("expected", &hex8(*expected)),
+            ],
+        ),
+        ErrorKind::ShortRead { address, missing } => fill(
+            "words.device.reason.short_read",
+            &[
+                ("missing", &missing.to_string()),
+                ("address", &hex32(*address)),
+            ],
+        ),
+        // `what` is the core's technical name of the fault, shown as it is.
+        ErrorKind::Internal { what } => t!("words.device.reason.internal", what = what),
+        ErrorKind::Cancelled => return None,
+    })
 }
 
 /// Why no update plan could be made for this file and device.
 pub fn plan_error(e: &PlanError) -> String {
-    written(e, plan_error_into)
+    match e {
+        PlanError::EmptyImage => t!("words.plan.empty_image"),
+        PlanError::NotWritable { address, len } => fill(
+            "words.plan.not_writable",
+            &[("len", &len.to_string()), ("address", &hex32(*address))],
+        ),
+        PlanError::Overlap { address } => t!("words.plan.overlap", address = hex32(*address)),
+        PlanError::DownloadNotSupported => t!("words.plan.download_not_supported"),
+        PlanError::UploadNotSupported => t!("words.plan.upload_not_supported"),
+        PlanError::NotReadable { address, len } => fill(
+            "words.plan.not_readable",
+            &[("len", &len.to_string()), ("address", &hex32(*address))],
+        ),
+    }
 }
 
 /// What a DFU status code means, in plain words. `dfuse` selects ST's meanings of
 /// errTARGET (bad address) and errVENDOR (read protection).
-pub fn status_meaning(status: Status, dfuse: bool) -> &'static str {
-    match status {
-        Status::Ok => "no error",
-        Status::ErrTarget if dfuse => "the address is not allowed on this device",
-        Status::ErrTarget => "the file is not meant for this device",
-        Status::ErrFile => "the file is for this device but failed its checks",
-        Status::ErrWrite => "the device cannot write its memory",
-        Status::ErrErase => "erasing the memory failed",
-        Status::ErrCheckErased => "the memory was not blank after erasing",
-        Status::ErrProg => "programming the memory failed",
-        Status::ErrVerify => "the programmed memory failed verification",
-        Status::ErrAddress => "the address is out of range",
-        Status::ErrNotdone => "the device expected more data before the end",
-        Status::ErrFirmware => "the firmware on the device is corrupt or missing",
-        Status::ErrVendor if dfuse => "read protection is active on the device",
-        Status::ErrVendor => "a vendor-specific error",
-        Status::ErrUsbr => "the device saw an unexpected USB reset",
-        Status::ErrPor => "the device saw an unexpected power-on reset",
-        Status::ErrUnknown => "an unknown failure",
-        Status::ErrStalledPkt => "the device refused an unexpected request",
-        Status::Other(_) => "a status code the DFU specification does not define",
-    }
+pub fn status_meaning(status: Status, dfuse: bool) -> String {
+    text(match status {
+        Status::Ok => "words.status.ok",
+        Status::ErrTarget if dfuse => "words.status.err_target_dfuse",
+        Status::ErrTarget => "words.status.err_target",
+        Status::ErrFile => "words.status.err_file",
+        Status::ErrWrite => "words.status.err_write",
+        Status::ErrErase => "words.status.err_erase",
+        Status::ErrCheckErased => "words.status.err_check_erased",
+        Status::ErrProg => "words.status.err_prog",
+        Status::ErrVerify => "words.status.err_verify",
+        Status::ErrAddress => "words.status.err_address",
+        Status::ErrNotdone => "words.status.err_notdone",
+        Status::ErrFirmware => "words.status.err_firmware",
+        Status::ErrVendor if dfuse => "words.status.err_vendor_dfuse",
+        Status::ErrVendor => "words.status.err_vendor",
+        Status::ErrUsbr => "words.status.err_usbr",
+        Status::ErrPor => "words.status.err_por",
+        Status::ErrUnknown => "words.status.err_unknown",
+        Status::ErrStalledPkt => "words.status.err_stalled_pkt",
+        Status::Other(_) => "words.status.other",
+    })
 }
 
-fn warning_into(w: &Warning, f: &mut String) -> fmt::Result {
-    match w {
-        Warning::CrcIgnored { stored, computed } => write!(
-            f,
-            "The file's checksum is wrong (stored {stored:#010x}, computed {computed:#010x}); it was accepted because you asked for it."
-        ),
-        Warning::OddSuffixLength { length } => {
-            write!(f, "The DFU suffix says it is {length} bytes long instead of 16.")
-        }
-        Warning::ImageSize { stated, actual } => write!(
-            f,
-            "The DfuSe header gives the image size as {stated} bytes, but it is {actual}."
-        ),
-        Warning::TrailingBytes { count } => {
-            write!(f, "{count} unused bytes follow the last DfuSe target.")
-        }
-        Warning::DfuseSuffixVersion { bcd_dfu } => write!(
-            f,
-            "The DfuSe file's suffix gives DFU version {bcd_dfu:#06x} instead of 0x011a."
-        ),
-    }
-}
-
-fn file_error_into(e: &FileError, f: &mut String) -> fmt::Result {
-    match e {
-        FileError::Empty => write!(f, "The file is empty. Choose the firmware file again."),
-        FileError::TooLarge { size, limit } => write!(
-            f,
-            "The file is too large ({size} bytes; the limit is {limit}). It is not a firmware file for a USB device."
-        ),
-        FileError::CorruptCrc { stored, computed } => write!(
-            f,
-            "The file is damaged: its checksum does not match (stored {stored:#010x}, computed {computed:#010x}). Download it again."
-        ),
-        FileError::BadSuffixLength { length } => write!(
-            f,
-            "The file's DFU suffix is malformed (length {length}). Download the file again."
-        ),
-        FileError::NotDfuse => write!(f, "The file is not a DfuSe file."),
-        FileError::UnsupportedVersion { version } => write!(
-            f,
-            "The DfuSe file has format version {version}, which is not supported (only version 1 exists)."
-        ),
-        FileError::MissingSuffix => write!(
-            f,
-            "The DfuSe file has no DFU suffix at its end: it is incomplete or damaged. Download it again."
-        ),
-        FileError::NoTargets => write!(f, "The DfuSe file contains no firmware images."),
-        FileError::EmptyTarget { target } => {
-            write!(f, "Image {target} of the DfuSe file contains no data.")
-        }
-        FileError::TooManyElements { target, count } => write!(
-            f,
-            "Image {target} of the DfuSe file claims {count} parts, more than the file can hold. The file is damaged."
-        ),
-        FileError::Truncated { what, offset, missing } => write!(
-            f,
-            "The file is cut short: the {what} at byte {offset} is missing {missing} bytes. Download it again."
-        ),
-        FileError::BadTargetSignature { offset } => write!(
-            f,
-            "The DfuSe file is damaged: no image header where one should be (byte {offset})."
-        ),
-        FileError::TargetSizeMismatch { target, stated, actual } => write!(
-            f,
-            "The DfuSe file is damaged: image {target} says it is {stated} bytes long but holds {actual}."
-        ),
-        FileError::AddressOverflow { address, size } => write!(
-            f,
-            "The file places {size} bytes at {address:#010x}, past the end of the address space. The file is damaged."
-        ),
-        FileError::Overlap { target, address } => write!(
-            f,
-            "Image {target} of the DfuSe file writes address {address:#010x} twice. The file is damaged."
-        ),
-        FileError::HexSyntax { line, reason } => {
-            write!(f, "The HEX file has {reason} on line {line}. The file is damaged.")
-        }
-        FileError::HexChecksum { line } => write!(
-            f,
-            "The HEX file is damaged: the checksum of line {line} is wrong. Download it again."
-        ),
-        FileError::HexOverlap { line, earlier_line, address } => write!(
-            f,
-            "The HEX file writes address {address:#010x} twice (lines {earlier_line} and {line}). The file is damaged."
-        ),
-        FileError::HexDataAfterEof { eof_line, line } => write!(
-            f,
-            "The HEX file goes on after its end-of-file record (line {eof_line}) at line {line}: it may be two files joined. Use the vendor's original file."
-        ),
-        FileError::NotFirmware(kind) => write!(f, "{}", not_firmware(*kind)),
-        FileError::DfuWithoutSuffix => write!(
-            f,
-            "This .dfu file is neither a DfuSe file nor has a DFU suffix: it is damaged or not a firmware file. Download it again from the device's maker."
-        ),
-        FileError::HexNoEof => write!(
-            f,
-            "The HEX file has no end-of-file record: it is cut short. Download it again."
-        ),
-    }
-}
-
-/// What the user is told about content that is not firmware: what it is, and what to do.
-fn not_firmware(kind: NotFirmware) -> String {
-    let choose = "choose the firmware file itself (usually ending in .dfu, .bin or .hex)";
-    let what = match kind {
-        NotFirmware::Html => {
-            return format!("This is a web page (HTML), not a firmware file: the download probably saved the page, or an error page, instead of the file. Go back to the maker's download page, download the firmware again, and {choose}.")
-        }
-        NotFirmware::Text => {
-            return format!("This is a text file, not a firmware file (firmware is binary data, never readable text). It may be release notes or instructions: read them, then {choose}.")
-        }
-        NotFirmware::Srecord => {
-            return "This is a Motorola S-record file, which this page cannot write. Use the .dfu, .bin or .hex file the maker provides.".into()
-        }
-        NotFirmware::Elf => {
-            return "This is an ELF program file (a build output, not a firmware image). Convert it to .bin or .hex, or use the .dfu, .bin or .hex file the maker provides.".into()
-        }
-        NotFirmware::Uf2 => {
-            return "This is a UF2 file. UF2 files are copied onto a device while it shows up as a USB drive (often after pressing its reset button twice); this page cannot write them. Use the maker's .dfu, .bin or .hex file, or copy this file onto the drive.".into()
-        }
-        NotFirmware::WindowsProgram => {
-            return format!("This is a Windows program (perhaps the maker's own update tool), not a firmware file. This page needs no program: {choose}.")
-        }
-        NotFirmware::MacProgram => {
-            return format!("This is a macOS program, not a firmware file. This page needs no program: {choose}.")
-        }
-        NotFirmware::Zip => "a ZIP archive",
-        NotFirmware::Gzip => "a gzip archive",
-        NotFirmware::SevenZip => "a 7-Zip archive",
-        NotFirmware::Rar => "a RAR archive",
-        NotFirmware::Xz => "an xz archive",
-        NotFirmware::Bzip2 => "a bzip2 archive",
-        NotFirmware::Zstd => "a Zstandard archive",
-        NotFirmware::Tar => "a tar archive",
-        NotFirmware::Xml => "an XML document",
-        NotFirmware::Json => "a JSON data file",
-        NotFirmware::Pdf => "a PDF document",
-        NotFirmware::OfficeDocument => "a Microsoft Office document",
-        NotFirmware::Png => "a picture (PNG)",
-        NotFirmware::Jpeg => "a picture (JPEG)",
-        NotFirmware::Gif => "a picture (GIF)",
-        NotFirmware::Bmp => "a picture (BMP)",
-        NotFirmware::Webp => "a picture (WebP)",
-    };
-    if kind.is_archive() {
-        format!("This is {what}, which holds other files. Unpack it first (on most computers: double-click it, or right-click it and choose Extract), then {choose} from inside it.")
-    } else {
-        format!("This is {what}, not a firmware file. Go back to the maker's download page and {choose}.")
-    }
-}
-
-fn device_error_into(e: &Error, f: &mut String) -> fmt::Result {
-    let what = match e.phase {
-        Phase::Prepare => "preparing the device",
-        Phase::Detach => "switching the device to update mode",
-        Phase::Erase => "erasing",
-        Phase::Write => "writing",
-        Phase::Verify => "verifying",
-        Phase::Manifest => "finishing the update",
-        Phase::Leave => "restarting the device",
-        Phase::Upload => "reading the firmware",
-    };
-    if matches!(e.kind, ErrorKind::Cancelled) {
-        write!(f, "Cancelled while {what}.")?;
-    } else {
-        write!(f, "Failed while {what}")?;
-        if let Some(a) = e.address {
-            write!(f, " at address {a:#010x}")?;
-        }
-        write!(f, ": ")?;
-        match &e.kind {
-            ErrorKind::DeviceStatus { status, state, .. } => write!(
-                f,
-                "{} (the device reports {} in state {}).",
-                status_meaning(*status, e.dfuse),
-                status.name(),
-                state.name()
-            )?,
-            ErrorKind::Stalled { request } => {
-                write!(f, "the device refused the {} request.", request.name())?
-            }
-            ErrorKind::UnexpectedState { state } => {
-                write!(f, "the device reported an unexpected state, {}.", state.name())?
-            }
-            ErrorKind::BadStatusReply { len } => write!(
-                f,
-                "the device sent a malformed status reply ({len} bytes instead of 6)."
-            )?,
-            ErrorKind::OverlongReply { asked, got } => {
-                write!(f, "the device sent {got} bytes where {asked} were asked for.")?
-            }
-            ErrorKind::Link(LinkError::Disconnected) => write!(f, "the device disconnected.")?,
-            ErrorKind::Link(LinkError::Timeout) => write!(f, "the device did not answer in time.")?,
-            ErrorKind::Link(LinkError::Other) => write!(f, "the USB transfer failed.")?,
-            ErrorKind::StuckBusy { polls, waited_ms } => write!(
-                f,
-                "the device stayed busy for {waited_ms} ms ({polls} status checks)."
-            )?,
-            ErrorKind::PollTimeoutTooLong { ms } => {
-                write!(f, "the device asked to wait {ms} ms, which is not plausible.")?
-            }
-            ErrorKind::NotIdle { state, status } => write!(
-                f,
-                "the device could not be made ready (state {}, status {}).",
-                state.name(),
-                status.name()
-            )?,
-            ErrorKind::RuntimeMode => write!(f, "the device is not in update mode.")?,
-            ErrorKind::Unsupported { what } => write!(f, "the device does not support {what}.")?,
-            ErrorKind::VerifyMismatch {
-                address,
-                expected,
-                found,
-            } => write!(
-                f,
-                "the byte read back at {address:#010x} is {found:#04x}, but {expected:#04x} was written."
-            )?,
-            ErrorKind::ShortRead { address, missing } => write!(
-                f,
-                "the device returned {missing} bytes too few when reading from {address:#010x}."
-            )?,
-            ErrorKind::Internal { what } => write!(
-                f,
-                "the updater stopped itself on an internal error ({what}); nothing more was sent to the device."
-            )?,
-            ErrorKind::Cancelled => {}
-        }
-    }
-    if let Some(t) = &e.device_text {
-        let t: String = t.chars().filter(|c| !c.is_control()).take(120).collect();
-        write!(f, " The device says: \u{201c}{}\u{201d}.", t.trim())?;
-    }
-    Ok(())
-}
-
-fn plan_error_into(e: &PlanError, f: &mut String) -> fmt::Result {
-    match e {
-        PlanError::EmptyImage => write!(f, "The firmware image is empty."),
-        PlanError::NotWritable { address, len } => write!(
-            f,
-            "The file writes {len} bytes at {address:#010x}, which is not writable memory on this device. The file is probably for another device."
-        ),
-        PlanError::Overlap { address } => write!(
-            f,
-            "The file writes address {address:#010x} twice. The file is damaged."
-        ),
-        PlanError::DownloadNotSupported => {
-            write!(f, "This device does not accept firmware downloads.")
-        }
-        PlanError::UploadNotSupported => write!(
-            f,
-            "This device does not allow reading its firmware back."
-        ),
-        PlanError::NotReadable { address, len } => write!(
-            f,
-            "The {len} bytes at {address:#010x} are not readable on this device."
-        ),
+/// The key of what the user is told about content that is not firmware: what it is, and
+/// what to do. Each kind has its whole sentences (an archive's say to unpack it first).
+fn not_firmware(kind: NotFirmware) -> &'static str {
+    match kind {
+        NotFirmware::Html => "words.not_firmware.html",
+        NotFirmware::Xml => "words.not_firmware.xml",
+        NotFirmware::Json => "words.not_firmware.json",
+        NotFirmware::Srecord => "words.not_firmware.srecord",
+        NotFirmware::Text => "words.not_firmware.text",
+        NotFirmware::Zip => "words.not_firmware.zip",
+        NotFirmware::Gzip => "words.not_firmware.gzip",
+        NotFirmware::SevenZip => "words.not_firmware.seven_zip",
+        NotFirmware::Rar => "words.not_firmware.rar",
+        NotFirmware::Xz => "words.not_firmware.xz",
+        NotFirmware::Bzip2 => "words.not_firmware.bzip2",
+        NotFirmware::Zstd => "words.not_firmware.zstd",
+        NotFirmware::Tar => "words.not_firmware.tar",
+        NotFirmware::Pdf => "words.not_firmware.pdf",
+        NotFirmware::OfficeDocument => "words.not_firmware.office_document",
+        NotFirmware::Png => "words.not_firmware.png",
+        NotFirmware::Jpeg => "words.not_firmware.jpeg",
+        NotFirmware::Gif => "words.not_firmware.gif",
+        NotFirmware::Bmp => "words.not_firmware.bmp",
+        NotFirmware::Webp => "words.not_firmware.webp",
+        NotFirmware::Elf => "words.not_firmware.elf",
+        NotFirmware::WindowsProgram => "words.not_firmware.windows_program",
+        NotFirmware::MacProgram => "words.not_firmware.mac_program",
+        NotFirmware::Uf2 => "words.not_firmware.uf2",
     }
 }
 
 /// A device's descriptors that could not be read, as a clause ("the device sent …").
 pub fn descriptor_error(e: &DescriptorError) -> String {
     match e {
-        DescriptorError::Truncated { what, needed, got } => {
-            format!("the device sent a {what} of {got} bytes where {needed} are needed")
+        // `what` names the descriptor; the core words it (not translated yet).
+        DescriptorError::Truncated { what, needed, got } => t!(
+            "words.descriptor.truncated",
+            what = what,
+            got = got,
+            needed = needed
+        ),
+        DescriptorError::WrongType { expected, got } => fill(
+            "words.descriptor.wrong_type",
+            &[("got", &hex8(*got)), ("expected", &hex8(*expected))],
+        ),
+        DescriptorError::BadLength { offset, length } => {
+            t!(
+                "words.descriptor.bad_length",
+                length = length,
+                offset = offset
+            )
         }
-        DescriptorError::WrongType { expected, got } => format!(
-            "the device sent descriptor type {got:#04x} where {expected:#04x} was asked for"
-        ),
-        DescriptorError::BadLength { offset, length } => format!(
-            "the device's configuration descriptor is malformed (length {length} at byte {offset})"
-        ),
     }
 }
 
-/// A memory-layout string the device sent that could not be read.
+/// A memory-layout string the device sent that could not be read (a clause).
 pub fn memory_map_error(e: &MemoryMapError) -> String {
-    format!(
-        "the device's memory layout is malformed at character {}: {}",
-        e.offset, e.reason
+    // `reason` is the core's phrase (not translated yet).
+    t!(
+        "words.memory_map.malformed",
+        offset = e.offset,
+        reason = e.reason
     )
 }
