@@ -4,6 +4,7 @@
 
 use super::device::{clean, size};
 use super::problem::{Detail, Problem, ProblemKind};
+use super::text::{fill, text};
 use crate::core::catalog::{
     Catalog, CatalogError, Channel, Offer, Problem as Field, Product, Release, Version,
 };
@@ -63,21 +64,34 @@ fn release_view(
     languages: &[&str],
 ) -> ReleaseView {
     let beta = r.channel == Channel::Beta;
-    let mut label = r.version.as_str().to_string();
-    if beta {
-        label.push_str(" (beta)");
-    }
-    if let Some(d) = &r.date {
-        label.push_str(&format!(" · {d}"));
-    }
-    label.push_str(&format!(" · {}", size(r.size)));
+    let (version, file_size) = (r.version.as_str(), size(r.size));
+    let label = match (beta, &r.date) {
+        (false, None) => fill(
+            "catalog.release.label",
+            &[("version", version), ("size", &file_size)],
+        ),
+        (false, Some(d)) => fill(
+            "catalog.release.label.dated",
+            &[("version", version), ("date", d), ("size", &file_size)],
+        ),
+        (true, None) => fill(
+            "catalog.release.label.beta",
+            &[("version", version), ("size", &file_size)],
+        ),
+        (true, Some(d)) => fill(
+            "catalog.release.label.beta.dated",
+            &[("version", version), ("date", d), ("size", &file_size)],
+        ),
+    };
     let downgrade = installed.is_some_and(|i| r.version < *i);
     let warning = match installed {
-        Some(i) if downgrade => format!(
-            "{name} runs {}, which is newer. Installing {} goes back to an older version: do it only if {}'s maker asked you to.",
-            i.as_str(),
-            r.version.as_str(),
-            name
+        Some(i) if downgrade => fill(
+            "catalog.release.downgrade",
+            &[
+                ("name", name),
+                ("installed", i.as_str()),
+                ("version", version),
+            ],
         ),
         _ => String::new(),
     };
@@ -101,20 +115,26 @@ pub fn product_name(p: &Product) -> String {
 
 /// The page's first sentence when it is a vendor's updater.
 pub fn catalog_lead(c: &Catalog) -> String {
-    let names: Vec<String> = c.products.iter().map(product_name).collect();
-    format!(
-        "Update your {} from this page: connect it with a USB cable and press the update button. Nothing to install, and no file to look for.",
-        names.join(" or ")
-    )
+    let products = c
+        .products
+        .iter()
+        .map(product_name)
+        .reduce(|list, name| fill("catalog.lead.or", &[("list", &list), ("name", &name)]))
+        .unwrap_or_default();
+    fill("catalog.lead", &[("products", &products)])
 }
 
 /// The names of the products the catalog updates, for "This page updates …".
 fn products_line(c: &Catalog) -> String {
-    let names: Vec<String> = c.products.iter().map(product_name).collect();
-    format!(
-        "This page updates {} devices: {}.",
-        clean(&c.vendor),
-        names.join(", ")
+    let products = c
+        .products
+        .iter()
+        .map(product_name)
+        .reduce(|list, name| fill("catalog.products.and", &[("list", &list), ("name", &name)]))
+        .unwrap_or_default();
+    fill(
+        "catalog.products",
+        &[("vendor", &clean(&c.vendor)), ("products", &products)],
     )
 }
 
@@ -132,7 +152,7 @@ impl OfferView {
             let name = clean(&device.display_name());
             return OfferView {
                 kind: "unknown-device",
-                title: format!("This page does not update {name}"),
+                title: fill("catalog.offer.unknown.title", &[("name", &name)]),
                 product: String::new(),
                 name: name.clone(),
                 installed: None,
@@ -141,9 +161,15 @@ impl OfferView {
                 secondary: None,
                 details: vec![
                     products_line(catalog),
-                    format!(
-                        "{name} ({:04x}:{:04x}) is not one of them. If you have several devices plugged in, choose the one you want to update.",
-                        device.vendor_id, device.product_id
+                    fill(
+                        "catalog.offer.unknown.detail",
+                        &[
+                            ("name", &name),
+                            (
+                                "usb_id",
+                                &format!("{:04x}:{:04x}", device.vendor_id, device.product_id),
+                            ),
+                        ],
                     ),
                 ],
                 choices: Vec::new(),
@@ -172,50 +198,70 @@ impl OfferView {
         match product.offer(installed.as_ref(), channel) {
             Offer::Update { from, to } => {
                 o.kind = "update";
-                o.title = format!("{name} {} is available", to.version.as_str());
-                o.action = Some(format!(
-                    "Update {name} from {} to {}",
-                    from.as_str(),
-                    to.version.as_str()
+                o.title = fill(
+                    "catalog.offer.update.title",
+                    &[("name", &name), ("version", to.version.as_str())],
+                );
+                o.action = Some(fill(
+                    "catalog.offer.update.action",
+                    &[
+                        ("name", &name),
+                        ("installed", from.as_str()),
+                        ("version", to.version.as_str()),
+                    ],
                 ));
                 o.release = Some(view(to));
             }
             Offer::UpToDate { installed, release } => {
                 o.kind = "up-to-date";
-                o.title = format!("{name} is up to date ({})", installed.as_str());
-                o.secondary = Some(format!("Reinstall {}", release.version.as_str()));
+                o.title = fill(
+                    "catalog.offer.up_to_date.title",
+                    &[("name", &name), ("installed", installed.as_str())],
+                );
+                o.secondary = Some(fill(
+                    "catalog.offer.up_to_date.reinstall",
+                    &[("version", release.version.as_str())],
+                ));
                 o.release = Some(view(release));
             }
             Offer::Newer { installed, latest } => {
                 o.kind = "newer";
-                o.title = format!(
-                    "{name} runs {}, newer than any release on this page",
-                    installed.as_str()
+                o.title = fill(
+                    "catalog.offer.newer.title",
+                    &[("name", &name), ("installed", installed.as_str())],
                 );
-                o.details.push(format!(
-                    "The newest release here is {}. There is nothing to update; you can still install an older release below, deliberately.",
-                    latest.version.as_str()
+                o.details.push(fill(
+                    "catalog.offer.newer.detail",
+                    &[("latest", latest.version.as_str())],
                 ));
             }
             Offer::Install { release } => {
                 o.kind = "install";
-                o.title = format!("{name} {} is available", release.version.as_str());
-                o.action = Some(format!("Install {} {}", name, release.version.as_str()));
+                o.title = fill(
+                    "catalog.offer.install.title",
+                    &[("name", &name), ("version", release.version.as_str())],
+                );
+                o.action = Some(fill(
+                    "catalog.offer.install.action",
+                    &[("name", &name), ("version", release.version.as_str())],
+                ));
                 o.details.push(if device.mode == Mode::Dfu {
-                    format!("{name} is in update mode, so it does not tell which version it had.")
+                    fill("catalog.offer.install.in_update_mode", &[("name", &name)])
                 } else {
-                    format!("{name} does not tell which version it runs.")
+                    fill("catalog.offer.install.no_version", &[("name", &name)])
                 });
                 o.release = Some(view(release));
             }
             Offer::NoRelease => {
                 o.kind = "no-release";
-                o.title = format!("There is no firmware for {name} on this page yet");
-                o.details.push(if channel == Channel::Stable && !product.releases.is_empty() {
-                    format!("Only test (beta) releases exist for {name}. Turn on \"Show beta releases\" to see them.")
-                } else {
-                    format!("Nothing was changed on {name}.")
-                });
+                o.title = fill("catalog.offer.no_release.title", &[("name", &name)]);
+                o.details.push(
+                    if channel == Channel::Stable && !product.releases.is_empty() {
+                        fill("catalog.offer.no_release.beta_only", &[("name", &name)])
+                    } else {
+                        fill("catalog.offer.no_release.unchanged", &[("name", &name)])
+                    },
+                );
             }
         }
         o
@@ -224,84 +270,119 @@ impl OfferView {
 
 /// What a catalog problem's value must be, in words.
 fn expected(p: &Field) -> String {
-    let kind = |k: ValueKind| match k {
-        ValueKind::Null => "null",
-        ValueKind::Bool => "true or false",
-        ValueKind::Number => "a number",
-        ValueKind::String => "a string",
-        ValueKind::Array => "a list",
-        ValueKind::Object => "an object",
+    let kind = |k: ValueKind| {
+        text(match k {
+            ValueKind::Null => "catalog.error.type.null",
+            ValueKind::Bool => "catalog.error.type.bool",
+            ValueKind::Number => "catalog.error.type.number",
+            ValueKind::String => "catalog.error.type.string",
+            ValueKind::Array => "catalog.error.type.array",
+            ValueKind::Object => "catalog.error.type.object",
+        })
     };
+    // The catalog's text, shortened (the texts put it in quotes).
     let found = |s: &str| {
         let s = clean(s);
         if s.chars().count() > 40 {
-            format!("\"{}…\"", s.chars().take(40).collect::<String>())
+            format!("{}…", s.chars().take(40).collect::<String>())
         } else {
-            format!("\"{s}\"")
+            s
         }
     };
     match p {
-        Field::TooLarge { size: n } => format!(
-            "the catalog is {} long, more than the {} a catalog may be",
-            size(*n as u64),
-            size(crate::core::catalog::MAX_CATALOG_BYTES as u64)
+        Field::TooLarge { size: n } => fill(
+            "catalog.error.too_large",
+            &[
+                ("size", &size(*n as u64)),
+                (
+                    "limit",
+                    &size(crate::core::catalog::MAX_CATALOG_BYTES as u64),
+                ),
+            ],
         ),
         Field::NotJson(j) => {
-            let what = match &j.kind {
-                JsonErrorKind::NotUtf8 => "it is not UTF-8 text".to_string(),
-                JsonErrorKind::Empty => "it is empty".to_string(),
-                JsonErrorKind::UnexpectedEnd => "it ends too early (cut short?)".to_string(),
-                JsonErrorKind::TrailingText => "more text follows the catalog's closing brace".to_string(),
-                JsonErrorKind::BadString => "a string has a raw control character or a bad escape".to_string(),
-                JsonErrorKind::BadNumber => "a number is malformed".to_string(),
-                JsonErrorKind::TooDeep => "it is nested too deeply".to_string(),
-                JsonErrorKind::DuplicateKey(k) => format!("an object names {} twice", found(k)),
-                _ => "something other than JSON stands here (a web page instead of the catalog?)".to_string(),
+            let offset = j.offset.to_string();
+            let key = match &j.kind {
+                JsonErrorKind::NotUtf8 => "catalog.error.json.not_utf8",
+                JsonErrorKind::Empty => "catalog.error.json.empty",
+                JsonErrorKind::UnexpectedEnd => "catalog.error.json.unexpected_end",
+                JsonErrorKind::TrailingText => "catalog.error.json.trailing_text",
+                JsonErrorKind::BadString => "catalog.error.json.bad_string",
+                JsonErrorKind::BadNumber => "catalog.error.json.bad_number",
+                JsonErrorKind::TooDeep => "catalog.error.json.too_deep",
+                JsonErrorKind::DuplicateKey(k) => {
+                    return fill(
+                        "catalog.error.json.duplicate_key",
+                        &[("key", &found(k)), ("offset", &offset)],
+                    );
+                }
+                _ => "catalog.error.json.other",
             };
-            format!("the catalog is not JSON: {what}, at byte {}", j.offset)
+            fill(key, &[("offset", &offset)])
         }
-        Field::UnknownFormat { found: f } => format!(
-            "must be \"{}\"; {} is another format this page does not read",
-            crate::core::catalog::FORMAT,
-            found(f)
+        Field::UnknownFormat { found: f } => fill(
+            "catalog.error.unknown_format",
+            &[
+                ("format", crate::core::catalog::FORMAT),
+                ("found", &found(f)),
+            ],
         ),
-        Field::Missing => "is missing".into(),
-        Field::WrongType { expected: e, found: f } => format!("must be {}, not {}", kind(*e), kind(*f)),
-        Field::Empty => "must not be empty".into(),
-        Field::TooMany { count, limit } => format!("has {count} entries; at most {limit} are allowed"),
-        Field::TooLong { chars, limit } => format!("is {chars} characters long; at most {limit} are allowed"),
-        Field::ControlCharacters => "holds control characters".into(),
-        Field::BadUsbId { found: f } => format!("must be four hex digits like \"1209\", not {}", found(f)),
-        Field::BadMode { found: f } => format!("must be \"runtime\" or \"dfu\", not {}", found(f)),
-        Field::BadVersionRule { found: f } => format!(
-            "must be \"bcd\", \"pair\", \"number\" or \"none\", not {}",
-            found(f)
+        Field::Missing => text("catalog.error.missing"),
+        Field::WrongType {
+            expected: e,
+            found: f,
+        } => fill(
+            "catalog.error.wrong_type",
+            &[("expected", &kind(*e)), ("found", &kind(*f))],
         ),
-        Field::BadVersion { found: f } => format!("must be numbers separated by dots, like \"1.42\", not {}", found(f)),
-        Field::BadChannel { found: f } => format!("must be \"stable\" or \"beta\", not {}", found(f)),
-        Field::BadDate { found: f } => format!("must be a date like \"2026-11-20\", not {}", found(f)),
-        Field::BadSha256 { found: f } => format!(
-            "must be the file's SHA-256 as 64 hex digits; this has {} characters{}",
-            f.chars().count(),
-            if f.chars().all(|c| c.is_ascii_hexdigit()) { "" } else { ", not all hex digits" }
+        Field::Empty => text("catalog.error.empty"),
+        Field::TooMany { count, limit } => fill(
+            "catalog.error.too_many",
+            &[("count", &count.to_string()), ("limit", &limit.to_string())],
         ),
-        Field::BadSize { size: n } => format!(
-            "must be the file's size in bytes, a whole number from 1 to {}{}",
-            crate::core::file::MAX_FILE,
-            if *n > 0 { format!(", not {n}") } else { String::new() }
+        Field::TooLong { chars, limit } => fill(
+            "catalog.error.too_long",
+            &[("count", &chars.to_string()), ("limit", &limit.to_string())],
         ),
-        Field::BadAlt => "must be an alt setting number from 0 to 255".into(),
-        Field::BadId { found: f } => format!("must be letters, digits, '-', '_' or '.', not {}", found(f)),
-        Field::BadFile { found: f } => format!(
-            "must be a file name or path relative to the catalog, or an https:// address, without spaces; not {}",
-            found(f)
-        ),
-        Field::BadLanguage { found: f } => format!("must be a language code like \"en\" or \"pt-BR\", not {}", found(f)),
-        Field::Duplicate { first } => format!("repeats {first}"),
-        Field::SharedDevice { other } => format!(
-            "is also listed for product {}: a device must belong to one product",
-            found(other)
-        ),
+        Field::ControlCharacters => text("catalog.error.control_characters"),
+        Field::BadUsbId { found: f } => fill("catalog.error.usb_id", &[("found", &found(f))]),
+        Field::BadMode { found: f } => fill("catalog.error.mode", &[("found", &found(f))]),
+        Field::BadVersionRule { found: f } => {
+            fill("catalog.error.version_rule", &[("found", &found(f))])
+        }
+        Field::BadVersion { found: f } => fill("catalog.error.version", &[("found", &found(f))]),
+        Field::BadChannel { found: f } => fill("catalog.error.channel", &[("found", &found(f))]),
+        Field::BadDate { found: f } => fill("catalog.error.date", &[("found", &found(f))]),
+        Field::BadSha256 { found: f } => {
+            let count = f.chars().count();
+            if f.chars().all(|c| c.is_ascii_hexdigit()) {
+                fill("catalog.error.sha256", &[("count", &count.to_string())])
+            } else {
+                fill(
+                    "catalog.error.sha256.not_hex",
+                    &[("count", &count.to_string())],
+                )
+            }
+        }
+        Field::BadSize { size: n } => {
+            let max = crate::core::file::MAX_FILE;
+            if *n > 0 {
+                fill(
+                    "catalog.error.size.found",
+                    &[("max", &max.to_string()), ("size", &n.to_string())],
+                )
+            } else {
+                fill("catalog.error.size", &[("max", &max.to_string())])
+            }
+        }
+        Field::BadAlt => text("catalog.error.alt"),
+        Field::BadId { found: f } => fill("catalog.error.id", &[("found", &found(f))]),
+        Field::BadFile { found: f } => fill("catalog.error.file", &[("found", &found(f))]),
+        Field::BadLanguage { found: f } => fill("catalog.error.language", &[("found", &found(f))]),
+        Field::Duplicate { first } => fill("catalog.error.duplicate", &[("first", first)]),
+        Field::SharedDevice { other } => {
+            fill("catalog.error.shared_device", &[("product", &found(other))])
+        }
     }
 }
 
@@ -310,21 +391,23 @@ pub fn catalog_error_line(e: &CatalogError) -> String {
     let what = expected(&e.problem);
     if e.path.is_empty() {
         let mut s = what;
-        // The clauses start with an ASCII letter (no Unicode case tables in the wasm).
+        // English clauses start with an ASCII letter (no Unicode case tables in the
+        // wasm); a text that starts otherwise is left as it is.
         if let Some(c) = s.get_mut(..1) {
             c.make_ascii_uppercase();
         }
         s
     } else {
-        format!("{}: {what}", e.path)
+        fill(
+            "catalog.error.line",
+            &[("path", &e.path), ("problem", &what)],
+        )
     }
 }
 
 /// A catalog the page could not use, for the customer (first) and the vendor (the lines).
 pub fn catalog_problem(errors: &[CatalogError]) -> Problem {
-    let mut details = vec![Detail::Text(
-        "This page's list of firmware has errors, so it offers no update. Nothing was changed on your device. The page's owner must fix the list:".into(),
-    )];
+    let mut details = vec![Detail::Text(text("catalog.invalid.lead"))];
     details.extend(
         errors
             .iter()
@@ -332,10 +415,13 @@ pub fn catalog_problem(errors: &[CatalogError]) -> Problem {
             .map(|e| Detail::Code(catalog_error_line(e))),
     );
     if errors.len() > 20 {
-        details.push(Detail::Text(format!("… and {} more.", errors.len() - 20)));
+        details.push(Detail::Text(fill(
+            "catalog.invalid.more",
+            &[("count", &(errors.len() - 20).to_string())],
+        )));
     }
     Problem {
-        title: "The firmware list could not be read".into(),
+        title: text("catalog.invalid.title"),
         details,
         kind: ProblemKind::Other,
     }
@@ -345,15 +431,15 @@ pub fn catalog_problem(errors: &[CatalogError]) -> Problem {
 /// the browser's `message`), or a refused address.
 pub fn catalog_fetch_problem(status: u16, message: &str) -> Problem {
     let why = match status {
-        0 => format!(
-            "The page got no answer ({}). Check your connection and reload the page.",
-            clean(message)
+        0 => fill("catalog.fetch.no_answer", &[("message", &clean(message))]),
+        404 | 410 => fill(
+            "catalog.fetch.not_found",
+            &[("status", &status.to_string())],
         ),
-        404 | 410 => format!("The site does not have the firmware list (HTTP {status}). The page's address may be out of date: open the update page from the maker's site again."),
-        s => format!("The site answered HTTP {s}. Try again later."),
+        s => fill("catalog.fetch.status", &[("status", &s.to_string())]),
     };
     Problem {
-        title: "The firmware list could not be loaded".into(),
+        title: text("catalog.fetch.title"),
         details: vec![Detail::Text(why)],
         kind: ProblemKind::Other,
     }
@@ -362,10 +448,10 @@ pub fn catalog_fetch_problem(status: u16, message: &str) -> Problem {
 /// A catalog named on another site than the page's.
 pub fn catalog_elsewhere_problem(origin: &str) -> Problem {
     Problem {
-        title: "The firmware list is on another site".into(),
-        details: vec![Detail::Text(format!(
-            "This page reads its firmware list only from its own site ({}), so that a link cannot make it offer somebody else's firmware.",
-            clean(origin)
+        title: text("catalog.elsewhere.title"),
+        details: vec![Detail::Text(fill(
+            "catalog.elsewhere.detail",
+            &[("origin", &clean(origin))],
         ))],
         kind: ProblemKind::Other,
     }
@@ -377,18 +463,25 @@ pub fn catalog_elsewhere_problem(origin: &str) -> Problem {
 pub fn release_download_problem(vendor: &str, file: &str, status: u16, message: &str) -> Problem {
     let vendor = clean(vendor);
     let why = match status {
-        0 => format!(
-            "The download did not complete ({}). Check your connection and try again. If it keeps failing, the file's server may not allow this page to download it: tell {vendor}.",
-            clean(message)
+        0 => fill(
+            "catalog.download.no_answer",
+            &[("message", &clean(message)), ("vendor", &vendor)],
         ),
-        404 | 410 => format!("The server does not have {} (HTTP {status}). Tell {vendor}: their firmware list names a file that is not there.", clean(file)),
-        s => format!("The server answered HTTP {s}. Try again later."),
+        404 | 410 => fill(
+            "catalog.download.not_found",
+            &[
+                ("file", &clean(file)),
+                ("status", &status.to_string()),
+                ("vendor", &vendor),
+            ],
+        ),
+        s => fill("catalog.download.status", &[("status", &s.to_string())]),
     };
     Problem {
-        title: "The firmware could not be downloaded".into(),
+        title: text("catalog.download.title"),
         details: vec![
             Detail::Text(why),
-            Detail::Text("Nothing was written to your device.".into()),
+            Detail::Text(text("catalog.download.unchanged")),
         ],
         kind: ProblemKind::Transfer,
     }
@@ -397,10 +490,8 @@ pub fn release_download_problem(vendor: &str, file: &str, status: u16, message: 
 /// The user cancelled while the release downloaded.
 pub fn download_cancelled_problem() -> Problem {
     Problem {
-        title: "Update cancelled".into(),
-        details: vec![Detail::Text(
-            "The download was stopped. Nothing was written to your device; you can update it at any time.".into(),
-        )],
+        title: text("catalog.cancelled.title"),
+        details: vec![Detail::Text(text("catalog.cancelled.detail"))],
         kind: ProblemKind::Cancelled,
     }
 }
@@ -415,22 +506,23 @@ pub fn tampered_problem(
 ) -> Problem {
     let vendor = clean(vendor);
     let what = match got_sha256 {
-        None => format!(
-            "It is {} long, where the published file is {}.",
-            size(got_size),
-            size(release.size)
+        None => fill(
+            "catalog.tampered.size",
+            &[("size", &size(got_size)), ("expected", &size(release.size))],
         ),
-        Some(h) => format!(
-            "Its SHA-256 is {}, where the published file's is {}.",
-            crate::core::catalog::hex(h),
-            release.sha256_hex()
+        Some(h) => fill(
+            "catalog.tampered.sha256",
+            &[
+                ("sha256", &crate::core::catalog::hex(h)),
+                ("expected", &release.sha256_hex()),
+            ],
         ),
     };
     Problem {
-        title: "The downloaded file is not the one the vendor published".into(),
+        title: text("catalog.tampered.title"),
         details: vec![
-            Detail::Text(format!("{what} It was damaged or changed on the way, so it was not used. Nothing was written to your device.")),
-            Detail::Text(format!("Try again later. If it happens again, tell {vendor}.")),
+            Detail::Text(what),
+            Detail::Text(fill("catalog.tampered.retry", &[("vendor", &vendor)])),
         ],
         kind: ProblemKind::WrongFile,
     }
@@ -454,10 +546,8 @@ impl OutcomeView {
         if device.mode == Mode::Dfu {
             return OutcomeView {
                 ok: true,
-                title: format!("{name} is updated"),
-                details: vec![format!(
-                    "It is still in update mode: unplug it and plug it back in to start the new firmware."
-                )],
+                title: fill("catalog.outcome.dfu.title", &[("name", &name)]),
+                details: vec![text("catalog.outcome.dfu.detail")],
             };
         }
         let installed = product.and_then(|p| p.installed(device.mode, device.device_version));
@@ -465,22 +555,31 @@ impl OutcomeView {
         match (installed, wanted_v) {
             (Some(now), Some(w)) if now == w => OutcomeView {
                 ok: true,
-                title: format!("{name} now runs {}", now.as_str()),
+                title: fill(
+                    "catalog.outcome.ok.title",
+                    &[("name", &name), ("version", now.as_str())],
+                ),
                 details: Vec::new(),
             },
             (Some(now), _) => OutcomeView {
                 ok: false,
-                title: format!("{name} still reports {}", now.as_str()),
-                details: vec![format!(
-                    "The update to {} was written, but {name} did not take it. Unplug it, plug it back in and look again; if it still reports {}, update it once more, and if that does not help, tell its maker.",
-                    clean(wanted),
-                    now.as_str()
+                title: fill(
+                    "catalog.outcome.unchanged.title",
+                    &[("name", &name), ("installed", now.as_str())],
+                ),
+                details: vec![fill(
+                    "catalog.outcome.unchanged.detail",
+                    &[
+                        ("version", &clean(wanted)),
+                        ("name", &name),
+                        ("installed", now.as_str()),
+                    ],
                 )],
             },
             (None, _) => OutcomeView {
                 ok: true,
-                title: format!("{name} is back"),
-                details: vec![format!("{name} does not tell which version it runs, so the page cannot check it.")],
+                title: fill("catalog.outcome.back.title", &[("name", &name)]),
+                details: vec![fill("catalog.outcome.back.detail", &[("name", &name)])],
             },
         }
     }
@@ -490,9 +589,10 @@ impl OutcomeView {
         let name = clean(name);
         OutcomeView {
             ok: false,
-            title: format!("{name} has not come back"),
-            details: vec![format!(
-                "The firmware was written, but {name} did not restart into it within {seconds} seconds. Unplug it, plug it back in, and press Connect device to see which version it runs. If it only shows up in update mode, update it again."
+            title: fill("catalog.outcome.not_back.title", &[("name", &name)]),
+            details: vec![fill(
+                "catalog.outcome.not_back.detail",
+                &[("name", &name), ("seconds", &seconds.to_string())],
             )],
         }
     }
@@ -516,17 +616,17 @@ pub enum SignatureProblem {
 /// A catalog whose signature could not be confirmed: nothing is offered.
 pub fn signature_problem(p: SignatureProblem) -> Problem {
     let why = match p {
-        SignatureProblem::Unsigned => "The page expects its firmware list to be signed by the device's maker, but the list has no signature (the .sig file next to it is missing).",
-        SignatureProblem::Mismatch => "The firmware list's signature does not match: the list was changed after the device's maker signed it, or signed with another key.",
-        SignatureProblem::Malformed => "The firmware list's signature file is damaged (it must hold 128 hex digits).",
-        SignatureProblem::BadKey => "The page's key for checking the firmware list is malformed (it must be 64 hex digits), so the list cannot be checked.",
-        SignatureProblem::Unsupported => "This browser cannot check the firmware list's signature. Update the browser (Chrome or Edge 137 or later) and reload the page.",
+        SignatureProblem::Unsigned => "catalog.signature.unsigned",
+        SignatureProblem::Mismatch => "catalog.signature.mismatch",
+        SignatureProblem::Malformed => "catalog.signature.malformed",
+        SignatureProblem::BadKey => "catalog.signature.bad_key",
+        SignatureProblem::Unsupported => "catalog.signature.unsupported",
     };
     Problem {
-        title: "The firmware list could not be trusted".into(),
+        title: text("catalog.signature.title"),
         details: vec![
-            Detail::Text(why.into()),
-            Detail::Text("Nothing was changed on your device. Tell the device's maker; this page offers no update until the list checks out.".into()),
+            Detail::Text(text(why)),
+            Detail::Text(text("catalog.signature.unchanged")),
         ],
         kind: ProblemKind::WrongFile,
     }

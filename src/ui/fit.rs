@@ -1,8 +1,9 @@
 //! What the page shows about a firmware file, whether it fits the device, and the end of
 //! an update or backup.
 
+use super::text::{fill, plural, text};
 use super::{clean, size, Detail, Problem, ProblemKind, Table};
-use crate::core::file::{self, FirmwareFile, Image};
+use crate::core::file::{self, FirmwareFile, Format, Image};
 use crate::core::fit::{self, FlashImage, Misfit, Placement};
 use crate::core::vectors::VectorProblem;
 use crate::core::Finish;
@@ -18,55 +19,72 @@ pub struct FirmwareView {
     pub warnings: Vec<String>,
 }
 
+/// The kind of file, in words (the core's `Format::label` is the command line's).
+fn format_name(f: Format) -> String {
+    text(match f {
+        Format::Raw => "fit.format.raw",
+        Format::DfuSuffix => "fit.format.dfu_suffix",
+        Format::Dfuse => "fit.format.dfuse",
+        Format::IntelHex => "fit.format.intel_hex",
+    })
+}
+
 impl FirmwareView {
     pub fn new(f: &FirmwareFile, name: &str, file_size: usize) -> FirmwareView {
         let mut facts = vec![
-            ("Type".to_string(), f.format.label().to_string()),
-            ("File size".to_string(), size(file_size as u64)),
-            ("Firmware size".to_string(), size(f.payload_len())),
+            (text("fit.fact.type"), format_name(f.format)),
+            (text("fit.fact.file_size"), size(file_size as u64)),
+            (text("fit.fact.firmware_size"), size(f.payload_len())),
         ];
         if let Some(s) = f.suffix {
             let id = |v: u16| {
                 if v == file::suffix::ANY {
-                    "any".to_string()
+                    text("fit.fact.made_for.any_id")
                 } else {
                     format!("{v:04x}")
                 }
             };
-            let release = match s.device {
-                0 | file::suffix::ANY => "any release".to_string(),
-                r => format!("release {}", file::release(r)),
+            let (vendor, product) = (id(s.vendor), id(s.product));
+            let made_for = match s.device {
+                0 | file::suffix::ANY => fill(
+                    "fit.fact.made_for.any_release",
+                    &[("vendor", &vendor), ("product", &product)],
+                ),
+                r => fill(
+                    "fit.fact.made_for.release",
+                    &[
+                        ("vendor", &vendor),
+                        ("product", &product),
+                        ("release", &file::release(r)),
+                    ],
+                ),
             };
+            facts.push((text("fit.fact.made_for"), made_for));
             facts.push((
-                "Made for".to_string(),
-                format!("USB id {}:{} ({release})", id(s.vendor), id(s.product)),
-            ));
-            facts.push((
-                "Checksum".to_string(),
+                text("fit.fact.checksum"),
                 if s.crc_ok() {
-                    "correct".into()
+                    text("fit.fact.checksum.correct")
                 } else {
-                    "WRONG".into()
+                    text("fit.fact.checksum.wrong")
                 },
             ));
         }
         if let Some(e) = f.entry_point {
-            facts.push(("Start address".to_string(), format!("{e:#010x}")));
+            facts.push((text("fit.fact.start_address"), format!("{e:#010x}")));
         }
         let targets = match &f.image {
             Image::Raw(_) => Vec::new(),
             Image::Addressed(ts) => ts
                 .iter()
                 .map(|t| Table {
-                    caption: format!(
-                        "Memory area {}{}",
-                        t.alt,
-                        t.name
-                            .as_deref()
-                            .map(|n| format!(": {}", clean(n)))
-                            .unwrap_or_default()
-                    ),
-                    headers: ["Address", "Size"].map(String::from).to_vec(),
+                    caption: match t.name.as_deref() {
+                        Some(n) => fill(
+                            "fit.area.named",
+                            &[("alt", &t.alt.to_string()), ("name", &clean(n))],
+                        ),
+                        None => fill("fit.area", &[("alt", &t.alt.to_string())]),
+                    },
+                    headers: vec![text("fit.area.address"), text("fit.area.size")],
                     rows: t
                         .elements
                         .iter()
@@ -122,16 +140,25 @@ pub struct FitView {
 
 /// A vector-table problem in the customer's words.
 fn not_a_program(p: &VectorProblem) -> String {
-    let lead = "This does not look like a program for this device";
     match p {
-        VectorProblem::TooShort { address } => format!(
-            "{lead}: fewer than 8 bytes would be written at {address:#010x}, where the device starts its program."
+        VectorProblem::TooShort { address } => fill(
+            "fit.not_a_program.too_short",
+            &[("address", &format!("{address:#010x}"))],
         ),
-        VectorProblem::StackNotInRam { address, stack } => format!(
-            "{lead}: a program written at {address:#010x} starts with the address of its stack in RAM, but this file starts with {stack:#010x}."
+        VectorProblem::StackNotInRam { address, stack } => fill(
+            "fit.not_a_program.stack",
+            &[
+                ("address", &format!("{address:#010x}")),
+                ("stack", &format!("{stack:#010x}")),
+            ],
         ),
-        VectorProblem::ResetNotThumb { address, reset } | VectorProblem::ResetOutsideImage { address, reset } => format!(
-            "{lead}: a program written at {address:#010x} names where its code starts, but this file names {reset:#010x}, which is not code in this file."
+        VectorProblem::ResetNotThumb { address, reset }
+        | VectorProblem::ResetOutsideImage { address, reset } => fill(
+            "fit.not_a_program.reset",
+            &[
+                ("address", &format!("{address:#010x}")),
+                ("reset", &format!("{reset:#010x}")),
+            ],
         ),
     }
 }
@@ -139,40 +166,43 @@ fn not_a_program(p: &VectorProblem) -> String {
 /// A misfit in the customer's words.
 pub fn misfit_text(m: &Misfit, name: &str) -> String {
     match m {
-        Misfit::OtherMaker { file, device } | Misfit::OtherModel { file, device } => format!(
-            "The file is made for another device: {}.",
-            file::mismatch(*file, *device)
+        // The reason is the core's English clause (shared with problem.rs).
+        Misfit::OtherMaker { file, device } | Misfit::OtherModel { file, device } => fill(
+            "fit.misfit.other_device",
+            &[("reason", &file::mismatch(*file, *device))],
         ),
-        Misfit::NeedsDfuse => "This file places data at memory addresses, but this device takes a plain image. Use the maker's .bin or .dfu file for this device.".into(),
-        Misfit::NoSuchAlt { alt } => format!(
-            "The file writes to memory area {alt}, which this device does not have."
-        ),
-        Misfit::NoMemoryMap { alt } => format!(
-            "The device does not describe memory area {alt}, so the file cannot be placed safely."
-        ),
-        Misfit::NoWritableMemory { alt } => format!(
-            "The device describes no writable memory in memory area {alt}, so a plain image cannot be placed safely."
+        Misfit::NeedsDfuse => text("fit.misfit.needs_dfuse"),
+        Misfit::NoSuchAlt { alt } => fill("fit.misfit.no_such_alt", &[("alt", &alt.to_string())]),
+        Misfit::NoMemoryMap { alt } => {
+            fill("fit.misfit.no_memory_map", &[("alt", &alt.to_string())])
+        }
+        Misfit::NoWritableMemory { alt } => fill(
+            "fit.misfit.no_writable_memory",
+            &[("alt", &alt.to_string())],
         ),
         Misfit::OutsideMemory {
             address,
             len,
             memory,
             ..
-        } => format!(
-            "The file writes {} at {address:#010x}, outside the writable memory of {}: it is larger than this device's memory, or made for another model.",
-            size(*len),
-            clean(memory)
+        } => fill(
+            "fit.misfit.outside_memory",
+            &[
+                ("size", &size(*len)),
+                ("address", &format!("{address:#010x}")),
+                ("memory", &clean(memory)),
+            ],
         ),
-        Misfit::LargerThanLearned { size: n, capacity } => format!(
-            "The file ({}) is larger than {name}'s memory: when a file was written to it, it took {} and refused the rest. Get the firmware made for {name}.",
-            size(*n),
-            size(*capacity)
+        Misfit::LargerThanLearned { size: n, capacity } => fill(
+            "fit.misfit.larger_than_learned",
+            &[
+                ("size", &size(*n)),
+                ("name", name),
+                ("capacity", &size(*capacity)),
+            ],
         ),
-        Misfit::DownloadNotSupported => "This device does not accept firmware downloads.".into(),
-        Misfit::TinyImage { size: n } => format!(
-            "The file holds only {}, far less than any firmware: it is probably not the right file.",
-            size(*n)
-        ),
+        Misfit::DownloadNotSupported => text("fit.misfit.download_not_supported"),
+        Misfit::TinyImage { size: n } => fill("fit.misfit.tiny_image", &[("size", &size(*n))]),
         Misfit::NotAProgram(p) => not_a_program(p),
     }
 }
@@ -196,17 +226,20 @@ impl FitView {
         let risks: Vec<String> = a.risks().map(|m| misfit_text(m, &name)).collect();
         let mut warnings: Vec<String> = f.warnings.iter().map(super::words::file_warning).collect();
         if d.quirks.broken_upload {
-            warnings.push("This device cannot read its firmware back reliably, so the update is not checked afterwards.".into());
+            warnings.push(text("fit.warning.broken_upload"));
         }
         // Where a plain image goes, and what is erased: said only for a file that can be
         // written.
         if problems.is_empty() {
             if let Some((at, memory)) = &a.placed {
                 let erases: usize = a.jobs.iter().map(|j| j.erases).sum();
-                let sectors = if erases == 1 { "sector" } else { "sectors" };
-                warnings.push(format!(
-                    "The image will be written at {at:#010x} in {} ({erases} {sectors} erased first).",
-                    clean(memory)
+                warnings.push(plural(
+                    "fit.warning.placed",
+                    erases as u64,
+                    &[
+                        ("address", &format!("{at:#010x}")),
+                        ("memory", &clean(memory)),
+                    ],
                 ));
             }
         }
@@ -214,22 +247,25 @@ impl FitView {
         let (stage, verdict) = if !problems.is_empty() {
             (
                 Stage::Refused,
-                format!("This file cannot be used with {name}."),
+                fill("fit.verdict.refused", &[("name", &name)]),
             )
         } else if !risks.is_empty() {
             (
                 Stage::Confirm,
-                format!("This file may not be right for {name}."),
+                fill("fit.verdict.confirm", &[("name", &name)]),
             )
         } else if a.checked_again {
             (
                 Stage::Provisional,
-                format!("Ready to update {name}: {written} will be written. It switches to update mode first, and the file is checked against it once more before anything is written."),
+                fill(
+                    "fit.verdict.provisional",
+                    &[("name", &name), ("size", &written)],
+                ),
             )
         } else {
             (
                 Stage::Fits,
-                format!("This file fits {name}: {written} will be written."),
+                fill("fit.verdict.fits", &[("name", &name), ("size", &written)]),
             )
         };
         FitView {
@@ -238,7 +274,7 @@ impl FitView {
             verdict,
             can_force: stage == Stage::Confirm,
             force_warning: if stage == Stage::Confirm {
-                "Writing a file that is not made for this device can leave it unable to start until the right firmware is written. Tick this only if the device's maker told you to use this file.".into()
+                text("fit.force.warning")
             } else {
                 String::new()
             },
@@ -256,7 +292,7 @@ impl FitView {
         self.can_force = false;
         self.stage = Stage::Provisional;
         self.force_warning.clear();
-        self.verdict = "To update it again, connect the device again.".into();
+        self.verdict = text("fit.verdict.reconnect");
         self.problems.clear();
         self.risks.clear();
         self.warnings.clear();
@@ -272,9 +308,7 @@ impl FitView {
             .cloned()
             .map(Detail::Text)
             .collect();
-        details.push(Detail::Text(
-            "Nothing was written: the device is unchanged.".into(),
-        ));
+        details.push(Detail::Text(text("fit.refused.unchanged")));
         Problem {
             title: self.verdict.clone(),
             details,
@@ -294,40 +328,36 @@ impl DoneView {
     pub fn update(r: &FlashReport) -> DoneView {
         let name = clean(&r.device.display_name());
         let title = match r.finish {
-            Finish::Restarting => format!("Done! {name} is restarting with the new firmware."),
-            Finish::ReplugNeeded => {
-                format!("Done! Unplug {name} and plug it back in to start the new firmware.")
-            }
-            _ => format!(
-                "Done! The new firmware is on {name}. It stays in update mode until you unplug it."
-            ),
+            Finish::Restarting => fill("fit.done.restarting.title", &[("name", &name)]),
+            Finish::ReplugNeeded => fill("fit.done.replug.title", &[("name", &name)]),
+            _ => fill("fit.done.stays.title", &[("name", &name)]),
         };
-        let mut details = vec![format!("Wrote {}.", size(r.written))];
+        let mut details = vec![fill("fit.done.wrote", &[("size", &size(r.written))])];
         details.push(if r.verified {
-            "Checked: the device holds exactly this firmware.".into()
+            text("fit.done.verified")
         } else {
-            "Not read back for checking.".into()
+            text("fit.done.not_verified")
         });
         details.push(match r.finish {
-            Finish::Restarting => {
-                "Wait a few seconds for it to start; then you can use it, or unplug it.".into()
-            }
-            Finish::ReplugNeeded => "Once it is plugged back in, it runs the new firmware.".into(),
-            _ => "You can unplug the device now.".into(),
+            Finish::Restarting => text("fit.done.restarting.detail"),
+            Finish::ReplugNeeded => text("fit.done.replug.detail"),
+            _ => text("fit.done.stays.detail"),
         });
         DoneView { title, details }
     }
 
     pub fn backup(d: &DeviceInfo, b: &Backup) -> DoneView {
         DoneView {
-            title: "Backup saved".into(),
+            title: text("fit.backup.title"),
             details: vec![
-                format!(
-                    "Read {} from {}.",
-                    size(b.data.len() as u64),
-                    clean(&d.display_name())
+                fill(
+                    "fit.backup.read",
+                    &[
+                        ("size", &size(b.data.len() as u64)),
+                        ("name", &clean(&d.display_name())),
+                    ],
                 ),
-                format!("Saved as {}.", b.file_name),
+                fill("fit.backup.saved", &[("file", &b.file_name)]),
             ],
         }
     }
@@ -336,10 +366,8 @@ impl DoneView {
 /// Another operation holds the device.
 pub fn busy_problem() -> Problem {
     Problem {
-        title: "An update is already running".into(),
-        details: vec![Detail::Text(
-            "Wait for it to finish, or cancel it first.".into(),
-        )],
+        title: text("fit.busy.title"),
+        details: vec![Detail::Text(text("fit.busy.detail"))],
         kind: ProblemKind::Busy,
     }
 }
@@ -347,8 +375,8 @@ pub fn busy_problem() -> Problem {
 /// The device was closed.
 pub fn closed_problem() -> Problem {
     Problem {
-        title: "The device is no longer connected to this page".into(),
-        details: vec![Detail::Text("Connect it again and retry.".into())],
+        title: text("fit.closed.title"),
+        details: vec![Detail::Text(text("fit.closed.detail"))],
         kind: ProblemKind::Closed,
     }
 }
