@@ -69,9 +69,14 @@ pub fn text(key: &str, args: JsValue) -> String {
 
 /// Use the language `tag` whose table (the JSON of `lang/<tag>.json`) is `table`. A table
 /// that differs from English (a missing key, other placeholders) is refused with the
-/// list of differences, and the language stays as it was.
+/// list of differences, and the language stays as it was. An empty `table` is English
+/// (compiled in).
 #[wasm_bindgen(js_name = setLanguage)]
 pub fn set_language(tag: &str, table: &str) -> Result<(), JsValue> {
+    if table.is_empty() {
+        ui::text::use_english();
+        return Ok(());
+    }
     ui::text::set_language(tag, table).map_err(|e| {
         let msg = match e {
             ui::text::LanguageError::NotATable(m) => m,

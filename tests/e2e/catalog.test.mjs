@@ -82,7 +82,7 @@ async function demo(page, profile = 'dfu11-runtime') {
   await page.click('#demo');
   await page.waitForSelector('#device-panel:not([hidden])');
   // The catalog may still be on its way: the offer follows when it is read.
-  await page.waitForFunction(() => !/Loading/.test(document.querySelector('#offer-status').textContent));
+  await page.waitForFunction(() => !/Loading/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#offer-status').textContent));
 }
 
 const text = (page, sel) => page.textContent(sel).then((t) => t.trim());
@@ -97,14 +97,14 @@ async function runOffer(page, button = '#offer-action') {
   await page.waitForSelector('#repair:not([hidden])', { timeout: 30000 });
   await page.click('#repair-button');
   await page.waitForFunction(() => {
-    const r = document.querySelector('#result');
+    const r = document.querySelector('dfu-flasher').shadowRoot.querySelector('#result');
     return !r.hidden && /runs|still reports|not come back|failed|not the one/.test(r.textContent);
   }, null, { timeout: 60000 });
 }
 
 test('one click updates the demo widget from 1.00 to 1.10 and reads the new version back', async () => {
   const page = await open('update', 'www/demo/catalog.json');
-  await page.waitForFunction(() => !/Loading/.test(document.querySelector('#offer-status').textContent));
+  await page.waitForFunction(() => !/Loading/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#offer-status').textContent));
   assert.match(await text(page, '#offer-status'), /Connect your Demo Widget/);
   assert.match(await text(page, '.lead'), /Update your Demo Widget from this page/);
   await demo(page);
@@ -160,13 +160,13 @@ test('a file that is not the published one is refused before anything is written
 test('catalogs and files that cannot be had are explained', async () => {
   // No catalog at that address.
   let page = await open('missing', 'e2e/nothing.json');
-  await page.waitForFunction(() => /could not/.test(document.querySelector('#offer-status').textContent));
+  await page.waitForFunction(() => /could not/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#offer-status').textContent));
   assert.equal(await text(page, '#offer-status'), 'The firmware list could not be loaded');
   assert.match(await text(page, '#offer-details'), /HTTP 404/);
   await page.close();
   // A web page where the catalog should be.
   page = await open('html', 'e2e/catalog.json', { 'catalog.json': '<!doctype html><title>Oops</title>' });
-  await page.waitForFunction(() => /could not/.test(document.querySelector('#offer-status').textContent));
+  await page.waitForFunction(() => /could not/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#offer-status').textContent));
   assert.equal(await text(page, '#offer-status'), 'The firmware list could not be read');
   assert.match(await text(page, '#offer-details'), /not JSON/);
   await page.close();
@@ -175,7 +175,7 @@ test('catalogs and files that cannot be had are explained', async () => {
   broken.products[0].releases[0].sha256 = 'abc';
   delete broken.products[0].devices[1].mode;
   page = await open('broken', 'e2e/catalog.json', { 'catalog.json': JSON.stringify(broken) });
-  await page.waitForFunction(() => /could not/.test(document.querySelector('#offer-status').textContent));
+  await page.waitForFunction(() => /could not/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#offer-status').textContent));
   const details = await text(page, '#offer-details');
   assert.match(details, /products\[0\]\.devices\[1\]\.mode: is missing/);
   assert.match(details, /products\[0\]\.releases\[0\]\.sha256: must be the file's SHA-256 as 64 hex digits; this has 3 characters/);
@@ -183,7 +183,7 @@ test('catalogs and files that cannot be had are explained', async () => {
   await page.close();
   // A catalog on another site is not read at all.
   page = await open('elsewhere', 'https://example.com/catalog.json');
-  await page.waitForFunction(() => /another site/.test(document.querySelector('#offer-status').textContent));
+  await page.waitForFunction(() => /another site/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#offer-status').textContent));
   assert.ok(!page.requests.some((u) => u.startsWith('https://example.com')), 'nothing fetched from the other site');
   await page.close();
   // A release whose file is not there.
@@ -264,7 +264,7 @@ test('a page configured with the vendor key uses only a catalog signed with it',
   const cat = catalog([['1.10', 'stable', 'widget.dfu', demoFile('1.10')]]);
   const trust = async (routes) => {
     const page = await open('signed', 'e2e/catalog.json', { 'catalog.json': cat, 'widget.dfu': demoFile('1.10'), ...routes }, { key: vendor.hex });
-    await page.waitForFunction(() => !/Loading/.test(document.querySelector('#offer-status').textContent));
+    await page.waitForFunction(() => !/Loading/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#offer-status').textContent));
     return page;
   };
   // Signed by the vendor: the page offers the update.
@@ -368,7 +368,7 @@ test('a file on another site that does not allow the page, and a device that doe
   await demo(page, 'stm32f4');
   assert.equal(await text(page, '#offer-action'), 'Install Board 3');
   await page.click('#offer-action');
-  await page.waitForFunction(() => /has not come back/.test(document.querySelector('#result').textContent), null, { timeout: 60000 });
+  await page.waitForFunction(() => /has not come back/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#result').textContent), null, { timeout: 60000 });
   assert.equal(await text(page, '#result h3'), 'Board has not come back');
   assert.match(await text(page, '#result'), /did not restart into it within 30 seconds\. Unplug it, plug it back in/);
   await page.close();

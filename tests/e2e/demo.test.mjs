@@ -80,9 +80,9 @@ test('DfuSe file made by dfuse-pack flashes onto the stm32f4 demo and verifies',
   await page.evaluate(() => {
     window.said = { text: 0, say: [] };
     new MutationObserver(() => { window.said.text += 1; })
-      .observe(document.querySelector('#progress-text'), { childList: true, characterData: true, subtree: true });
-    new MutationObserver(() => { window.said.say.push(document.querySelector('#progress-say').textContent); })
-      .observe(document.querySelector('#progress-say'), { childList: true, characterData: true, subtree: true });
+      .observe(document.querySelector('dfu-flasher').shadowRoot.querySelector('#progress-text'), { childList: true, characterData: true, subtree: true });
+    new MutationObserver(() => { window.said.say.push(document.querySelector('dfu-flasher').shadowRoot.querySelector('#progress-say').textContent); })
+      .observe(document.querySelector('dfu-flasher').shadowRoot.querySelector('#progress-say'), { childList: true, characterData: true, subtree: true });
   });
   await page.click('#update');
   await page.waitForSelector('#progress:not([hidden])');
@@ -173,7 +173,7 @@ test('a file for another device is refused with the reason, nothing written', as
   bad[100] ^= 0xff;
   writeFileSync(join(dir, 'damaged.bin'), bad);
   await page.setInputFiles('#file', join(dir, 'damaged.bin'));
-  await page.waitForFunction(() => /damaged/.test(document.querySelector('#fit').textContent));
+  await page.waitForFunction(() => /damaged/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#fit').textContent));
   assert.ok(await page.isDisabled('#update'));
   const digest = await demoSha(page, 0, 0x08000000, 16);
   assert.equal(digest, sha(Buffer.alloc(16, 0xff)), 'flash still erased');
@@ -192,7 +192,7 @@ test('cancel stops the update, leaves the device ready, and a retry succeeds', a
   await page.setInputFiles('#file', join(dir, 'big.bin'));
   await page.waitForSelector('#fit.ok');
   await page.click('#update');
-  await page.waitForFunction(() => /Writing/.test(document.querySelector('#progress-text').textContent), null, { timeout: 30000 });
+  await page.waitForFunction(() => /Writing/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#progress-text').textContent), null, { timeout: 30000 });
   await page.click('#cancel');
   await page.waitForSelector('#result:not([hidden])', { timeout: 30000 });
   await page.shot('1-cancelled');
@@ -200,7 +200,7 @@ test('cancel stops the update, leaves the device ready, and a retry succeeds', a
   assert.match(text, /Update cancelled/);
   assert.match(text, /ready/);
   await page.click('#update');
-  await page.waitForFunction(() => /Done!/.test(document.querySelector('#result').textContent), null, { timeout: 120000 });
+  await page.waitForFunction(() => /Done!/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#result').textContent), null, { timeout: 120000 });
   const digest = await demoSha(page, 0, 0x08000000, 400000);
   assert.equal(digest, sha(app));
   await page.close();
@@ -229,7 +229,7 @@ test('the screen is kept on while an update runs, and let go when it ends or is 
   await page.setInputFiles('#file', join(dir, 'awake.bin'));
   await page.waitForSelector('#fit.ok');
   await page.click('#update');
-  await page.waitForFunction(() => /Writing/.test(document.querySelector('#progress-text').textContent), null, { timeout: 30000 });
+  await page.waitForFunction(() => /Writing/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#progress-text').textContent), null, { timeout: 30000 });
   await granted();
   assert.deepEqual(await held(), ['screen'], 'the screen is held during the write');
   await page.click('#cancel');
@@ -237,10 +237,10 @@ test('the screen is kept on while an update runs, and let go when it ends or is 
   assert.match(await page.textContent('#result'), /Update cancelled/);
   assert.deepEqual(await held(), [], 'let go after a cancel');
   await page.click('#update');
-  await page.waitForFunction(() => /Writing/.test(document.querySelector('#progress-text').textContent), null, { timeout: 30000 });
+  await page.waitForFunction(() => /Writing/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#progress-text').textContent), null, { timeout: 30000 });
   await granted();
   assert.deepEqual(await held(), ['screen']);
-  await page.waitForFunction(() => /Done!/.test(document.querySelector('#result').textContent), null, { timeout: 120000 });
+  await page.waitForFunction(() => /Done!/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#result').textContent), null, { timeout: 120000 });
   assert.deepEqual(await held(), [], 'let go once done');
   assert.equal(await taken(), 2, 'one lock per update');
   assert.equal(await demoSha(page, 0, 0x08000000, app.length), sha(app));
@@ -263,7 +263,7 @@ test('a link naming a firmware file on the same site has it chosen, and it flash
   await page.waitForSelector('#fit.ok');
   await page.shot('1-linked');
   await page.click('#update');
-  await page.waitForFunction(() => /Done!/.test(document.querySelector('#result').textContent), null, { timeout: 60000 });
+  await page.waitForFunction(() => /Done!/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#result').textContent), null, { timeout: 60000 });
   assert.equal(await demoSha(page, 0, 0x08000000, app.length), sha(app));
   await page.close();
 });
@@ -283,7 +283,7 @@ test('a link to firmware on another site or to a missing file is refused with th
   await page.close();
 
   const missing = await open('link-missing', { query: `?firmware=${linked}/missing.dfu` });
-  await missing.waitForFunction(() => /Could not download/.test(document.querySelector('#fit').textContent), null, { timeout: 20000 });
+  await missing.waitForFunction(() => /Could not download/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#fit').textContent), null, { timeout: 20000 });
   assert.match(await missing.textContent('#fit'), /Could not download missing\.dfu/);
   assert.match(await missing.textContent('#fit'), /HTTP 404/);
   // Choosing a file by hand replaces the message.
@@ -362,7 +362,7 @@ test('a hostile device: markup in its strings shows as text, 40 alt settings do 
     const o = document.createElement('option');
     o.value = 'hostile';
     o.textContent = 'hostile';
-    document.querySelector('#demo-profile').append(o);
+    document.querySelector('dfu-flasher').shadowRoot.querySelector('#demo-profile').append(o);
   });
   await demo(page, 'hostile');
   await page.shot('1-device');
@@ -378,7 +378,7 @@ test('a hostile device: markup in its strings shows as text, 40 alt settings do 
   await page.setInputFiles('#file', join(dir, 'h.bin'));
   await page.waitForSelector('#fit.ok');
   await page.click('#update');
-  await page.waitForFunction(() => /Done!/.test(document.querySelector('#result').textContent), null, { timeout: 60000 });
+  await page.waitForFunction(() => /Done!/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#result').textContent), null, { timeout: 60000 });
   assert.deepEqual(page.errors, []);
   await page.close();
 });
@@ -390,7 +390,7 @@ test('closing the tab mid-update asks first; a second update cannot start', asyn
   await page.setInputFiles('#file', join(dir, 'u.bin'));
   await page.waitForSelector('#fit.ok');
   await page.click('#update');
-  await page.waitForFunction(() => /Writing|Erasing/.test(document.querySelector('#progress-text').textContent), null, { timeout: 30000 });
+  await page.waitForFunction(() => /Writing|Erasing/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#progress-text').textContent), null, { timeout: 30000 });
   assert.ok(await page.isDisabled('#update'), 'one update at a time');
   assert.ok(await page.isDisabled('#demo'), 'no switching devices mid-update');
   assert.match(await page.textContent('#progress-text'), /Writing|Erasing/, 'still running');
@@ -452,7 +452,7 @@ test('closing the chooser with nothing picked shows why a device may be missing;
   // The vendor's words, as text (never markup), and the focus on the help.
   assert.match(said, /Hold <b>BOOT<\/b> while you plug Widget in\./);
   assert.equal(await page.$('#help b'), null);
-  assert.equal(await page.evaluate(() => document.activeElement.id), 'help');
+  assert.equal(await page.evaluate(() => document.querySelector('dfu-flasher').shadowRoot.activeElement.id), 'help');
   assert.ok(await page.isHidden('#result'), 'a closed chooser is not an error');
   await page.shot('help');
   // Closed and opened again with the link, without the chooser.

@@ -96,25 +96,26 @@ async function prepare(tab, file) {
   await tab.send('Page.navigate', { url: URL });
   await tab.until("document.body && document.body.dataset.ready === 'true'", 'the page');
   await tab.evaluate(`(() => {
-    const s = document.querySelector('#demo-profile');
+    const s = document.querySelector('dfu-flasher').shadowRoot.querySelector('#demo-profile');
     s.value = 'stm32f4';
     s.dispatchEvent(new Event('change'));
-    document.querySelector('#demo').click();
+    document.querySelector('dfu-flasher').shadowRoot.querySelector('#demo').click();
   })()`);
-  await tab.until("!document.querySelector('#device-panel').hidden", 'the demo device');
-  const { root } = await tab.send('DOM.getDocument');
-  const { nodeId } = await tab.send('DOM.querySelector', { nodeId: root.nodeId, selector: '#file' });
-  await tab.send('DOM.setFileInputFiles', { nodeId, files: [file] });
-  await tab.until("document.querySelector('#fit').classList.contains('ok')", 'the file to fit');
+  await tab.until("!document.querySelector('dfu-flasher').shadowRoot.querySelector('#device-panel').hidden", 'the demo device');
+  // The file input is inside the element's shadow root: found by script, given by handle.
+  const { result } = await tab.send('Runtime.evaluate',
+    { expression: "document.querySelector('dfu-flasher').shadowRoot.querySelector('#file')" });
+  await tab.send('DOM.setFileInputFiles', { objectId: result.objectId, files: [file] });
+  await tab.until("document.querySelector('dfu-flasher').shadowRoot.querySelector('#fit').classList.contains('ok')", 'the file to fit');
 }
 
 // Click Update (a script click works in a hidden tab); return the update's wall time.
 async function update(tab) {
   const t0 = Date.now();
-  await tab.evaluate("document.querySelector('#update').click()");
-  await tab.until("!document.querySelector('#result').hidden", 'the result', 240000);
+  await tab.evaluate("document.querySelector('dfu-flasher').shadowRoot.querySelector('#update').click()");
+  await tab.until("!document.querySelector('dfu-flasher').shadowRoot.querySelector('#result').hidden", 'the result', 240000);
   const ms = Date.now() - t0;
-  assert.match(await tab.evaluate("document.querySelector('#result').textContent"), /Done!/);
+  assert.match(await tab.evaluate("document.querySelector('dfu-flasher').shadowRoot.querySelector('#result').textContent"), /Done!/);
   return ms;
 }
 

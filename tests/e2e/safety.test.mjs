@@ -115,7 +115,7 @@ test('what is not firmware is refused on both demo devices, with what it is; not
     const before = await memorySha(page, alt, at, 3000);
     for (const [name, bytes, says] of cases) {
       await page.setInputFiles('#file', { name, mimeType: 'application/octet-stream', buffer: bytes });
-      await page.waitForFunction((n) => document.querySelector('#fit').textContent.startsWith(n + ':'), name);
+      await page.waitForFunction((n) => document.querySelector('dfu-flasher').shadowRoot.querySelector('#fit').textContent.startsWith(n + ':'), name);
       const fit = await text(page, '#fit');
       assert.match(fit, says, `${profile} ${name}: ${fit}`);
       assert.match(await page.getAttribute('#fit', 'class'), /bad/);
@@ -155,7 +155,7 @@ test('a tiny file and one that is no program need "Flash anyway", which says wha
   await page.check('#force');
   assert.ok(!(await page.isDisabled('#update')));
   await page.click('#update');
-  await page.waitForFunction(() => /Done!/.test(document.querySelector('#result').textContent), null, { timeout: 60000 });
+  await page.waitForFunction(() => /Done!/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#result').textContent), null, { timeout: 60000 });
   const held = Buffer.from(await memory(page, 0, 0x08000000, tiny.length));
   assert.equal(sha(held), sha(tiny), 'written once confirmed');
   assert.ok(!(await page.isChecked('#force')), 'the confirmation is for one update');
@@ -248,7 +248,7 @@ test('Cancel during the wait for the re-pair click ends it at once, truthfully, 
   // "Update it again": it is in update mode now, so it goes without a re-pair.
   assert.match(await text(page, '#device-mode'), /Ready to update/);
   await page.click('#update');
-  await page.waitForFunction(() => /Done!/.test(document.querySelector('#result').textContent), null, { timeout: 60000 });
+  await page.waitForFunction(() => /Done!/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#result').textContent), null, { timeout: 60000 });
   assert.equal(sha(Buffer.from(await memory(page, 0, 0, fw.length))), sha(fw));
   assert.deepEqual(page.errors, []);
   await page.close();
@@ -267,7 +267,7 @@ test('Cancel in each phase of a DfuSe update leaves a usable page and a true mes
     await page.setInputFiles('#file', path);
     await page.waitForSelector('#fit.ok');
     await page.click('#update');
-    await page.waitForFunction((re) => new RegExp(re).test(document.querySelector('#progress-text').textContent),
+    await page.waitForFunction((re) => new RegExp(re).test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#progress-text').textContent),
       label.source, { timeout: 60000 });
     await page.click('#cancel');
     await page.waitForSelector('#result:not([hidden])', { timeout: 30000 });
@@ -278,7 +278,7 @@ test('Cancel in each phase of a DfuSe update leaves a usable page and a true mes
     await pageUsable(page);
     // And it can be updated again right away.
     await page.click('#update');
-    await page.waitForFunction(() => /Done!/.test(document.querySelector('#result').textContent), null, { timeout: 120000 });
+    await page.waitForFunction(() => /Done!/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#result').textContent), null, { timeout: 120000 });
     assert.equal(sha(Buffer.from(await memory(page, 0, 0x08000000, fw.length))), sha(fw), phase);
     await page.close();
   }
@@ -292,17 +292,18 @@ test('a successful STM32 update looks like one at desktop and phone width', asyn
     await page.waitForSelector('#fit.ok');
     assert.match(await text(page, '#fit'), /will be written at 0x08000000/);
     await page.click('#update');
-    await page.waitForFunction(() => /Done!/.test(document.querySelector('#result').textContent), null, { timeout: 60000 });
+    await page.waitForFunction(() => /Done!/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#result').textContent), null, { timeout: 60000 });
     await page.waitForFunction(() => !window.dfuPage.busy);
     await page.shot('done');
     const r = await page.evaluate(() => {
       const visible = (e) => e && !e.closest('[hidden]') && e.getClientRects().length > 0;
-      const box = document.querySelector('#result').getBoundingClientRect();
+      const root = document.querySelector('dfu-flasher').shadowRoot;
+      const box = root.querySelector('#result').getBoundingClientRect();
       return {
-        focused: document.activeElement && document.activeElement.id,
+        focused: root.activeElement && root.activeElement.id,
         inView: box.top >= 0 && box.top < window.innerHeight && box.bottom <= window.innerHeight + 1,
-        red: [...document.querySelectorAll('.bad')].filter(visible).map((e) => e.id || e.className),
-        stale: [...document.querySelectorAll('main *')].filter(visible)
+        red: [...root.querySelectorAll('.bad')].filter(visible).map((e) => e.id || e.className),
+        stale: [...root.querySelectorAll('.flasher *')].filter(visible)
           .some((e) => e.children.length === 0 && /will be written at/.test(e.textContent)),
       };
     });

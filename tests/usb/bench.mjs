@@ -60,7 +60,7 @@ async function ready(r, page) {
   while (Date.now() < end) {
     const ok = await page.evaluate(async () => {
       const d = window.dfuPage.device && window.dfuPage.device.usbDevice();
-      return !!d && (await navigator.usb.getDevices()).includes(d) && !document.querySelector('#update').disabled;
+      return !!d && (await navigator.usb.getDevices()).includes(d) && !document.querySelector('dfu-flasher').shadowRoot.querySelector('#update').disabled;
     });
     if (ok) return;
     await new Promise((res) => setTimeout(res, 50));
@@ -84,7 +84,7 @@ async function main() {
     if (i > 0) {
       // The page either reconnected by itself or lists the device: open it if needed.
       await page.waitForFunction(() => (window.dfuPage.device && window.dfuPage.device.usbDevice())
-        || /STM32/.test(document.querySelector('#known-list').textContent), null, { timeout: 30000 });
+        || /STM32/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#known-list').textContent), null, { timeout: 30000 });
       if (!(await page.evaluate(() => !!(window.dfuPage.device && window.dfuPage.device.usbDevice())))) {
         await page.click('#known-list button');
       }
@@ -94,8 +94,8 @@ async function main() {
     await page.evaluate(() => {
       window.benchDone = new Promise((resolve) => {
         let t0;
-        document.querySelector('#update').addEventListener('click', () => { t0 = performance.now(); }, { once: true, capture: true });
-        const res = document.querySelector('#result');
+        document.querySelector('dfu-flasher').shadowRoot.querySelector('#update').addEventListener('click', () => { t0 = performance.now(); }, { once: true, capture: true });
+        const res = document.querySelector('dfu-flasher').shadowRoot.querySelector('#result');
         const obs = new MutationObserver(() => {
           if (t0 !== undefined && !res.hidden) { obs.disconnect(); resolve({ ms: performance.now() - t0, ok: /Done!/.test(res.textContent) }); }
         });

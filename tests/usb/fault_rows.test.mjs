@@ -15,7 +15,7 @@ after(cleanup);
 
 const counts = async (r) => Object.fromEntries([...(await r.ask('report')).matchAll(/(\w+)=(\d+)/g)].map((m) => [m[1], Number(m[2])]));
 const ready = (page) => page.waitForFunction(() => window.dfuPage.device && window.dfuPage.device.usbDevice()
-  && !document.querySelector('#update').disabled, null, { timeout: 30000 });
+  && !document.querySelector('dfu-flasher').shadowRoot.querySelector('#update').disabled, null, { timeout: 30000 });
 
 function dfuse(name, len, seed) {
   const app = bytes(len, seed);
@@ -116,7 +116,7 @@ test('real browser, fault in upload (backup): stops with a message, a retry succ
   assert.match(msg, /backup|read/i);
   assert.ok(msg.trim().length > 20, msg);
   await page.waitForFunction(() => window.dfuPage.device && window.dfuPage.device.usbDevice()
-    && !document.querySelector('#backup').disabled, null, { timeout: 30000 });
+    && !document.querySelector('dfu-flasher').shadowRoot.querySelector('#backup').disabled, null, { timeout: 30000 });
   const download = page.waitForEvent('download', { timeout: 60000 });
   await page.click('#backup');
   const d = await download;

@@ -73,8 +73,8 @@ test('run-time device: detach, re-enumeration with a new product id, reconnect b
   // Manifestation and reset: the device runs the new firmware in run-time mode again,
   // and the page, which may use it, reconnects to it (same serial number).
   await r.next('added 1209 2301', 30000);
-  await page.waitForFunction(() => /Running firmware/.test(document.querySelector('#device-mode').textContent)
-    && !document.querySelector('#device-panel').hidden, null, { timeout: 20000 });
+  await page.waitForFunction(() => /Running firmware/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#device-mode').textContent)
+    && !document.querySelector('dfu-flasher').shadowRoot.querySelector('#device-panel').hidden, null, { timeout: 20000 });
   assert.match(await page.textContent('#result'), /Done!/);
   await page.shot('reconnected');
   assert.equal(sha(await memory(r, 0, 0, app.length)), sha(app));
@@ -96,7 +96,7 @@ test("the vendor's updater: one click from the catalog, through detach and re-en
   // Written, manifested, reset: back in run-time mode, where the page reconnects by itself
   // and reads the version the device now reports (its bcdDevice).
   await r.next('added 1209 2301', 40000);
-  await page.waitForFunction(() => /now runs|still reports|not come back/.test(document.querySelector('#result').textContent),
+  await page.waitForFunction(() => /now runs|still reports|not come back/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#result').textContent),
     null, { timeout: 40000 });
   await page.shot('done');
   assert.equal((await page.textContent('#result h3')).trim(), 'Demo Widget now runs 1.10');
@@ -151,7 +151,7 @@ test('unplugged mid-write: a clear message; plugged back in, the update finishes
   await page.setInputFiles('#file', join(dir, 'big.dfu'));
   await page.waitForSelector('#fit.ok');
   await page.click('#update');
-  await page.waitForFunction(() => /Writing/.test(document.querySelector('#progress-text').textContent), null, { timeout: 60000 });
+  await page.waitForFunction(() => /Writing/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#progress-text').textContent), null, { timeout: 60000 });
   await r.ask('unplug');
   await r.next('removed ');
   await doneText(page);
@@ -163,7 +163,7 @@ test('unplugged mid-write: a clear message; plugged back in, the update finishes
   await r.ask('plug');
   await r.next('added 0483 df11');
   await page.waitForFunction(() => window.dfuPage.device && window.dfuPage.device.usbDevice()
-    && !document.querySelector('#update').disabled, null, { timeout: 20000 });
+    && !document.querySelector('dfu-flasher').shadowRoot.querySelector('#update').disabled, null, { timeout: 20000 });
   assert.match(await page.textContent('#result'), /disconnected/i, 'the message stays until the user acts');
   await page.click('#update');
   await doneText(page);
@@ -261,7 +261,7 @@ test('switching to the demo device lets go of the real one; no switch while an u
   await first.setInputFiles('#file', join(dir, 'switch.dfu'));
   await first.waitForSelector('#fit.ok');
   await first.click('#update');
-  await first.waitForFunction(() => /Erasing|Writing/.test(document.querySelector('#progress-text').textContent), null, { timeout: 30000 });
+  await first.waitForFunction(() => /Erasing|Writing/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#progress-text').textContent), null, { timeout: 30000 });
   assert.ok(await first.isDisabled('#demo'));
   assert.ok(await first.isDisabled('#connect'));
   await doneText(first);

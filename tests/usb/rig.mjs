@@ -100,7 +100,7 @@ export async function rig(name, device, ids, { faster = 10, query = '' } = {}) {
 export async function pick(page, label) {
   await page.waitForSelector('#known:not([hidden])', { timeout: 20000 });
   // The list follows connect and disconnect events: wait for the device to be in it.
-  await page.waitForFunction((src) => new RegExp(src).test(document.querySelector('#known-list').textContent),
+  await page.waitForFunction((src) => new RegExp(src).test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#known-list').textContent),
     label.source, { timeout: 20000 }).catch(() => {});
   assert.match(await page.textContent('#known-list'), label);
   await page.click('#known-list button');

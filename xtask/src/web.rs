@@ -49,6 +49,25 @@ pub fn build() -> Result<(), String> {
     ]))?;
     let after = fs::metadata(&wasm).map(|m| m.len()).unwrap_or(0);
     println!("wasm: {before} bytes → {after} bytes after wasm-opt -Oz");
+    copy_languages()
+}
+
+/// The message tables beside the element (`www/lang/`), where it downloads a language
+/// when it is chosen. English is also compiled into the wasm.
+fn copy_languages() -> Result<(), String> {
+    let out = Path::new("www/lang");
+    let _ = fs::remove_dir_all(out);
+    fs::create_dir_all(out).map_err(|e| format!("cannot create www/lang: {e}"))?;
+    for e in fs::read_dir("lang")
+        .map_err(|e| format!("cannot read lang/: {e}"))?
+        .flatten()
+    {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "json") {
+            let to = out.join(e.file_name());
+            fs::copy(&p, &to).map_err(|e| format!("cannot copy {}: {e}", p.display()))?;
+        }
+    }
     Ok(())
 }
 

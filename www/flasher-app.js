@@ -1,17 +1,26 @@
-// The page's thin glue: render what the Rust API returns and forward clicks.
-// Every decision (compatibility, wording, flow) is made in Rust. Text that comes from a
-// device or a file is only ever set with textContent.
-import init, {
+// The updater's glue, one instance per <dfu-flasher> element: render what the Rust API
+// returns and forward clicks. Every decision (compatibility, wording, flow) is made in
+// Rust. Text that comes from a device, a file or a catalog is only ever set with
+// textContent.
+import {
   environment, knownDevices, requestDevice, requestDfuDevice, openDevice, openDemo,
-  demoProfiles, watchDevices, setTimerWorker, firmwareLink, firmwareDownloadProblem, linkVendors, Firmware,
+  demoProfiles, watchDevices, firmwareLink, firmwareDownloadProblem, linkVendors, Firmware,
   lostDevice, VendorCatalog, text as t,
 } from './pkg/dfu_flasher.js';
+import { translate } from './flasher-lang.js';
 
-const $ = (id) => document.getElementById(id);
+// `root`: the element's shadow root; `host`: the element (its attributes are the options,
+// its events tell the host page what happens).
+export function mount(root, host) {
+const $ = (id) => root.getElementById(id);
+const opt = (name) => host.getAttribute(name);
+function emit(name, detail) {
+  host.dispatchEvent(new CustomEvent('dfu-flasher-' + name, { detail, bubbles: true, composed: true }));
+}
 // `finished`: an update just succeeded; the verdict about it is stale until the file or the
 // device changes.
-// `catalog`: the vendor's catalog (`?catalog=`); `expect`: the version just installed, until
-// the device reports what it runs.
+// `catalog`: the vendor's catalog (`catalog` attribute); `expect`: the version just
+// installed, until the device reports what it runs.
 const state = { device: null, firmware: null, busy: false, repair: null, lost: null, files: 0, note: null, vendors: [], finished: false, catalog: null, catalogMode: false, offer: null, expect: null };
 
 function el(tag, text, cls) {
@@ -130,15 +139,23 @@ function setBusy(busy) {
   renderFit();
 }
 
-// The tab's title follows what the page says, for a user who looks at another tab while
-// the device is written: progress, a step that needs them, the outcome.
-const PAGE_TITLE = document.title;
+// What the element says in one line (progress, a step that needs the user, the outcome),
+// for the host page (index.html puts it in the tab's title).
 function tabTitle(text) {
-  document.title = text ? `${text} – ${PAGE_TITLE}` : PAGE_TITLE;
+  emit('status', { text: text || '' });
 }
 
-function showResult(ok, title, details) {
+// "Widget or Gadget": product names joined the language's way.
+function anyOf(names) {
+  try { return new Intl.ListFormat(host.flasherLanguage || 'en', { type: 'disjunction' }).format(names); } catch (_) { return names.join(' / '); }
+}
+
+// `kind`: for the host page's `dfu-flasher-error` event (the library's error kind, e.g.
+// `cancelled`, `device`, `file`).
+function showResult(ok, title, details, kind = ok ? null : 'failed') {
   tabTitle(title);
+  const lines = (details || []).map((d) => d.code || d.text);
+  emit(ok ? 'done' : 'error', ok ? { title, details: lines } : { title, details: lines, kind });
   const r = $('result');
   r.hidden = false;
   r.className = ok ? 'ok' : 'bad';
@@ -155,7 +172,8 @@ function showResult(ok, title, details) {
 // An error from the library: a title and details (text, or {code}) with the remedy.
 function showProblem(e, fallback) {
   const details = (e && e.details) || [(e && e.message) || String(e)];
-  showResult(false, (e && e.title) || fallback, details.map((x) => (typeof x === 'string' ? { text: x } : x)));
+  showResult(false, (e && e.title) || fallback, details.map((x) => (typeof x === 'string' ? { text: x } : x)),
+    (e && e.kind) || 'failed');
   // A cancel the user asked for is no fault: said plainly, not in red.
   if (e && e.kind === 'cancelled') $('result').className = 'note';
 }
@@ -176,6 +194,7 @@ function announce(p) {
 
 function onProgress(p) {
   tabTitle(p.text);
+  emit('progress', { phase: p.phase, percent: p.percent, text: p.text, reconnecting: !!p.reconnecting });
   show('progress', true);
   $('bar').value = p.percent;
   $('progress-text').textContent = p.text;
@@ -219,6 +238,7 @@ async function useDevice(opener, { auto = null } = {}) {
   try {
     if (state.device) { state.device.close(); state.device = null; }
     state.device = await opener();
+    emit('state', { state: 'connected', device: state.device.describe().title });
     show('help', false);
     $('help-open').setAttribute('aria-expanded', 'false');
     if (state.expect) checkVersion();
@@ -227,7 +247,7 @@ async function useDevice(opener, { auto = null } = {}) {
     // NotFoundError: the chooser was closed with nothing picked; the device may not be
     // listed at all, so the help says why that happens.
     else if (e && e.name === 'NotFoundError') showHelp(true);
-    else showProblem(e, 'Could not open the device');
+    else showProblem(e, t('page.problem.open'));
   }
   renderDevice();
   refreshKnown();
@@ -243,6 +263,7 @@ async function refreshKnown() {
   if (open && !list.some((k) => k.device === open)) {
     state.device.close();
     state.device = null;
+    emit('state', { state: 'disconnected' });
     // Who it was, to find it again when it is back (Rust decides: same vendor and serial).
     const gadget = lostDevice(open);
     state.lost = gadget ? { gadget, tried: null } : null;
@@ -270,27 +291,26 @@ async function refreshKnown() {
 }
 
 // "My device is not in the list": what keeps a device out of the browser's chooser.
-// `vendor`: the maker's own words for update mode (`?help=` text, `?help-picture=` image
-// on this site), shown as text first.
-function showHelp(afterChooser) {
+// The maker's own words for update mode (`help` attribute, or the `help` slot) and picture
+// (`help-picture`, on this site only), shown as text.
+function showHelp(afterChooser, focus = true) {
   $('help-title').textContent = t('page.help.title');
   $('help-lead').textContent = afterChooser ? t('page.help.none_chosen') : '';
   show('help-lead', afterChooser);
   const items = ['page.help.cable', 'page.help.mode', 'page.help.windows', 'page.help.linux', 'page.help.busy'];
   $('help-list').replaceChildren(...items.map((k) => el('li', t(k))));
   $('help-again').textContent = t('page.help.again');
-  const q = new URLSearchParams(location.search);
-  const words = q.get('help');
+  const words = opt('help');
   $('help-vendor').textContent = words || '';
   show('help-vendor', !!words);
-  const pic = q.get('help-picture');
+  const pic = opt('help-picture');
   let src = null;
   try { if (pic) { const u = new URL(pic, location.href); if (u.origin === location.origin) src = u.href; } } catch (_) { /* not shown */ }
   if (src) $('help-picture').src = src;
   show('help-picture', !!src);
   show('help', true);
   $('help-open').setAttribute('aria-expanded', 'true');
-  $('help').focus();
+  if (focus) $('help').focus();
 }
 
 function toggleHelp() {
@@ -316,7 +336,7 @@ function fileNote(title, details, bad) {
 // `?firmware=path` in the page's address: download that file from this site and choose
 // it, unless the user chose one meanwhile. Rust decides what may be downloaded.
 async function loadLinked() {
-  const param = new URLSearchParams(location.search).get('firmware');
+  const param = opt('firmware');
   if (!param) return;
   let href = param;
   try { href = new URL(param, location.href).href; } catch (_) { /* left as given: refused */ }
@@ -349,6 +369,7 @@ async function loadFile(file) {
   const bytes = new Uint8Array(await file.arrayBuffer());
   try {
     state.firmware = Firmware.parse(bytes, file.name);
+    emit('state', { state: 'file', file: file.name });
     $('fit').hidden = true;
   } catch (e) {
     state.firmware = null;
@@ -367,6 +388,7 @@ async function update(expect = null, alt = undefined) {
   $('result').hidden = true;
   state.finished = false;
   setBusy(true);
+  emit('state', { state: 'updating' });
   window.addEventListener('beforeunload', warnUnload);
   try {
     const r = await device.update(firmware, { verify: $('verify').checked, force: $('force').checked, alt },
@@ -380,7 +402,7 @@ async function update(expect = null, alt = undefined) {
     if (expect) awaitVersion(expect);
   } catch (e) {
     show('progress', false); // a stale "about 3 s left" would mislead
-    showProblem(e, 'The update failed');
+    showProblem(e, t('page.problem.update'));
   } finally {
     hideRepair();
     window.removeEventListener('beforeunload', warnUnload);
@@ -397,24 +419,23 @@ async function loadCatalog(param) {
   show('step-file', false);
   show('catalog-demo', false);
   show('update', false);
-  $('beta').checked = new URLSearchParams(location.search).get('channel') === 'beta';
+  $('beta').checked = opt('channel') === 'beta';
   const status = $('offer-status');
-  status.textContent = 'Loading the list of firmware…';
+  status.textContent = t('page.offer.loading');
   let href = param;
   try { href = new URL(param, location.href).href; } catch (_) { /* refused as given */ }
   // The vendor's Ed25519 key, if the page is configured with one: then only a catalog
   // signed with it is used.
-  const keyMeta = document.querySelector('meta[name="dfu-flasher-catalog-key"]');
-  const key = keyMeta ? keyMeta.content : undefined;
+  const key = opt('public-key') || undefined;
   try {
     state.catalog = await VendorCatalog.load(href, location.origin, key);
   } catch (e) {
     status.className = 'lead-line bad';
-    status.textContent = (e && e.title) || 'The firmware list could not be loaded';
+    status.textContent = (e && e.title) || t('page.offer.load_failed');
     $('offer-details').replaceChildren(...((e && e.details) || [String(e)]).map((d) => el('li', typeof d === 'string' ? d : d.code)));
     return;
   }
-  document.querySelector('.lead').textContent = state.catalog.lead();
+  root.querySelector('.lead').textContent = state.catalog.lead();
   renderOffer();
 }
 
@@ -424,7 +445,7 @@ function renderOffer() {
   const status = $('offer-status');
   const d = state.device;
   status.className = 'lead-line';
-  $('offer-heading').textContent = c.vendor() + ' firmware';
+  $('offer-heading').textContent = t('page.offer.vendor', { vendor: c.vendor() });
   const hideAll = () => {
     for (const id of ['offer-release', 'offer-action', 'offer-secondary', 'offer-other']) show(id, false);
     $('offer-details').replaceChildren();
@@ -432,12 +453,12 @@ function renderOffer() {
   if (!d) {
     hideAll();
     state.offer = null;
-    status.textContent = `Connect your ${c.products().join(' or ')} to see the firmware for it.`;
+    status.textContent = t('page.offer.connect', { products: anyOf(c.products()) });
     return;
   }
   const o = d.needsReconnect() ? null : c.offer(d, { beta: $('beta').checked });
   state.offer = o;
-  if (!o) { hideAll(); status.textContent = 'Connect the device again to see its firmware.'; return; }
+  if (!o) { hideAll(); status.textContent = t('page.offer.reconnect'); return; }
   status.textContent = o.title;
   if (o.kind === 'up-to-date') status.className = 'lead-line ok';
   if (o.kind === 'unknown-device' || o.kind === 'no-release') status.className = 'lead-line bad';
@@ -487,7 +508,7 @@ async function install(version) {
   } catch (e) {
     show('progress', false);
     setBusy(false);
-    showProblem(e, 'The firmware could not be downloaded');
+    showProblem(e, t('page.problem.download'));
     return;
   }
   state.firmware = fw;
@@ -522,7 +543,7 @@ function awaitVersion(version) {
 
 function productName() {
   const d = state.device && state.device.describe();
-  return d ? d.title : 'The device';
+  return d ? d.title : t('page.the_device');
 }
 
 function checkVersion() {
@@ -546,14 +567,14 @@ async function backup() {
     const a = el('a');
     a.href = url;
     a.download = r.fileName;
-    document.body.append(a);
+    root.querySelector('.flasher').append(a);
     a.click();
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 10000);
     showResult(true, r.title, r.details.map((text) => ({ text })));
   } catch (e) {
     show('progress', false);
-    showProblem(e, 'The backup failed');
+    showProblem(e, t('page.problem.backup'));
   } finally {
     hideRepair();
     setBusy(false);
@@ -566,12 +587,24 @@ function warnUnload(ev) {
   ev.returnValue = '';
 }
 
-async function main() {
-  await init();
-  // Keeps poll waits at their length while the tab is hidden (see timer-worker.js).
-  try {
-    setTimerWorker(new Worker(new URL('./timer-worker.js', import.meta.url)));
-  } catch (_) { /* no workers here: waits use the page's timers */ }
+// Everything the element shows again in the current language: its fixed texts and what
+// the Rust API words (the device, the file, the verdict, the offer, the help).
+function rewrite() {
+  translate(root);
+  const env = environment();
+  $('unsupported-text').textContent = env.advice;
+  const profile = $('demo-profile').value;
+  $('demo-profile').replaceChildren(...demoProfiles().map((p) => { const o = el('option', p.label); o.value = p.name; return o; }));
+  if (profile) $('demo-profile').value = profile;
+  renderDevice();
+  renderFirmware();
+  renderFit();
+  if (!$('help').hidden) showHelp(!$('help-lead').hidden, false);
+  if (state.catalog) root.querySelector('.lead').textContent = state.catalog.lead();
+}
+
+// The element starts: `wasm` has loaded and the language is set.
+function start() {
   // "Details" (USB ids, memory areas, file internals) is closed until the customer opens
   // it, and stays as they left it.
   for (const id of ['device-details', 'file-details']) {
@@ -583,26 +616,30 @@ async function main() {
   }
   const env = environment();
   if (!env.supported) {
-    $('unsupported-text').textContent = env.advice;
     show('unsupported', true);
     $('connect').disabled = true;
   }
-  for (const p of demoProfiles()) {
-    const o = el('option', p.label);
-    o.value = p.name;
-    $('demo-profile').append(o);
-  }
-  // `?vendor=0483` (several: comma-separated): only that maker's devices, in the chooser
+  // The demo device is the project's own page's; a vendor's page shows it only when asked
+  // (`demo` attribute).
+  const demo = host.hasAttribute('demo');
+  for (const id of ['demo', 'demo-profile']) show(id, demo);
+  $('demo-profile').closest('label').hidden = !demo;
+  // `vendor="0483"` (several: comma-separated): only that maker's devices, in the chooser
   // and in the list of devices the page may already use.
-  state.vendors = Array.from(linkVendors(new URLSearchParams(location.search).get('vendor')));
+  state.vendors = Array.from(linkVendors(opt('vendor')));
   $('connect').onclick = () => useDevice(() => requestDevice({ vendors: state.vendors }));
-  $('help-open').textContent = t('page.help.open');
   $('help-open').onclick = toggleHelp;
   $('demo').onclick = () => useDevice(() => openDemo($('demo-profile').value));
-  $('disconnect').onclick = () => { if (state.device) state.device.close(); state.device = null; renderDevice(); refreshKnown(); };
+  $('disconnect').onclick = () => {
+    if (state.device) state.device.close();
+    state.device = null;
+    emit('state', { state: 'disconnected' });
+    renderDevice();
+    refreshKnown();
+  };
   $('file').onchange = (e) => { if (e.target.files[0]) loadFile(e.target.files[0]); };
   $('force').onchange = renderFit;
-  $('update').onclick = update;
+  $('update').onclick = () => update();
   $('backup').onclick = backup;
   $('cancel').onclick = () => { if (state.device) state.device.cancel(); $('cancel').disabled = true; };
   const drop = $('drop');
@@ -613,22 +650,22 @@ async function main() {
     drop.classList.remove('over');
     if (!state.busy && e.dataTransfer.files[0]) loadFile(e.dataTransfer.files[0]);
   });
+  rewrite();
   if (env.supported) {
-    // Kept for the page's life: freeing it would remove the listeners.
+    // Kept for the element's life: freeing it would remove the listeners.
     state.watch = watchDevices(() => { if (!state.busy) refreshKnown(); });
     refreshKnown();
   }
-  const catalogParam = new URLSearchParams(location.search).get('catalog');
+  const catalogParam = opt('catalog');
+  show('catalog-demo', demo && !catalogParam);
   if (catalogParam) {
     $('beta').onchange = renderOffer;
     loadCatalog(catalogParam);
   } else {
     loadLinked();
   }
-  // For end-to-end tests: the current device and firmware handles.
-  window.dfuPage = state;
-  document.body.dataset.readyMs = String(Math.round(performance.now())); // for `cargo xtask bench`
-  document.body.dataset.ready = 'true';
+  emit('state', { state: 'ready' });
 }
 
-main().catch((e) => showResult(false, 'The page could not start', [{ text: e.message || String(e) }]));
+return { state, start, rewrite, text: (k, a) => t(k, a), fail: (e) => showResult(false, t('page.start_failed'), [{ text: e.message || String(e) }]) };
+}
