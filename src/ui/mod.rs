@@ -6,6 +6,7 @@ mod device;
 mod fit;
 mod link;
 mod problem;
+pub mod support;
 pub mod text;
 pub mod words;
 
@@ -21,6 +22,7 @@ pub use problem::{
     describe_error_text, failure_problem, flash_error_text, problem_for, Detail, Platform, Problem,
     ProblemKind,
 };
+pub use support::{Repair, SupportLog};
 
 use crate::core::Phase;
 use crate::driver::ProgressReport;
