@@ -181,10 +181,11 @@ fn wasm_target() -> Result<(), String> {
     }
 }
 
-/// npm packages from package-lock.json (binaryen's wasm-opt, playwright-core).
+/// npm packages from package-lock.json (binaryen's wasm-opt, playwright-core, axe-core).
 pub fn npm_packages() -> Result<(), String> {
     if std::path::Path::new("node_modules/.bin/wasm-opt").exists()
         && std::path::Path::new("node_modules/playwright-core").exists()
+        && std::path::Path::new("node_modules/axe-core/axe.min.js").exists()
     {
         println!("npm packages: present");
         return Ok(());
