@@ -23,13 +23,14 @@
 //! started.
 
 mod facts;
+mod line;
+mod outcome;
 
-use super::{Chooser, DoneView, Problem};
+use super::Chooser;
 use crate::core::file::{FileError, FirmwareFile};
 use crate::core::Phase;
-use crate::driver::{Backup, DeviceInfo, FlashFailure, FlashOptions, FlashReport, ProgressReport};
-use crate::driver::{FlashError, TransferError};
-use facts::{clip, hex, ms, quoted, Line};
+use crate::driver::{DeviceInfo, FlashOptions, ProgressReport, TransferError};
+use line::{clip, hex, ms, quoted, stamp, Line};
 use std::collections::VecDeque;
 
 /// Longest text from a device, a file or a page, in characters of the log (escapes count).
@@ -328,7 +329,7 @@ impl SupportLog {
     /// A step of the re-pair (the device re-enumerated and is looked for again).
     pub fn repair(&mut self, at_ms: f64, step: Repair) {
         self.close_phase(at_ms);
-        let (title, lines) = facts::repair(step);
+        let (title, lines) = outcome::repair(step);
         self.add(at_ms, title, lines);
     }
 
@@ -353,64 +354,6 @@ impl SupportLog {
         lines
     }
 
-    /// An update succeeded; `shown` is what the page said.
-    pub fn update_done(&mut self, at_ms: f64, r: &FlashReport, shown: &DoneView) {
-        let mut lines = self.end_operation(at_ms);
-        lines.extend(facts::done(shown));
-        lines.extend(facts::report(r));
-        self.add(at_ms, "Succeeded", lines);
-        if r.detached {
-            self.device(at_ms, "Device in update mode", &r.device);
-        }
-    }
-
-    /// A backup succeeded.
-    pub fn backup_done(&mut self, at_ms: f64, b: &Backup, shown: &DoneView) {
-        let mut lines = self.end_operation(at_ms);
-        lines.extend(facts::done(shown));
-        lines.push(Line::new("Read", format!("{} bytes", b.data.len())));
-        lines.push(Line::new("Address", format!("{:#010x}", b.address)));
-        lines.push(Line::new("Saved as", quoted(&b.file_name, MAX_TEXT)));
-        self.add(at_ms, "Succeeded", lines);
-    }
-
-    /// A download finished, its size and SHA-256 as the catalog pins them.
-    pub fn download_done(&mut self, at_ms: f64, bytes: u64) {
-        let mut lines = self.end_operation(at_ms);
-        lines.push(Line::new("Downloaded", format!("{bytes} bytes")));
-        lines.push(Line::new(
-            "Checked",
-            "size and SHA-256 match the catalog".into(),
-        ));
-        self.add(at_ms, "Succeeded", lines);
-    }
-
-    /// An update or backup failed: what the customer was shown, and the exact error.
-    pub fn failed(&mut self, at_ms: f64, f: &FlashFailure, shown: &Problem) {
-        let mut lines = self.end_operation(at_ms);
-        lines.extend(facts::problem(shown));
-        lines.extend(facts::failure(f));
-        self.add(at_ms, "Failed", lines);
-    }
-
-    /// Anything else that stopped the customer (`title` says what: "Opening the device
-    /// failed"): the problem shown, and the technical line.
-    pub fn problem(&mut self, at_ms: f64, title: &'static str, shown: &Problem, technical: &str) {
-        let mut lines = self.end_operation(at_ms);
-        lines.extend(facts::problem(shown));
-        if !technical.is_empty() {
-            lines.push(Line::new("Error", clip(technical, MAX_SHOWN)));
-        }
-        self.add(at_ms, title, lines);
-    }
-
-    /// A failure before an operation began (opening, describing a device).
-    pub fn open_failed(&mut self, at_ms: f64, e: &FlashError, shown: &Problem) {
-        let mut lines = facts::problem(shown);
-        lines.extend(facts::flash_error(e));
-        self.add(at_ms, "Opening the device failed", lines);
-    }
-
     /// The log as text: the header (`browser`: the browser's own description, e.g. its
     /// user agent; `now_ms`: the time of writing), then every kept event.
     pub fn render(&self, browser: &str, now_ms: f64) -> String {
@@ -419,7 +362,7 @@ impl SupportLog {
         let header = [
             Line::new("Page version", env!("CARGO_PKG_VERSION").to_string()),
             Line::new("Browser", quoted(browser, MAX_SHOWN)),
-            Line::new("Written at", facts::stamp(now_ms)),
+            Line::new("Written at", stamp(now_ms)),
             Line::new("Times", "since the page started".into()),
             Line::new("Events", self.next_seq.to_string()),
         ];
@@ -450,7 +393,7 @@ impl SupportLog {
 fn write_entry(out: &mut String, e: &Entry) {
     out.push('\n');
     out.push('[');
-    out.push_str(&facts::stamp(e.at_ms));
+    out.push_str(&stamp(e.at_ms));
     out.push_str("] #");
     out.push_str(&e.seq.to_string());
     out.push(' ');
