@@ -21,7 +21,7 @@ function emit(name, detail) {
 // device changes.
 // `catalog`: the vendor's catalog (`catalog` attribute); `expect`: the version just
 // installed, until the device reports what it runs.
-const state = { device: null, firmware: null, busy: false, repair: null, lost: null, files: 0, note: null, vendors: [], finished: false, catalog: null, catalogMode: false, offer: null, expect: null };
+const state = { device: null, firmware: null, busy: false, repair: null, lost: null, files: 0, note: null, vendors: [], finished: false, catalog: null, catalogMode: false, offer: null, expect: null, confirming: null, phase: null };
 
 function el(tag, text, cls) {
   const e = document.createElement(tag);
@@ -62,6 +62,7 @@ function show(id, visible) { $(id).hidden = !visible; }
 
 function renderDevice() {
   const d = state.device;
+  if (state.confirming && !d) dismissConfirm();
   show('device-panel', !!d);
   renderOffer();
   if (!d) return;
@@ -108,7 +109,7 @@ function renderFit() {
   }
   if (!device || !firmware || state.finished) {
     fit.hidden = true;
-    $('update').disabled = !device || !firmware || state.busy || !device.check(firmware).ok;
+    $('update').disabled = !device || !firmware || state.busy || !!state.confirming || !device.check(firmware).ok;
     show('force-box', false);
     return;
   }
@@ -127,7 +128,7 @@ function renderFit() {
   if (!c.canForce) $('force').checked = false;
   $('verify').disabled = !c.canVerify;
   if (!c.canVerify) $('verify').checked = false;
-  $('update').disabled = state.busy || !(c.ok || (c.canForce && $('force').checked));
+  $('update').disabled = state.busy || !!state.confirming || !(c.ok || (c.canForce && $('force').checked));
 }
 
 function setBusy(busy) {
@@ -135,8 +136,13 @@ function setBusy(busy) {
   for (const id of ['connect', 'demo', 'file', 'disconnect', 'demo-profile', 'offer-action', 'offer-secondary', 'offer-install', 'beta']) $(id).disabled = busy;
   show('cancel', busy);
   $('cancel').disabled = false;
+  if (!busy) show('stop', false);
   renderDevice();
   renderFit();
+  // The button just pressed (Update, Back up, the offer) is disabled now: the focus goes
+  // to Cancel rather than to the page's body.
+  const f = root.activeElement;
+  if (busy && (!f || f.disabled || f.closest('[hidden]'))) $('cancel').focus();
 }
 
 // What the element says in one line (progress, a step that needs the user, the outcome),
@@ -193,6 +199,7 @@ function announce(p) {
 }
 
 function onProgress(p) {
+  if (!p.reconnecting) state.phase = p.phase;
   tabTitle(p.text);
   emit('progress', { phase: p.phase, percent: p.percent, text: p.text, reconnecting: !!p.reconnecting });
   show('progress', true);
@@ -361,6 +368,7 @@ async function loadLinked() {
 }
 
 async function loadFile(file) {
+  dismissConfirm();
   state.files += 1;
   state.note = null;
   state.finished = false;
@@ -382,11 +390,73 @@ async function loadFile(file) {
   renderFirmware();
 }
 
+// Before anything is erased: one sentence with the one thing to remember, and the choice.
+// Resolves to true when the user starts the update.
+function confirmStart(device) {
+  dismissConfirm();
+  const name = device.describe().title;
+  $('confirm-title').textContent = t('page.confirm.title', { name });
+  $('confirm-text').textContent = t('page.confirm.keep', { name });
+  show('confirm', true);
+  $('update').disabled = true;
+  $('confirm-go').focus();
+  return new Promise((resolve) => {
+    const done = (go) => {
+      state.confirming = null;
+      show('confirm', false);
+      $('confirm').onkeydown = null;
+      renderFit();
+      if (!go) ($('update').hidden || $('update').disabled ? $('step-update') : $('update')).focus();
+      resolve(go);
+    };
+    state.confirming = done;
+    $('confirm-go').onclick = () => done(true);
+    $('confirm-back').onclick = () => done(false);
+    $('confirm').onkeydown = (e) => { if (e.key === 'Escape') { e.preventDefault(); done(false); } };
+  });
+}
+
+// The question is stale once the device or the file changes.
+function dismissConfirm() {
+  if (state.confirming) state.confirming(false);
+}
+
+// Cancel before anything is written stops at once; once the device is being erased or
+// written, it asks first and says what a stop means.
+function cancelPressed() {
+  const name = state.device ? state.device.describe().title : t('page.the_device');
+  const phase = state.phase;
+  if (phase === 'erase' || phase === 'write' || phase === 'verify') {
+    $('stop-text').textContent = t(phase === 'verify' ? 'page.stop.verify' : 'page.stop.writing', { name });
+    show('stop', true);
+    $('stop-back').focus();
+    $('stop').onkeydown = (e) => { if (e.key === 'Escape') { e.preventDefault(); keepGoing(); } };
+    return;
+  }
+  stopNow();
+}
+
+function keepGoing() {
+  show('stop', false);
+  if (state.busy) $('cancel').focus();
+}
+
+function stopNow() {
+  show('stop', false);
+  if (state.device) state.device.cancel();
+  $('cancel').disabled = true;
+  // The disabled Cancel cannot keep the focus: the progress line has it until the result.
+  if (!$('progress').hidden) $('progress').focus();
+}
+
 async function update(expect = null, alt = undefined) {
   const { device, firmware } = state;
-  if (!device || !firmware || state.busy) return;
+  if (!device || !firmware || state.busy || state.confirming) return;
   $('result').hidden = true;
+  if (!(await confirmStart(device))) return;
+  if (state.device !== device || state.firmware !== firmware || state.busy) return;
   state.finished = false;
+  state.phase = null;
   setBusy(true);
   emit('state', { state: 'updating' });
   window.addEventListener('beforeunload', warnUnload);
@@ -641,7 +711,9 @@ function start() {
   $('force').onchange = renderFit;
   $('update').onclick = () => update();
   $('backup').onclick = backup;
-  $('cancel').onclick = () => { if (state.device) state.device.cancel(); $('cancel').disabled = true; };
+  $('cancel').onclick = cancelPressed;
+  $('stop-back').onclick = keepGoing;
+  $('stop-go').onclick = stopNow;
   const drop = $('drop');
   drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
   drop.addEventListener('dragleave', () => drop.classList.remove('over'));

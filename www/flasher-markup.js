@@ -113,12 +113,28 @@ export const MARKUP = `
       <button id="update" class="primary big" type="button" disabled data-t="page.update"></button>
       <button id="cancel" type="button" hidden data-t="page.cancel"></button>
     </div>
+    <div id="confirm" class="card inner attention" role="group" aria-labelledby="confirm-title" aria-describedby="confirm-text" hidden>
+      <h3 id="confirm-title"></h3>
+      <p id="confirm-text"></p>
+      <div class="row">
+        <button id="confirm-go" class="primary" type="button" data-t="page.confirm.go"></button>
+        <button id="confirm-back" type="button" data-t="page.confirm.back"></button>
+      </div>
+    </div>
+    <div id="stop" class="card inner warn" role="group" aria-labelledby="stop-title" aria-describedby="stop-text" hidden>
+      <h3 id="stop-title" data-t="page.stop.title"></h3>
+      <p id="stop-text"></p>
+      <div class="row">
+        <button id="stop-back" class="primary" type="button" data-t="page.stop.back"></button>
+        <button id="stop-go" type="button" data-t="page.stop.go"></button>
+      </div>
+    </div>
     <div id="repair" class="card inner attention" hidden>
       <p id="repair-text"></p>
       <p id="repair-countdown" class="hint"></p>
       <button id="repair-button" class="primary" type="button" aria-describedby="repair-text"></button>
     </div>
-    <div id="progress" hidden>
+    <div id="progress" tabindex="-1" hidden>
       <progress id="bar" max="100" value="0" data-t-label="page.progress.label" aria-describedby="progress-text"></progress>
       <p id="progress-text"></p>
       <p id="progress-say" class="visually-hidden" aria-live="polite"></p>

@@ -94,6 +94,7 @@ const memory = (page, n = 27) => page.evaluate((len) => {
 /// Press the offer's main button and go through the demo's re-pair step to the end.
 async function runOffer(page, button = '#offer-action') {
   await page.click(button);
+  await page.click('#confirm-go');
   await page.waitForSelector('#repair:not([hidden])', { timeout: 30000 });
   await page.click('#repair-button');
   await page.waitForFunction(() => {
@@ -368,6 +369,7 @@ test('a file on another site that does not allow the page, and a device that doe
   await demo(page, 'stm32f4');
   assert.equal(await text(page, '#offer-action'), 'Install Board 3');
   await page.click('#offer-action');
+  await page.click('#confirm-go');
   await page.waitForFunction(() => /has not come back/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#result').textContent), null, { timeout: 60000 });
   assert.equal(await text(page, '#result h3'), 'Board has not come back');
   assert.match(await text(page, '#result'), /did not restart into it within 30 seconds\. Unplug it, plug it back in/);

@@ -85,6 +85,7 @@ test('DfuSe file made by dfuse-pack flashes onto the stm32f4 demo and verifies',
       .observe(document.querySelector('dfu-flasher').shadowRoot.querySelector('#progress-say'), { childList: true, characterData: true, subtree: true });
   });
   await page.click('#update');
+  await page.click('#confirm-go');
   await page.waitForSelector('#progress:not([hidden])');
   await page.waitForSelector('#result:not([hidden])', { timeout: 60000 });
   await page.shot('3-done');
@@ -117,6 +118,7 @@ test('DFU-suffixed file onto the run-time demo: detach, re-pair click, manifest,
   await page.waitForSelector('#fit.pending');
   assert.doesNotMatch(await page.textContent('#fit'), /fits/);
   await page.click('#update');
+  await page.click('#confirm-go');
   // The device re-enumerates with a new product id: the page asks for it again.
   await page.waitForSelector('#repair:not([hidden])', { timeout: 20000 });
   assert.match(await page.textContent('#repair-button'), /Select Demo Widget in update mode/);
@@ -192,14 +194,17 @@ test('cancel stops the update, leaves the device ready, and a retry succeeds', a
   await page.setInputFiles('#file', join(dir, 'big.bin'));
   await page.waitForSelector('#fit.ok');
   await page.click('#update');
+  await page.click('#confirm-go');
   await page.waitForFunction(() => /Writing/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#progress-text').textContent), null, { timeout: 30000 });
   await page.click('#cancel');
+  await page.click('#stop-go'); // writing has started: Cancel asks first
   await page.waitForSelector('#result:not([hidden])', { timeout: 30000 });
   await page.shot('1-cancelled');
   const text = await page.textContent('#result');
   assert.match(text, /Update cancelled/);
   assert.match(text, /ready/);
   await page.click('#update');
+  await page.click('#confirm-go');
   await page.waitForFunction(() => /Done!/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#result').textContent), null, { timeout: 120000 });
   const digest = await demoSha(page, 0, 0x08000000, 400000);
   assert.equal(digest, sha(app));
@@ -229,14 +234,17 @@ test('the screen is kept on while an update runs, and let go when it ends or is 
   await page.setInputFiles('#file', join(dir, 'awake.bin'));
   await page.waitForSelector('#fit.ok');
   await page.click('#update');
+  await page.click('#confirm-go');
   await page.waitForFunction(() => /Writing/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#progress-text').textContent), null, { timeout: 30000 });
   await granted();
   assert.deepEqual(await held(), ['screen'], 'the screen is held during the write');
   await page.click('#cancel');
+  await page.click('#stop-go'); // writing has started: Cancel asks first
   await page.waitForSelector('#result:not([hidden])', { timeout: 30000 });
   assert.match(await page.textContent('#result'), /Update cancelled/);
   assert.deepEqual(await held(), [], 'let go after a cancel');
   await page.click('#update');
+  await page.click('#confirm-go');
   await page.waitForFunction(() => /Writing/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#progress-text').textContent), null, { timeout: 30000 });
   await granted();
   assert.deepEqual(await held(), ['screen']);
@@ -263,6 +271,7 @@ test('a link naming a firmware file on the same site has it chosen, and it flash
   await page.waitForSelector('#fit.ok');
   await page.shot('1-linked');
   await page.click('#update');
+  await page.click('#confirm-go');
   await page.waitForFunction(() => /Done!/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#result').textContent), null, { timeout: 60000 });
   assert.equal(await demoSha(page, 0, 0x08000000, app.length), sha(app));
   await page.close();
@@ -378,6 +387,7 @@ test('a hostile device: markup in its strings shows as text, 40 alt settings do 
   await page.setInputFiles('#file', join(dir, 'h.bin'));
   await page.waitForSelector('#fit.ok');
   await page.click('#update');
+  await page.click('#confirm-go');
   await page.waitForFunction(() => /Done!/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#result').textContent), null, { timeout: 60000 });
   assert.deepEqual(page.errors, []);
   await page.close();
@@ -390,6 +400,7 @@ test('closing the tab mid-update asks first; a second update cannot start', asyn
   await page.setInputFiles('#file', join(dir, 'u.bin'));
   await page.waitForSelector('#fit.ok');
   await page.click('#update');
+  await page.click('#confirm-go');
   await page.waitForFunction(() => /Writing|Erasing/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#progress-text').textContent), null, { timeout: 30000 });
   assert.ok(await page.isDisabled('#update'), 'one update at a time');
   assert.ok(await page.isDisabled('#demo'), 'no switching devices mid-update');
@@ -402,6 +413,7 @@ test('closing the tab mid-update asks first; a second update cannot start', asyn
   });
   assert.equal(await asks(), true, 'leaving mid-update asks first');
   await page.click('#cancel');
+  await page.click('#stop-go'); // writing has started: Cancel asks first
   await page.waitForSelector('#result:not([hidden])', { timeout: 30000 });
   assert.equal(await asks(), false, 'after the update, leaving is free');
   await page.close();
@@ -467,5 +479,55 @@ test('closing the chooser with nothing picked shows why a device may be missing;
   await other.click('#help-open');
   assert.ok(await other.isHidden('#help-picture'));
   await other.close();
+  await page.close();
+});
+
+test('nothing is erased before the customer confirms, and a stop mid-write is asked first', async () => {
+  const app = bytes(400000, 12);
+  writeFileSync(join(dir, 'confirm.bin'), app);
+  const page = await open('confirm');
+  await demo(page, 'stm32f4');
+  const before = await demoSha(page, 0, 0x08000000, 400000);
+  await page.setInputFiles('#file', join(dir, 'confirm.bin'));
+  await page.waitForSelector('#fit.ok');
+  const focused = () => page.evaluate(() => {
+    const r = document.querySelector('dfu-flasher').shadowRoot.activeElement;
+    return r ? r.id : null;
+  });
+  // Update asks first: one sentence naming the device and the one thing to remember.
+  await page.click('#update');
+  await page.waitForSelector('#confirm:not([hidden])');
+  assert.equal(await page.textContent('#confirm-title'), 'Update STM32  Bootloader?');
+  assert.equal(await page.textContent('#confirm-text'), 'Keep STM32  Bootloader plugged in until this page says Done.');
+  assert.equal(await focused(), 'confirm-go', 'the question has the focus');
+  assert.ok(await page.isDisabled('#update'), 'one question at a time');
+  await page.shot('1-confirm');
+  // "Not now" and Escape both leave the device as it was; Update has the focus again.
+  await page.click('#confirm-back');
+  assert.ok(await page.isHidden('#confirm'));
+  assert.equal(await focused(), 'update');
+  await page.click('#update');
+  await page.keyboard.press('Escape');
+  assert.ok(await page.isHidden('#confirm'));
+  assert.ok(await page.isHidden('#progress'), 'nothing started');
+  assert.equal(await demoSha(page, 0, 0x08000000, 400000), before, 'nothing was erased or written');
+  // Started: the focus goes to Cancel (Update disabled itself), not to the page's body.
+  await page.click('#update');
+  await page.click('#confirm-go');
+  await page.waitForFunction(() => /Writing/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#progress-text').textContent), null, { timeout: 30000 });
+  assert.equal(await focused(), 'cancel');
+  // Cancel mid-write asks, says what a stop means, and "Keep updating" goes on to the end.
+  await page.click('#cancel');
+  await page.waitForSelector('#stop:not([hidden])');
+  assert.match(await page.textContent('#stop-text'),
+    /^STM32  Bootloader is being written\. If you stop now, it has no working firmware until you update it again\./);
+  assert.equal(await focused(), 'stop-back', 'the safe answer has the focus');
+  await page.shot('2-stop');
+  await page.click('#stop-back');
+  assert.ok(await page.isHidden('#stop'));
+  await page.waitForFunction(() => /Done!/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#result').textContent), null, { timeout: 120000 });
+  assert.equal(await focused(), 'result');
+  assert.equal(await demoSha(page, 0, 0x08000000, 400000), sha(app));
+  assert.deepEqual(page.errors, []);
   await page.close();
 });

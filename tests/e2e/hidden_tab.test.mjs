@@ -113,6 +113,8 @@ async function prepare(tab, file) {
 async function update(tab) {
   const t0 = Date.now();
   await tab.evaluate("document.querySelector('dfu-flasher').shadowRoot.querySelector('#update').click()");
+  await tab.until("!document.querySelector('dfu-flasher').shadowRoot.querySelector('#confirm').hidden", 'the confirmation');
+  await tab.evaluate("document.querySelector('dfu-flasher').shadowRoot.querySelector('#confirm-go').click()");
   await tab.until("!document.querySelector('dfu-flasher').shadowRoot.querySelector('#result').hidden", 'the result', 240000);
   const ms = Date.now() - t0;
   assert.match(await tab.evaluate("document.querySelector('dfu-flasher').shadowRoot.querySelector('#result').textContent"), /Done!/);

@@ -155,6 +155,7 @@ test('a tiny file and one that is no program need "Flash anyway", which says wha
   await page.check('#force');
   assert.ok(!(await page.isDisabled('#update')));
   await page.click('#update');
+  await page.click('#confirm-go');
   await page.waitForFunction(() => /Done!/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#result').textContent), null, { timeout: 60000 });
   const held = Buffer.from(await memory(page, 0, 0x08000000, tiny.length));
   assert.equal(sha(held), sha(tiny), 'written once confirmed');
@@ -192,6 +193,7 @@ test('a check that fails after the switch says the device waits in update mode a
   await page.setInputFiles('#file', suffixed('release9.bin', program(8000, 7), '1209', '2302', '0900'));
   await page.waitForSelector('#fit.pending');
   await page.click('#update');
+  await page.click('#confirm-go');
   await page.waitForSelector('#repair:not([hidden])', { timeout: 20000 });
   await page.click('#repair-button');
   await page.waitForSelector('#result:not([hidden])', { timeout: 30000 });
@@ -209,6 +211,7 @@ test('a file larger than the device says so, with both sizes, and not "try again
   await page.setInputFiles('#file', suffixed('big.bin', program(293 * 1024, 8), '1209', '2302'));
   await page.waitForSelector('#fit.pending');
   await page.click('#update');
+  await page.click('#confirm-go');
   await page.waitForSelector('#repair:not([hidden])', { timeout: 20000 });
   await page.click('#repair-button');
   await page.waitForSelector('#result:not([hidden])', { timeout: 120000 });
@@ -233,6 +236,7 @@ test('Cancel during the wait for the re-pair click ends it at once, truthfully, 
   await page.setInputFiles('#file', suffixed('widget.bin', fw, '1209', '2302'));
   await page.waitForSelector('#fit.pending');
   await page.click('#update');
+  await page.click('#confirm-go');
   await page.waitForSelector('#repair:not([hidden])', { timeout: 20000 });
   const t0 = Date.now();
   await page.click('#cancel');
@@ -248,6 +252,7 @@ test('Cancel during the wait for the re-pair click ends it at once, truthfully, 
   // "Update it again": it is in update mode now, so it goes without a re-pair.
   assert.match(await text(page, '#device-mode'), /Ready to update/);
   await page.click('#update');
+  await page.click('#confirm-go');
   await page.waitForFunction(() => /Done!/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#result').textContent), null, { timeout: 60000 });
   assert.equal(sha(Buffer.from(await memory(page, 0, 0, fw.length))), sha(fw));
   assert.deepEqual(page.errors, []);
@@ -267,9 +272,11 @@ test('Cancel in each phase of a DfuSe update leaves a usable page and a true mes
     await page.setInputFiles('#file', path);
     await page.waitForSelector('#fit.ok');
     await page.click('#update');
+    await page.click('#confirm-go');
     await page.waitForFunction((re) => new RegExp(re).test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#progress-text').textContent),
       label.source, { timeout: 60000 });
     await page.click('#cancel');
+    await page.click('#stop-go'); // writing has started: Cancel asks first
     await page.waitForSelector('#result:not([hidden])', { timeout: 30000 });
     const said = await text(page, '#result');
     assert.match(said, /Update cancelled/, phase);
@@ -278,6 +285,7 @@ test('Cancel in each phase of a DfuSe update leaves a usable page and a true mes
     await pageUsable(page);
     // And it can be updated again right away.
     await page.click('#update');
+    await page.click('#confirm-go');
     await page.waitForFunction(() => /Done!/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#result').textContent), null, { timeout: 120000 });
     assert.equal(sha(Buffer.from(await memory(page, 0, 0x08000000, fw.length))), sha(fw), phase);
     await page.close();
@@ -292,6 +300,7 @@ test('a successful STM32 update looks like one at desktop and phone width', asyn
     await page.waitForSelector('#fit.ok');
     assert.match(await text(page, '#fit'), /will be written at 0x08000000/);
     await page.click('#update');
+    await page.click('#confirm-go');
     await page.waitForFunction(() => /Done!/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#result').textContent), null, { timeout: 60000 });
     await page.waitForFunction(() => !window.dfuPage.busy);
     await page.shot('done');

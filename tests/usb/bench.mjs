@@ -103,6 +103,7 @@ async function main() {
       });
     });
     await page.click('#update');
+    await page.click('#confirm-go');
     const got = await page.evaluate(() => window.benchDone);
     if (!got.ok) throw new Error(`the update failed: ${await page.textContent('#result')}`);
     const t = (await r.ask('transcript')).split(' ');

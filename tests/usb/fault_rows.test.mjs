@@ -65,6 +65,7 @@ for (const row of rows) {
     if (row.dry) {
       const c0 = await counts(r);
       await page.click('#update');
+      await page.click('#confirm-go');
       await doneText(page);
       assert.match(await page.textContent('#result'), /Done!/);
       d = ((await counts(r)).DNLOAD || 0) - (c0.DNLOAD || 0);
@@ -72,6 +73,7 @@ for (const row of rows) {
     }
     assert.equal(await r.ask(row.fault(await counts(r), d)), 'ok');
     await page.click('#update');
+    await page.click('#confirm-go');
     await doneText(page);
     await page.shot('1-fault');
     const msg = await page.textContent('#result');
@@ -92,6 +94,7 @@ for (const row of rows) {
     }
     await ready(page);
     await page.click('#update');
+    await page.click('#confirm-go');
     await doneText(page);
     await page.shot('2-retry');
     assert.match(await page.textContent('#result'), /Done!/, `${row.phase}: the retry succeeds`);

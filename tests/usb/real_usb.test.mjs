@@ -25,6 +25,7 @@ test('DfuSe file onto stm32f4 through Chromium\'s WebUSB: erase, write, verify',
   await page.setInputFiles('#file', join(dir, 'app.dfu'));
   await page.waitForSelector('#fit.ok');
   await page.click('#update');
+  await page.click('#confirm-go');
   await doneText(page);
   await page.shot('2-done');
   assert.match(await page.textContent('#result'), /Done!.*Checked/s);
@@ -63,6 +64,7 @@ test('run-time device: detach, re-enumeration with a new product id, reconnect b
   await page.setInputFiles('#file', join(dir, 'widget.bin'));
   await page.waitForSelector('#fit.pending'); // checked again once in update mode
   await page.click('#update');
+  await page.click('#confirm-go');
   // The real disappearance and reappearance, as Chromium sees them.
   await r.next('removed ');
   await r.next('added 1209 2302');
@@ -91,6 +93,7 @@ test("the vendor's updater: one click from the catalog, through detach and re-en
   assert.equal((await page.textContent('#offer-status')).trim(), 'Demo Widget 1.10 is available');
   assert.equal((await page.textContent('#offer-action')).trim(), 'Update Demo Widget from 1.00 to 1.10');
   await page.click('#offer-action');
+  await page.click('#confirm-go');
   await r.next('removed ');
   await r.next('added 1209 2302');
   // Written, manifested, reset: back in run-time mode, where the page reconnects by itself
@@ -117,6 +120,7 @@ test('run-time device without permission for its DFU-mode id: the page asks for 
   await page.setInputFiles('#file', join(dir, 'w2.bin'));
   await page.waitForSelector('#fit');
   await page.click('#update');
+  await page.click('#confirm-go');
   await r.next('added 1209 2302');
   await page.waitForSelector('#repair:not([hidden])', { timeout: 20000 });
   await page.shot('repair');
@@ -151,6 +155,7 @@ test('unplugged mid-write: a clear message; plugged back in, the update finishes
   await page.setInputFiles('#file', join(dir, 'big.dfu'));
   await page.waitForSelector('#fit.ok');
   await page.click('#update');
+  await page.click('#confirm-go');
   await page.waitForFunction(() => /Writing/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#progress-text').textContent), null, { timeout: 60000 });
   await r.ask('unplug');
   await r.next('removed ');
@@ -166,6 +171,7 @@ test('unplugged mid-write: a clear message; plugged back in, the update finishes
     && !document.querySelector('dfu-flasher').shadowRoot.querySelector('#update').disabled, null, { timeout: 20000 });
   assert.match(await page.textContent('#result'), /disconnected/i, 'the message stays until the user acts');
   await page.click('#update');
+  await page.click('#confirm-go');
   await doneText(page);
   await page.shot('2-finished');
   assert.match(await page.textContent('#result'), /Done!.*Checked/s);
@@ -185,12 +191,14 @@ test('a device that stalls a request: the update stops with the reason, a retry 
   await page.setInputFiles('#file', join(dir, 's.dfu'));
   await page.waitForSelector('#fit.ok');
   await page.click('#update');
+  await page.click('#confirm-go');
   await doneText(page);
   await page.shot('1-stalled');
   const msg = await page.textContent('#result');
   assert.doesNotMatch(msg, /Done!/);
   assert.match(msg, /refused|stall/i);
   await page.click('#update');
+  await page.click('#confirm-go');
   await doneText(page);
   assert.match(await page.textContent('#result'), /Done!.*Checked/s);
   assert.equal(sha(await memory(r, 0, 0x08000000, app.length)), sha(app));
@@ -221,6 +229,7 @@ test('two tabs cannot fight over one device: the second is told it is in use', {
   await first.setInputFiles('#file', join(dir, 'tabs.dfu'));
   await first.waitForSelector('#fit.ok');
   await first.click('#update');
+  await first.click('#confirm-go');
   await doneText(first);
   assert.match(await first.textContent('#result'), /Done!/);
   assert.equal(sha(await memory(r, 0, 0x08000000, app.length)), sha(app));
@@ -239,6 +248,7 @@ test('same VID:PID in both modes: detach and reconnect by itself without mistaki
   await page.setInputFiles('#file', join(dir, 'same.bin'));
   await page.waitForSelector('#fit.pending');
   await page.click('#update');
+  await page.click('#confirm-go');
   await doneText(page);
   assert.match(await page.textContent('#result'), /Done!/);
   assert.ok(await page.isHidden('#repair'));
@@ -261,6 +271,7 @@ test('switching to the demo device lets go of the real one; no switch while an u
   await first.setInputFiles('#file', join(dir, 'switch.dfu'));
   await first.waitForSelector('#fit.ok');
   await first.click('#update');
+  await first.click('#confirm-go');
   await first.waitForFunction(() => /Erasing|Writing/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#progress-text').textContent), null, { timeout: 30000 });
   assert.ok(await first.isDisabled('#demo'));
   assert.ok(await first.isDisabled('#connect'));
