@@ -368,3 +368,53 @@ fn a_lost_device_is_found_again_only_by_vendor_and_serial() {
     assert!(discover::Lost::of(&usb_like(0x1209, None)).is_none());
     assert!(discover::Lost::of(&usb_like(0x1209, Some(""))).is_none());
 }
+
+/// The page's support log: the device opened through the API, a file with its WebCrypto
+/// SHA-256 (filled in once computed), and an update's phases and result.
+#[wasm_bindgen_test]
+async fn the_support_log_records_what_the_page_did() {
+    use dfu_flasher::web::{api, clock, support};
+    support::support_log_clear();
+    let f = fake("stm32f4");
+    let dev = api::open_device(f.device.clone()).await.expect("opens");
+    // "abc": the SHA-256 test vector of FIPS 180-2 (a file refused as too small or as text
+    // is logged with its digest too).
+    let _ = api::Firmware::parse(b"abc", "abc.bin".into());
+    let fw = api::Firmware::parse(&program(9000), "app.bin".into()).expect("parses");
+    let abc = "SHA-256: ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    for _ in 0..100 {
+        if support::support_log("x").contains(abc) {
+            break;
+        }
+        clock::sleep(20).await;
+    }
+    let options = obj(&[("verify", true.into()), ("restart", false.into())]);
+    let nothing = js_sys::Function::new_no_args("");
+    let done =
+        wasm_bindgen_futures::JsFuture::from(dev.update(&fw, options, nothing.clone(), nothing))
+            .await
+            .expect("updates");
+    assert!(get(&done, "title").is_string());
+    let log = support::support_log("Test/1.0");
+    for want in [
+        "Browser: \"Test/1.0\"",
+        "USB id: 0483:df11",
+        "Serial number: \"315A28A0B956\"",
+        "File name: \"abc.bin\"",
+        abc,
+        "File name: \"app.bin\"",
+        "File: \"app.bin\"",
+        "Phase: write",
+        "Phase: verify",
+        "Result: success",
+        "Verified: yes",
+    ] {
+        assert!(
+            log.lines().any(|l| l == want),
+            "missing {want:?} in:\n{log}"
+        );
+    }
+    assert!(!log.contains("SHA-256: (not computed)"), "{log}");
+    support::support_log_clear();
+    assert!(!support::support_log("x").contains("USB id"));
+}

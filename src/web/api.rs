@@ -2,12 +2,13 @@
 //! serde-wasm-bindgen. A vendor can use it from their own page; see the README.
 
 pub use super::catalog::VendorCatalog;
-use super::convert::{flash_error, platform, to_js, whole_number};
+use super::convert::{platform, to_js, whole_number};
 use super::demo::DemoTransport;
 use super::discover;
 pub use super::firmware::Firmware;
 use super::handle::Backend;
 pub use super::handle::DeviceHandle;
+use super::support::open_failed;
 use super::usb::WebUsbTransport;
 use crate::driver::{describe, FlashError};
 use crate::ui::{self, Platform};
@@ -243,12 +244,12 @@ pub async fn open_device(device: JsValue) -> Result<DeviceHandle, JsValue> {
     let device: UsbDevice = device.unchecked_into();
     let mut t = WebUsbTransport::open(device)
         .await
-        .map_err(|e| flash_error(&FlashError::Transfer(e), None))?;
+        .map_err(|e| open_failed(&FlashError::Transfer(e), None))?;
     let info = describe(&mut t)
         .await
-        .map_err(|e| flash_error(&FlashError::Describe(e), None))?;
+        .map_err(|e| open_failed(&FlashError::Describe(e), None))?;
     t.hold(info.interface).await.map_err(|e| {
-        flash_error(
+        open_failed(
             &FlashError::Transfer(e),
             Some((info.vendor_id, info.product_id)),
         )
@@ -263,7 +264,7 @@ pub async fn open_demo(profile: String) -> Result<DeviceHandle, JsValue> {
         .ok_or_else(|| JsValue::from(js_sys::Error::new("unknown demo device")))?;
     let info = describe(&mut t)
         .await
-        .map_err(|e| flash_error(&FlashError::Describe(e), None))?;
+        .map_err(|e| open_failed(&FlashError::Describe(e), None))?;
     t.grant(info.vendor_id, info.product_id);
     Ok(DeviceHandle::new(Backend::Demo(Box::new(t)), info))
 }

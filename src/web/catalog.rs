@@ -5,8 +5,10 @@
 
 use super::clock::with_timeout;
 use super::convert::{problem_error, to_js};
+use super::digest::sha256;
 use super::firmware::Firmware;
 use super::handle::DeviceHandle;
+use super::support;
 use crate::core::catalog::{self, Catalog, Channel, Release};
 use crate::ui::{self, OfferView, OutcomeView, ProgressView, SignatureProblem};
 use js_sys::{Function, Promise, Uint8Array};
@@ -133,21 +135,6 @@ async fn fetch_bytes(
             return Ok(out);
         }
     }
-}
-
-/// The SHA-256 of `bytes` by WebCrypto.
-async fn sha256(bytes: &[u8]) -> Result<Vec<u8>, String> {
-    let subtle = web_sys::window()
-        .map(|w| w.crypto())
-        .ok_or("no window")?
-        .map_err(|e| js_message(&e))?
-        .subtle();
-    let data = Uint8Array::from(bytes);
-    let p = subtle
-        .digest_with_str_and_buffer_source("SHA-256", &data)
-        .map_err(|e| js_message(&e))?;
-    let digest = JsFuture::from(p).await.map_err(|e| js_message(&e))?;
-    Ok(Uint8Array::new(&digest).to_vec())
 }
 
 /// Check `catalog.json.sig` against the catalog's exact bytes and the vendor's key, with
@@ -337,6 +324,14 @@ impl VendorCatalog {
                     "bad address",
                 )));
             };
+            support::record(|l, t| {
+                l.download_started(t, &what, &url, release.size, &release.sha256)
+            });
+            // Each refusal is logged with the browser's or the check's own words.
+            let refuse = |p: ui::Problem, technical: &str| {
+                support::record(|l, t| l.problem(t, "Download failed", &p, technical));
+                problem_error(&p)
+            };
             let report = |done: u64| {
                 let _ = on_progress.call1(
                     &JsValue::NULL,
@@ -347,38 +342,46 @@ impl VendorCatalog {
             let bytes = fetch_bytes(&url, release.size, &mut |n| report(n), &|| cancel.get())
                 .await
                 .map_err(|f| {
-                    problem_error(&if f.cancelled {
-                        ui::download_cancelled_problem()
-                    } else {
-                        ui::release_download_problem(&vendor, &release.file, f.status, &f.message)
-                    })
+                    let technical = format!("HTTP status {}: {}", f.status, f.message);
+                    refuse(
+                        if f.cancelled {
+                            ui::download_cancelled_problem()
+                        } else {
+                            ui::release_download_problem(
+                                &vendor,
+                                &release.file,
+                                f.status,
+                                &f.message,
+                            )
+                        },
+                        &technical,
+                    )
                 })?;
-            if bytes.len() as u64 != release.size {
-                return Err(problem_error(&ui::tampered_problem(
-                    &vendor,
-                    &release,
-                    bytes.len() as u64,
-                    None,
-                )));
+            let got = bytes.len() as u64;
+            if got != release.size {
+                let technical = format!("size {got} bytes, expected {}", release.size);
+                let p = ui::tampered_problem(&vendor, &release, got, None);
+                return Err(refuse(p, &technical));
             }
             let digest = sha256(&bytes).await.map_err(|m| {
-                problem_error(&ui::release_download_problem(&vendor, &release.file, 0, &m))
+                refuse(
+                    ui::release_download_problem(&vendor, &release.file, 0, &m),
+                    &m,
+                )
             })?;
             if digest[..] != release.sha256[..] {
-                return Err(problem_error(&ui::tampered_problem(
-                    &vendor,
-                    &release,
-                    bytes.len() as u64,
-                    Some(&digest),
-                )));
+                let technical = format!("SHA-256 {}", catalog::hex(&digest));
+                let p = ui::tampered_problem(&vendor, &release, got, Some(&digest));
+                return Err(refuse(p, &technical));
             }
+            support::record(|l, t| l.download_done(t, got));
             let name = release
                 .file
                 .rsplit('/')
                 .next()
                 .unwrap_or(&release.file)
                 .to_string();
-            Firmware::parse(&bytes, name).map(JsValue::from)
+            Firmware::read(&bytes, name, Some(&digest)).map(JsValue::from)
         })
     }
 

@@ -32,6 +32,13 @@ pub fn set_timer_worker(worker: JsValue) {
     use_worker(&worker);
 }
 
+/// Milliseconds on the page's monotonic clock, since the page started (`performance.now()`).
+pub fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or_else(js_sys::Date::now, |p| p.now())
+}
+
 /// Wait at least `ms` milliseconds: the worker's timer while the page is hidden, a plain
 /// timeout (cancelled if this future is dropped) while it is visible.
 pub async fn sleep(ms: u32) {

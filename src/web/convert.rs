@@ -2,7 +2,7 @@
 //! user's platform, and errors as the `Error` objects the page catches. A leaf module: it
 //! uses the layers below, and every other module of `web` may use it.
 
-use crate::driver::{FlashError, TransferError, TransferErrorKind};
+use crate::driver::{TransferError, TransferErrorKind};
 use crate::ui::{self, Platform, Problem};
 use js_sys::Reflect;
 use serde::Serialize;
@@ -46,10 +46,6 @@ pub(crate) fn problem_error(p: &Problem) -> JsValue {
     let _ = js_sys::Reflect::set(&e, &"details".into(), &details);
     let _ = js_sys::Reflect::set(&e, &"kind".into(), &JsValue::from_str(p.kind.name()));
     e.into()
-}
-
-pub(crate) fn flash_error(e: &FlashError, ids: Option<(u16, u16)>) -> JsValue {
-    problem_error(&ui::problem_for(e, platform(), ids))
 }
 
 /// Map a rejected WebUSB promise to an error kind, keeping the browser's message.

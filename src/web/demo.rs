@@ -7,7 +7,7 @@ use crate::core::protocol::{Control, Setup};
 use crate::driver::sim::SimTransport;
 use crate::driver::{DeviceInfo, Reconnect, TransferError, TransferErrorKind, Transport};
 use crate::sim::{Profile, SimDevice};
-use crate::ui::Chooser;
+use crate::ui::{Chooser, Repair};
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::rc::Rc;
@@ -93,6 +93,7 @@ impl Transport for DemoTransport {
 impl Reconnect for DemoTransport {
     async fn reconnect(&mut self, before: &DeviceInfo) -> Result<(), TransferError> {
         // The device drops off the bus and comes back (virtual time, scaled).
+        super::support::record(|l, t| l.repair(t, Repair::Looking));
         self.sim.reconnect(before).await?;
         super::clock::sleep(600).await;
         let c = Control::get_descriptor(descriptor::DEVICE, 0, 0, 18);
@@ -113,6 +114,8 @@ impl Reconnect for DemoTransport {
             };
             repair.ask(before, Chooser::Demo).await?;
             self.granted.borrow_mut().insert(ids);
+        } else {
+            super::support::record(|l, t| l.repair(t, Repair::Found));
         }
         Ok(())
     }

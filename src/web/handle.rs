@@ -6,6 +6,7 @@ use super::convert::{platform, problem_error, to_js, whole_number};
 use super::demo::DemoTransport;
 use super::firmware::Firmware;
 use super::page::{page_progress, PageRepair};
+use super::support;
 use super::usb::WebUsbTransport;
 use crate::core::fit::Placement;
 use crate::core::protocol::Setup;
@@ -107,8 +108,12 @@ struct Inner {
 /// Take the backend for one operation; `Err` says why not.
 fn checkout(inner: &Rc<RefCell<Inner>>) -> Result<(Backend, DeviceInfo), JsValue> {
     let mut i = inner.borrow_mut();
+    let refused = |p: ui::Problem| {
+        support::record(|l, t| l.problem(t, "Device not available", &p, ""));
+        problem_error(&p)
+    };
     if i.busy {
-        return Err(problem_error(&ui::busy_problem()));
+        return Err(refused(ui::busy_problem()));
     }
     let info = i.info.clone();
     match i.backend.take() {
@@ -116,7 +121,7 @@ fn checkout(inner: &Rc<RefCell<Inner>>) -> Result<(Backend, DeviceInfo), JsValue
             i.busy = true;
             Ok((b, info))
         }
-        None => Err(problem_error(&ui::closed_problem())),
+        None => Err(refused(ui::closed_problem())),
     }
 }
 
@@ -205,6 +210,11 @@ fn install_repair(
 #[wasm_bindgen]
 impl DeviceHandle {
     pub(super) fn new(backend: Backend, info: DeviceInfo) -> DeviceHandle {
+        let title = match backend {
+            Backend::Usb(_) => "Device opened",
+            Backend::Demo(_) => "Demo device opened",
+        };
+        support::record(|l, t| l.device(t, title, &info));
         DeviceHandle {
             inner: Rc::new(RefCell::new(Inner {
                 backend: Some(backend),
@@ -307,6 +317,7 @@ impl DeviceHandle {
         let inner = self.inner.clone();
         let cancel = self.cancel.clone();
         let file = firmware.file.clone();
+        let file_name = firmware.name().to_string();
         future_to_promise(async move {
             let _awake = Awake::new();
             let fit = {
@@ -319,7 +330,9 @@ impl DeviceHandle {
                 }
             };
             if !(fit.ok || opts.force && fit.can_force) {
-                return Err(problem_error(&fit.as_problem()));
+                let p = fit.as_problem();
+                support::record(|l, t| l.problem(t, "Update refused", &p, ""));
+                return Err(problem_error(&p));
             }
             let (mut backend, info) = checkout(&inner)?;
             cancel.set(false);
@@ -338,8 +351,27 @@ impl DeviceHandle {
                 force: opts.force && fit.can_force,
             };
             let image = driver::FlashImage::from(&file);
+            support::record(|l, t| l.update_started(t, &fopts, &file_name));
             let mut report = page_progress(&on_progress);
             let r = driver::flash(&mut t, &image, fopts, &mut report).await;
+            // What the page will say, logged as the operation ends.
+            let said = match &r {
+                Ok(rep) => {
+                    let done = ui::DoneView::update(rep);
+                    support::record(|l, t| l.update_done(t, rep, &done));
+                    Ok(done)
+                }
+                Err(e) => {
+                    let p = ui::failure_problem(
+                        e,
+                        &ui::clean(&info.display_name()),
+                        platform(),
+                        Some((info.vendor_id, info.product_id)),
+                    );
+                    support::record(|l, t| l.failed(t, e, &p));
+                    Err(p)
+                }
+            };
             // Describe the device as it is now (it may have changed mode), if it is there.
             let restarting = matches!(
                 &r,
@@ -373,15 +405,13 @@ impl DeviceHandle {
                 d.learned_capacity = learned;
                 d
             });
+            if let Some(d) = &now {
+                support::record(|l, t| l.device(t, "Device after update", d));
+            }
             checkin(&inner, backend, now, stale);
-            match r {
-                Ok(rep) => Ok(to_js(&ui::DoneView::update(&rep))),
-                Err(e) => Err(problem_error(&ui::failure_problem(
-                    &e,
-                    &ui::clean(&info.display_name()),
-                    platform(),
-                    Some((info.vendor_id, info.product_id)),
-                ))),
+            match said {
+                Ok(done) => Ok(to_js(&done)),
+                Err(p) => Err(problem_error(&p)),
             }
         })
     }
@@ -400,13 +430,31 @@ impl DeviceHandle {
                 backend: &mut backend,
                 cancel,
             };
+            support::record(|l, t| l.backup_started(t));
             let mut report = page_progress(&on_progress);
             let r = driver::backup(&mut t, &mut report).await;
-            let now = describe(&mut t).await.ok();
-            checkin(&inner, backend, now, false);
-            match r {
+            let said = match r {
                 Ok(b) => {
-                    let o = to_js(&ui::DoneView::backup(&info, &b));
+                    let done = ui::DoneView::backup(&info, &b);
+                    support::record(|l, t| l.backup_done(t, &b, &done));
+                    Ok((b, done))
+                }
+                Err(e) => {
+                    let ids = Some((info.vendor_id, info.product_id));
+                    let name = ui::clean(&info.display_name());
+                    let p = ui::failure_problem(&e, &name, platform(), ids).for_backup();
+                    support::record(|l, t| l.failed(t, &e, &p));
+                    Err(p)
+                }
+            };
+            let now = describe(&mut t).await.ok();
+            if let Some(d) = &now {
+                support::record(|l, t| l.device(t, "Device after backup", d));
+            }
+            checkin(&inner, backend, now, false);
+            match said {
+                Ok((b, done)) => {
+                    let o = to_js(&done);
                     let _ = js_sys::Reflect::set(
                         &o,
                         &"bytes".into(),
@@ -419,13 +467,7 @@ impl DeviceHandle {
                     );
                     Ok(o)
                 }
-                Err(e) => {
-                    let ids = Some((info.vendor_id, info.product_id));
-                    let name = ui::clean(&info.display_name());
-                    Err(problem_error(
-                        &ui::failure_problem(&e, &name, platform(), ids).for_backup(),
-                    ))
-                }
+                Err(p) => Err(problem_error(&p)),
             }
         })
     }

@@ -4,8 +4,9 @@
 
 use super::convert::to_js;
 use super::discover;
+use super::support;
 use crate::driver::{self, DeviceInfo, TransferError, TransferErrorKind};
-use crate::ui::{Chooser, ProgressView, RepairView};
+use crate::ui::{Chooser, ProgressView, Repair, RepairView};
 use js_sys::{Function, Promise};
 use std::cell::Cell;
 use std::future::Future;
@@ -18,7 +19,8 @@ use web_sys::UsbDevice;
 /// Progress for the page. The driver reports after every request, about a thousand
 /// times a second on a fast device; crossing into JavaScript and touching the DOM that
 /// often costs transfer time and shows nothing more. Report on a phase change, at the
-/// end of a phase, and otherwise at most every 40 ms.
+/// end of a phase, and otherwise at most every 40 ms. The support log is told at the same
+/// moments (it notes phase changes, with the counters of the phase that ended).
 pub(super) fn page_progress(on_progress: &Function) -> impl FnMut(&driver::ProgressReport) + '_ {
     let mut last: Option<(crate::core::Phase, f64)> = None;
     move |p| {
@@ -31,6 +33,7 @@ pub(super) fn page_progress(on_progress: &Function) -> impl FnMut(&driver::Progr
         };
         if due {
             last = Some((cur.phase, p.elapsed_ms));
+            support::record(|l, t| l.progress(t, p));
             let _ = on_progress.call1(&JsValue::NULL, &to_js(&ProgressView::new(p)));
         }
     }
@@ -97,6 +100,7 @@ impl PageRepair {
         before: &DeviceInfo,
         old: &UsbDevice,
     ) -> Option<UsbDevice> {
+        support::record(|l, t| l.repair(t, Repair::Looking));
         let report = |p: &ProgressView| {
             let _ = self.on_progress.call1(&JsValue::NULL, &to_js(p));
         };
@@ -104,8 +108,13 @@ impl PageRepair {
             async { Ok(discover::wait_for_known(before, old, 6, &report).await) },
             self.cancel.clone(),
         )
-        .await;
-        found.ok().flatten()
+        .await
+        .ok()
+        .flatten();
+        if found.is_some() {
+            support::record(|l, t| l.repair(t, Repair::Found));
+        }
+        found
     }
 
     /// Ask the user to select the device that was `before` again, in the browser's chooser
@@ -116,9 +125,10 @@ impl PageRepair {
         before: &DeviceInfo,
         chooser: Chooser,
     ) -> Result<JsValue, TransferError> {
+        support::record(|l, t| l.repair(t, Repair::Asked(chooser)));
         let req = to_js(&RepairView::new(before, chooser));
         let asked = self.on_repair.call1(&JsValue::NULL, &req);
-        unless_cancelled(
+        let r = unless_cancelled(
             async move {
                 let p: Promise = asked
                     .map_err(|e| discover::chooser_error(&e))?
@@ -127,6 +137,11 @@ impl PageRepair {
             },
             self.cancel.clone(),
         )
-        .await
+        .await;
+        match &r {
+            Ok(_) => support::record(|l, t| l.repair(t, Repair::Chosen)),
+            Err(e) => support::record(|l, t| l.repair(t, Repair::NotChosen(e))),
+        }
+        r
     }
 }

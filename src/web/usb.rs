@@ -80,9 +80,7 @@ struct Watch {
 
 /// Milliseconds on the page's monotonic clock.
 fn now() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or_else(js_sys::Date::now, |p| p.now())
+    super::clock::now_ms()
 }
 
 impl Watchdog {
