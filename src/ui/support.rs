@@ -30,7 +30,7 @@ use super::Chooser;
 use crate::core::file::{FileError, FirmwareFile};
 use crate::core::Phase;
 use crate::driver::{DeviceInfo, FlashOptions, ProgressReport, TransferError};
-use line::{clip, hex, ms, quoted, stamp, Line};
+use line::{hex, ms, quoted, stamp, Line};
 use std::collections::VecDeque;
 
 /// Longest text from a device, a file or a page, in characters of the log (escapes count).
@@ -195,7 +195,10 @@ impl SupportLog {
     ) {
         let mut lines = facts::file_head(name, file_size, sha256);
         lines.push(Line::new("Shown", quoted(shown, MAX_SHOWN)));
-        lines.push(Line::new("Error", clip(&e.to_string(), MAX_SHOWN)));
+        // (Not the parser's Display: it is Debug formatting, which would cost the wasm.)
+        if let FileError::NotFirmware(kind) = e {
+            lines.push(Line::new("Not firmware", kind.name().into()));
+        }
         let seq = self.add(at_ms, "Firmware refused", lines);
         self.wait_for_hash(seq, name, sha256);
     }

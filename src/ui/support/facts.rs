@@ -191,7 +191,9 @@ pub(super) fn file(f: &FirmwareFile) -> Vec<Line> {
         }
     }
     for w in &f.warnings {
-        v.push(Line::new("Warning", clip(&w.to_string(), MAX_SHOWN)));
+        // The page's words: the core's Display is Debug formatting (it would cost the wasm).
+        let said = crate::ui::words::file_warning(w);
+        v.push(Line::new("Warning", quoted(&said, MAX_SHOWN)));
     }
     v
 }

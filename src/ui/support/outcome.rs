@@ -9,7 +9,7 @@ use crate::driver::{
     Backup, DescribeError, FlashError, FlashFailure, FlashReport, Left, TransferError,
     TransferErrorKind,
 };
-use crate::ui::{Chooser, Detail, DoneView, Problem};
+use crate::ui::{misfit_text, Chooser, Detail, DoneView, Problem};
 
 impl SupportLog {
     /// An update succeeded; `shown` is what the page said.
@@ -186,13 +186,10 @@ pub(super) fn failure(f: &FlashFailure) -> Vec<Line> {
 
 /// The exact error: the technical line, and every field that says what happened.
 pub(super) fn flash_error(e: &FlashError) -> Vec<Line> {
-    let mut v = vec![Line::new("Error", clip(&e.to_string(), MAX_SHOWN))];
+    let mut v = vec![Line::new("Error", clip(&technical(e), MAX_SHOWN))];
     match e {
         FlashError::Transfer(t) | FlashError::Describe(DescribeError::Transfer(t)) => {
             v.extend(transfer(t))
-        }
-        FlashError::Unconfirmed(m) | FlashError::Misfit(m) => {
-            v.push(Line::new("Misfit", clip(&format!("{m:?}"), MAX_SHOWN)))
         }
         FlashError::Device(d) => {
             v.push(Line::new("Error kind", d.kind.tag().into()));
@@ -218,6 +215,48 @@ pub(super) fn flash_error(e: &FlashError) -> Vec<Line> {
         _ => {}
     }
     v
+}
+
+/// The technical line of a flash error, like the driver's `Display` but without its Debug
+/// formatting of descriptor and plan errors (which would cost the wasm): the page's own
+/// words stand in for those, and for misfits.
+fn technical(e: &FlashError) -> String {
+    use crate::ui::words;
+    let ids = |u: &crate::core::file::UsbIds| {
+        format!(
+            "{:04x}:{:04x} release {:#06x}",
+            u.vendor, u.product, u.device
+        )
+    };
+    match e {
+        FlashError::Device(d) => d.to_string(),
+        FlashError::Transfer(t) => format!("transfer: {}", t.message),
+        FlashError::Describe(DescribeError::Transfer(t)) => {
+            format!("reading descriptors: {}", t.message)
+        }
+        FlashError::Describe(DescribeError::Descriptor(d)) => {
+            format!("bad descriptor: {}", words::descriptor_error(d))
+        }
+        FlashError::Describe(DescribeError::NotDfu) => "no DFU interface".into(),
+        FlashError::Describe(DescribeError::NoRuntimeInterface) => {
+            "no DFU interface in run-time mode (quirk no-dfu-runtime)".into()
+        }
+        FlashError::Plan(p) => format!("plan: {}", words::plan_error(p)),
+        FlashError::NoDfuMode => "the device did not come back in DFU mode".into(),
+        FlashError::NeedsDfuse => "addressed data for a DFU 1.1 device".into(),
+        FlashError::NoSuchAlt { alt } => format!("no alt setting {alt}"),
+        FlashError::NoMemoryMap { alt } => format!("no memory map for alt setting {alt}"),
+        FlashError::WrongDevice { file, device } => {
+            format!(
+                "the file names {}; the device is {}",
+                ids(file),
+                ids(device)
+            )
+        }
+        FlashError::Unconfirmed(m) => format!("unconfirmed: {}", misfit_text(m, "the device")),
+        FlashError::Misfit(m) => format!("misfit: {}", misfit_text(m, "the device")),
+        FlashError::Cancelled => "cancelled while waiting for the device".into(),
+    }
 }
 
 /// The fields of a device error.
