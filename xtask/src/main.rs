@@ -9,7 +9,10 @@
 //! * `cargo xtask fuzz [SECONDS]` — fuzz every target for SECONDS each (default 60).
 //! * `cargo xtask bench` — print speed figures.
 //! * `cargo xtask serve [--port N]` — build the page and serve it on http://127.0.0.1:8000.
-//! * `cargo xtask dist` — write a deployable static folder `dist/`.
+//! * `cargo xtask dist` — write a deployable static folder `dist/`, with the embeddable
+//!   element alone in `dist/dfu-flasher/`.
+//! * `cargo xtask bundle DIR` — copy the element (as in `dist/dfu-flasher/`) to DIR from what
+//!   `cargo xtask build` wrote, without building.
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -59,8 +62,12 @@ fn main() {
         Some("build") => web::build(),
         Some("e2e") => web::e2e(),
         Some("dist") => web::dist(),
+        Some("bundle") => match args.get(1) {
+            Some(dir) => web::bundle(Path::new(dir)),
+            None => Err("usage: cargo xtask bundle DIR".into()),
+        },
         _ => {
-            eprintln!("usage: cargo xtask <test [--skip-real-usb] | fuzz [SECONDS] | bench | mutants [--shard K/N] | build | e2e | real-usb | serve [--port N] | dist>");
+            eprintln!("usage: cargo xtask <test [--skip-real-usb] | fuzz [SECONDS] | bench | mutants [--shard K/N] | build | e2e | real-usb | serve [--port N] | dist | bundle DIR>");
             exit(2);
         }
     };
@@ -226,7 +233,7 @@ fn fuzz(secs: u32, runs: Option<u64>) -> Result<(), String> {
 /// parser (as ES modules): a syntax error fails here, not in a customer's browser.
 fn js_check() -> Result<(), String> {
     let mut files = Vec::new();
-    for dir in ["www", "src/web", "tests/e2e", "tests/usb"] {
+    for dir in ["www", "src/web", "tests/e2e", "tests/e2e/host", "tests/usb"] {
         let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {dir}: {e}"))?;
         for e in entries.flatten() {
             let p = e.path();

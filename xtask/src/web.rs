@@ -101,12 +101,7 @@ pub fn page_sizes() -> Result<(), String> {
     let (mut raw, mut gz) = (0u64, 0u64);
     for f in site_files()? {
         let r = fs::metadata(&f).map(|m| m.len()).unwrap_or(0);
-        let out = Command::new("gzip")
-            .args(["-9", "-c"])
-            .arg(&f)
-            .output()
-            .map_err(|e| format!("gzip: {e}"))?;
-        let g = out.stdout.len() as u64;
+        let g = gzip_size(&f)?;
         println!("{:<40} {:>10} {:>10}", f.display(), r, g);
         raw += r;
         gz += g;
@@ -153,6 +148,85 @@ pub const HEADERS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The embeddable element's files in `www/` (relative to it): the element, its modules,
+/// styles and timer worker, the wasm (`pkg/`) and the message tables (`lang/`); nothing of
+/// the project's own page (`index.html`, `host.js`, `page.css`, `demo/`). The element
+/// finds every one of them relative to its own module (`new URL('./…', import.meta.url)`).
+fn bundle_files() -> Result<Vec<PathBuf>, String> {
+    let www = Path::new("www");
+    let mut files = Vec::new();
+    for f in site_files()? {
+        let Ok(rel) = f.strip_prefix(www) else {
+            continue;
+        };
+        let top = rel
+            .components()
+            .next()
+            .map(|c| c.as_os_str().to_string_lossy());
+        let name = rel.to_string_lossy();
+        let wanted = match top.as_deref() {
+            Some("pkg") | Some("lang") => true,
+            _ if rel.components().count() == 1 => {
+                name == "dfu-flasher.js"
+                    || name == "flasher.css"
+                    || name == "timer-worker.js"
+                    || (name.starts_with("flasher-") && name.ends_with(".js"))
+            }
+            _ => false,
+        };
+        if wanted {
+            files.push(rel.to_path_buf());
+        }
+    }
+    for needed in [
+        "dfu-flasher.js",
+        "flasher.css",
+        "pkg/dfu_flasher.js",
+        "pkg/dfu_flasher_bg.wasm",
+        "lang/en.json",
+    ] {
+        if !files.iter().any(|f| f == Path::new(needed)) {
+            return Err(format!(
+                "www/{needed} is missing: run `cargo xtask build` first"
+            ));
+        }
+    }
+    Ok(files)
+}
+
+/// Write the embeddable element to `out` (e.g. `dist/dfu-flasher/`) from what `build`
+/// wrote into `www/`, and print its size.
+pub fn bundle(out: &Path) -> Result<(), String> {
+    let files = bundle_files()?;
+    let _ = fs::remove_dir_all(out);
+    let (mut raw, mut gz) = (0u64, 0u64);
+    for rel in &files {
+        let from = Path::new("www").join(rel);
+        let to = out.join(rel);
+        if let Some(parent) = to.parent() {
+            fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+        raw += fs::copy(&from, &to).map_err(|e| format!("cannot copy {}: {e}", from.display()))?;
+        gz += gzip_size(&from)?;
+    }
+    println!(
+        "{}: the embeddable <dfu-flasher>, {} files, {raw} bytes, {gz} bytes gzip -9",
+        out.display(),
+        files.len()
+    );
+    Ok(())
+}
+
+fn gzip_size(f: &Path) -> Result<u64, String> {
+    let out = Command::new("gzip")
+        .args(["-9", "-c"])
+        .arg(f)
+        .output()
+        .map_err(|e| format!("gzip: {e}"))?;
+    Ok(out.stdout.len() as u64)
+}
+
 pub fn dist() -> Result<(), String> {
     build()?;
     let out = Path::new("dist");
@@ -171,7 +245,9 @@ pub fn dist() -> Result<(), String> {
     }
     headers.push_str("/*.wasm\n  Content-Type: application/wasm\n");
     fs::write(out.join("_headers"), headers).map_err(|e| format!("cannot write _headers: {e}"))?;
+    bundle(&out.join("dfu-flasher"))?;
     println!("dist/ is ready: upload its contents to any static host (HTTPS required).");
+    println!("dist/dfu-flasher/ alone is the element for a page of your own (see the README).");
     Ok(())
 }
 
@@ -250,6 +326,9 @@ pub fn spawn_server() -> Result<u16, String> {
 pub fn e2e() -> Result<(), String> {
     build()?;
     deps::browser_tools()?;
+    // The element as `dist` ships it, for the test that runs it from that folder alone.
+    let element = Path::new("target/e2e/dfu-flasher");
+    bundle(element)?;
     let port = spawn_server()?;
     let shots = std::env::var("E2E_SCREENSHOTS").unwrap_or_default();
     // Under Xvfb: the hidden-tab test drives a windowed Chromium (the others are headless);
@@ -264,6 +343,7 @@ pub fn e2e() -> Result<(), String> {
             "tests/e2e/",
         ])
         .env("E2E_URL", format!("http://127.0.0.1:{port}/"))
+        .env("E2E_BUNDLE", element)
         .env("E2E_SCREENSHOTS", shots))
 }
 
