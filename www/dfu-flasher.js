@@ -30,13 +30,32 @@ function loadWasm() {
   return ready;
 }
 
+// The elements in the page, and the language they all speak: a promise of its tag, set as
+// soon as a switch is asked for, so that switches run in order and an element that starts
+// meanwhile knows what it joins.
 const elements = new Set();
+let pageLanguage = null;
+
+// The language once every switch asked for so far has run.
+async function settled() {
+  let p;
+  let tag;
+  do { p = pageLanguage; tag = await p; } while (p !== pageLanguage);
+  return tag;
+}
 
 class DfuFlasher extends HTMLElement {
   static get observedAttributes() { return ['lang']; }
 
   connectedCallback() {
-    if (this.shadowRoot) return; // moved in the page: keeps running as it is
+    if (this.shadowRoot) {
+      // Moved in the page, or put back: keeps running as it is, in the page's language.
+      elements.add(this);
+      if (this.flasherLanguage && pageLanguage) {
+        pageLanguage.then((tag) => { if (tag !== this.flasherLanguage) this.speak(tag, true); });
+      }
+      return;
+    }
     const root = this.attachShadow({ mode: 'open' });
     const template = document.createElement('template');
     template.innerHTML = MARKUP; // the element's own static markup (see flasher-markup.js)
@@ -46,9 +65,15 @@ class DfuFlasher extends HTMLElement {
     this.start().catch((e) => this.app.fail(e));
   }
 
+  disconnectedCallback() { elements.delete(this); }
+
   async start() {
     await loadWasm();
-    await this.switchLanguage(chooseLanguage(this.getAttribute('lang')), false);
+    // Its own `lang` sets the language of every element; without one, an element joins the
+    // language the page's elements already speak.
+    const own = this.getAttribute('lang');
+    if (own || !pageLanguage) await this.switchLanguage(chooseLanguage(own), false);
+    else this.speak(await settled(), false);
     const pick = this.shadowRoot.getElementById('language');
     pick.replaceChildren(...LANGUAGES.map(([tag, name]) => {
       const o = document.createElement('option');
@@ -68,21 +93,32 @@ class DfuFlasher extends HTMLElement {
     }
   }
 
-  // Every element on the page speaks the language just chosen.
+  // Every element on the page speaks the language just chosen, and each whose language
+  // changed tells its host page.
   async switchLanguage(tag, live) {
-    let used = 'en';
-    try { used = await useLanguage(tag); } catch (e) {
-      console.warn(`dfu-flasher: language ${tag} not available (${e.message}); using English`);
-      await useLanguage('en');
-    }
+    const switching = (pageLanguage || Promise.resolve()).catch(() => null).then(async () => {
+      try { return await useLanguage(tag); } catch (e) {
+        console.warn(`dfu-flasher: language ${tag} not available (${e.message}); using English`);
+        return useLanguage('en');
+      }
+    });
+    pageLanguage = switching;
+    const used = await settled();
+    this.speak(used, live);
     for (const el of elements) {
-      el.flasherLanguage = used;
-      el.shadowRoot.querySelector('.flasher').lang = used;
-      const pick = el.shadowRoot.getElementById('language');
-      if (pick.options.length) pick.value = used;
-      if (live || el !== this) el.app.rewrite();
+      if (el !== this && el.flasherLanguage && el.flasherLanguage !== used) el.speak(used, true);
     }
-    this.dispatchEvent(new CustomEvent('dfu-flasher-state', { detail: { state: 'language', language: used }, bubbles: true, composed: true }));
+  }
+
+  // This element in the language `tag` (already the message table's): `live`, its texts
+  // are rewritten (otherwise its start writes them).
+  speak(tag, live) {
+    this.flasherLanguage = tag;
+    this.shadowRoot.querySelector('.flasher').lang = tag;
+    const pick = this.shadowRoot.getElementById('language');
+    if (pick.options.length) pick.value = tag;
+    if (live) this.app.rewrite();
+    this.dispatchEvent(new CustomEvent('dfu-flasher-state', { detail: { state: 'language', language: tag }, bubbles: true, composed: true }));
   }
 
   // The state of the open updater, for tests and for vendors building on the element.
