@@ -916,7 +916,7 @@ fn the_offer_in_words() {
     assert_eq!(o.installed.as_deref(), Some("1.00"));
     let r = o.release.as_ref().expect("a release");
     assert_eq!(r.notes.as_deref(), Some("Deutsch."));
-    assert_eq!(r.label, "1.42 · 2026-11-20 · 100 KiB");
+    assert_eq!(r.label, "1.42 · 20 November 2026 · 100 KiB");
     assert!(!r.downgrade);
     // The older release is a deliberate downgrade, with a warning.
     let older: Vec<(&str, bool)> = o

@@ -353,3 +353,62 @@ fn sizes_durations_and_percentages_follow_the_language() {
     text::use_english();
     assert_eq!(dfu_flasher::ui::percent(19.6), "20%");
 }
+
+#[test]
+fn catalog_dates_are_written_the_languages_way() {
+    use dfu_flasher::ui::date;
+    let de = fs::read_to_string(root().join("lang/de.json")).unwrap();
+    let ja = fs::read_to_string(root().join("lang/ja.json")).unwrap();
+    text::use_english();
+    assert_eq!(date("2026-11-02"), "2 November 2026");
+    assert_eq!(date("2027-01-31"), "31 January 2027");
+    text::set_language("de", &de).unwrap();
+    assert_eq!(date("2026-03-09"), "9. März 2026");
+    assert_eq!(date("2026-12-24"), "24. Dezember 2026");
+    text::set_language("ja", &ja).unwrap();
+    assert_eq!(date("2026-11-02"), "2026年11月2日");
+    text::use_english();
+    // Not a calendar date: shown as given rather than guessed at.
+    for odd in [
+        "2026-13-01",
+        "2026-00-10",
+        "2026-11-32",
+        "2026-11-00",
+        "26-11-02",
+        "2026-1-02",
+        "soon",
+        "",
+    ] {
+        assert_eq!(date(odd), odd);
+    }
+}
+
+#[test]
+fn the_element_lists_exactly_the_languages_there_are_tables_for() {
+    // www/flasher-lang.js names each language in itself, so that the switch needs no
+    // download; those names are each table's own `language.name`.
+    let js = fs::read_to_string(root().join("www/flasher-lang.js")).unwrap();
+    let mut listed = Vec::new();
+    for line in js.lines() {
+        let l = line.trim();
+        if let Some(rest) = l.strip_prefix("['") {
+            let mut it = rest.split('\'');
+            let tag = it.next().unwrap().to_string();
+            let name = it.nth(1).unwrap().to_string();
+            listed.push((tag, name));
+        }
+    }
+    let mut files = Vec::new();
+    for e in fs::read_dir(root().join("lang")).unwrap().flatten() {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "json") {
+            let tag = p.file_stem().unwrap().to_string_lossy().to_string();
+            let lang = Language::parse(&tag, &fs::read_to_string(&p).unwrap()).unwrap();
+            files.push((tag, lang.get("language.name").unwrap().to_string()));
+        }
+    }
+    listed.sort();
+    files.sort();
+    assert!(listed.len() >= 3, "the list was read: {listed:?}");
+    assert_eq!(listed, files);
+}

@@ -68,7 +68,8 @@ function renderDevice() {
   if (!d) return;
   const info = d.describe();
   $('device-name').textContent = info.title;
-  $('device-mode').textContent = info.modeText;
+  // While the page asks for the device again, the card says what the re-pair box says.
+  $('device-mode').textContent = state.repair ? t('page.mode.restarted') : info.modeText;
   renderFacts($('device-facts'), info.facts);
   const alts = $('alts');
   alts.replaceChildren();
@@ -133,6 +134,7 @@ function renderFit() {
 
 function setBusy(busy) {
   state.busy = busy;
+  resetProgress();
   for (const id of ['connect', 'demo', 'file', 'disconnect', 'demo-profile', 'offer-action', 'offer-secondary', 'offer-install', 'beta']) $(id).disabled = busy;
   show('cancel', busy);
   $('cancel').disabled = false;
@@ -198,21 +200,45 @@ function announce(p) {
   }
 }
 
+// Each phase stays on screen at least this long, so that a quick one can be read: a
+// report of the next phase waits (the latest one is shown when the time is up).
+const PHASE_MIN_MS = 700;
+const shown = { phase: null, at: 0, timer: null, latest: null };
+
 function onProgress(p) {
   if (!p.reconnecting) state.phase = p.phase;
-  tabTitle(p.text);
   emit('progress', { phase: p.phase, percent: p.percent, text: p.text, reconnecting: !!p.reconnecting });
+  if (p.reconnecting) {
+    // The re-pair box, when shown, has the countdown; the bar would contradict it.
+    if (state.repair) { $('repair-countdown').textContent = p.text; return; }
+  } else if (state.repair) hideRepair();
+  shown.latest = p;
+  const phase = p.reconnecting ? 'reconnect' : p.phase;
+  const wait = shown.phase && phase !== shown.phase ? shown.at + PHASE_MIN_MS - performance.now() : 0;
+  if (shown.timer) return; // a later report is shown when the timer fires
+  if (wait > 0) { shown.timer = setTimeout(() => { shown.timer = null; paint(shown.latest); }, wait); return; }
+  paint(p);
+}
+
+function paint(p) {
+  if (!p || !state.busy) return; // the outcome is shown meanwhile
+  const phase = p.reconnecting ? 'reconnect' : p.phase;
+  if (phase !== shown.phase) { shown.phase = phase; shown.at = performance.now(); }
+  tabTitle(p.text);
   show('progress', true);
   $('bar').value = p.percent;
   $('progress-text').textContent = p.text;
   announce(p);
-  if (!p.reconnecting) hideRepair();
-  else $('repair-countdown').textContent = p.text;
+}
+
+function resetProgress() {
+  clearTimeout(shown.timer);
+  Object.assign(shown, { phase: null, at: 0, timer: null, latest: null });
 }
 
 function hideRepair() {
   show('repair', false);
-  if (state.repair) { state.repair.cancelled = true; state.repair = null; }
+  if (state.repair) { state.repair.cancelled = true; state.repair = null; renderDevice(); }
 }
 
 // The library asks for the device again after it re-enumerated with new ids.
@@ -224,6 +250,8 @@ function onRepair(req) {
     $('repair-button').textContent = req.buttonLabel;
     tabTitle(req.buttonLabel);
     show('repair', true);
+    show('progress', false); // "Switching to update mode… 0%" would contradict the box
+    renderDevice();
     $('repair-button').onclick = () => {
       if (pending.cancelled) return;
       const chosen = req.demo ? Promise.resolve(null) : requestDfuDevice(req.vendorId);
@@ -526,7 +554,9 @@ function renderOffer() {
     status.textContent = t('page.offer.connect', { products: anyOf(c.products()) });
     return;
   }
-  const o = d.needsReconnect() ? null : c.offer(d, { beta: $('beta').checked });
+  // Release notes in the element's language first, then the browser's.
+  const languages = [host.flasherLanguage || 'en', ...(navigator.languages || [])];
+  const o = d.needsReconnect() ? null : c.offer(d, { beta: $('beta').checked, languages });
   state.offer = o;
   if (!o) { hideAll(); status.textContent = t('page.offer.reconnect'); return; }
   status.textContent = o.title;

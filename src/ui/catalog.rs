@@ -72,7 +72,11 @@ fn release_view(
         ),
         (false, Some(d)) => fill(
             "catalog.release.label.dated",
-            &[("version", version), ("date", d), ("size", &file_size)],
+            &[
+                ("version", version),
+                ("date", &super::date(d)),
+                ("size", &file_size),
+            ],
         ),
         (true, None) => fill(
             "catalog.release.label.beta",
@@ -80,7 +84,11 @@ fn release_view(
         ),
         (true, Some(d)) => fill(
             "catalog.release.label.beta.dated",
-            &[("version", version), ("date", d), ("size", &file_size)],
+            &[
+                ("version", version),
+                ("date", &super::date(d)),
+                ("size", &file_size),
+            ],
         ),
     };
     let downgrade = installed.is_some_and(|i| r.version < *i);

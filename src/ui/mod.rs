@@ -69,6 +69,46 @@ pub fn duration(ms: f64) -> String {
     }
 }
 
+/// The message keys of the months, January first.
+const MONTHS: [&str; 12] = [
+    "date.month.1",
+    "date.month.2",
+    "date.month.3",
+    "date.month.4",
+    "date.month.5",
+    "date.month.6",
+    "date.month.7",
+    "date.month.8",
+    "date.month.9",
+    "date.month.10",
+    "date.month.11",
+    "date.month.12",
+];
+
+/// A calendar date (`YYYY-MM-DD`, as catalogs give it) the language's way: "2 November
+/// 2026", "2. November 2026", "2026年11月2日". Anything else is shown as given.
+pub fn date(iso: &str) -> String {
+    let mut parts = iso.splitn(3, '-');
+    let (Some(y), Some(m), Some(d)) = (parts.next(), parts.next(), parts.next()) else {
+        return iso.to_string();
+    };
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    if !(digits(y, 4) && digits(m, 2) && digits(d, 2)) {
+        return iso.to_string();
+    }
+    // Two ASCII digits each (checked above): the parses cannot fail.
+    let (month, day) = (
+        m.parse::<usize>().unwrap_or(0),
+        d.parse::<u32>().unwrap_or(0),
+    );
+    match MONTHS.get(month.wrapping_sub(1)) {
+        Some(key) if (1..=31).contains(&day) => {
+            t!("date.long", day = day, month = text::text(key), year = y)
+        }
+        _ => iso.to_string(),
+    }
+}
+
 /// A whole percentage in the language's way ("19%", "19 %").
 pub fn percent(p: f64) -> String {
     // Whole percent without float formatting (it costs the wasm about 15 KB).

@@ -118,16 +118,16 @@ pub fn demo_profiles() -> JsValue {
     #[derive(Serialize)]
     struct P {
         name: &'static str,
-        label: &'static str,
+        label: String,
     }
     to_js(&vec![
         P {
             name: "dfu11-runtime",
-            label: "Demo Widget (switches to update mode)",
+            label: ui::text::text("page.demo.widget"),
         },
         P {
             name: "stm32f4",
-            label: "STM32F4 bootloader (DfuSe)",
+            label: ui::text::text("page.demo.stm32f4"),
         },
     ])
 }

@@ -112,7 +112,7 @@ test('one click updates the demo widget from 1.00 to 1.10 and reads the new vers
   assert.equal(await text(page, '#offer-status'), 'Demo Widget 1.10 is available');
   assert.equal(await text(page, '#offer-action'), 'Update Demo Widget from 1.00 to 1.10');
   assert.equal(await text(page, '#offer-notes'), 'Fixes the battery gauge reading after a deep discharge.');
-  assert.match(await text(page, '#offer-meta'), /^1\.10 · 2026-11-20 · 5\.9 KiB$/);
+  assert.match(await text(page, '#offer-meta'), /^1\.10 · 20 November 2026 · 5\.9 KiB$/);
   assert.ok(await page.isHidden('#step-file'), 'no file to choose');
   await page.shot('1-offer');
   await runOffer(page);

@@ -63,7 +63,8 @@ async function demo(page, profile) {
 }
 
 test('DfuSe file made by dfuse-pack flashes onto the stm32f4 demo and verifies', async () => {
-  const app = bytes(50000, 1);
+  // Long enough that each phase is on screen (each stays at least 0.7 s).
+  const app = bytes(300000, 1);
   writeFileSync(join(dir, 'app.bin'), app);
   execFileSync('dfuse-pack', ['-b', '0x08000000:app.bin', '-D', '0x0483:0xdf11', 'app.dfu'], { cwd: dir });
   const page = await open('stm32f4');
@@ -100,7 +101,7 @@ test('DfuSe file made by dfuse-pack flashes onto the stm32f4 demo and verifies',
   assert.ok(said.say.length <= 30, `announced ${said.say.length} times: ${JSON.stringify(said.say)}`);
   assert.ok(said.text > said.say.length, `visible line ${said.text} changes, announced ${said.say.length}`);
   // Not what the page says: what the simulated device holds.
-  const digest = await demoSha(page, 0, 0x08000000, 50000);
+  const digest = await demoSha(page, 0, 0x08000000, 300000);
   assert.equal(digest, sha(app));
   assert.deepEqual(page.errors, []);
   await page.close();
@@ -429,12 +430,15 @@ test('the device card says its state in plain words; the details are closed unti
   await page.click('#device-details > summary');
   assert.equal(await page.isVisible('#alts'), true);
   assert.match(await page.textContent('#device-facts'), /0483:df11/);
-  // Remembered: open after a reload.
+  // Remembered (the toggle event comes a task later): open after a reload.
+  const stored = (v) => page.waitForFunction((x) => localStorage.getItem('dfu-flasher-device-details') === x, v);
+  await stored('open');
   await page.reload();
   await page.waitForSelector('body[data-ready=true]');
   await demo(page, 'stm32f4');
   assert.equal(await page.$eval('#device-details', (d) => d.open), true);
   await page.click('#device-details > summary');
+  await stored('closed');
   await page.reload();
   await page.waitForSelector('body[data-ready=true]');
   assert.equal(await page.$eval('#device-details', (d) => d.open), false);
