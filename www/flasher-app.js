@@ -5,7 +5,7 @@
 import {
   environment, knownDevices, requestDevice, requestDfuDevice, openDevice, openDemo,
   demoProfiles, watchDevices, firmwareLink, firmwareDownloadProblem, linkVendors, Firmware,
-  lostDevice, VendorCatalog, text as t,
+  lostDevice, VendorCatalog, supportLog, text as t,
 } from './pkg/dfu_flasher.js';
 import { translate } from './flasher-lang.js';
 
@@ -703,6 +703,25 @@ function rewrite() {
   if (state.catalog) root.querySelector('.lead').textContent = state.catalog.lead();
 }
 
+// "Copy details for support": the session's plain-text log (see ui::support) on the
+// clipboard, for the customer to paste into an email; where the clipboard is refused, the
+// log is shown selected, to copy by hand.
+async function copySupport() {
+  const log = supportLog(navigator.userAgent);
+  const box = $('support-log');
+  try {
+    await navigator.clipboard.writeText(log);
+    box.hidden = true;
+    $('support-said').textContent = t('page.support.copied');
+  } catch (_) {
+    box.value = log;
+    box.hidden = false;
+    box.focus();
+    box.select();
+    $('support-said').textContent = t('page.support.select');
+  }
+}
+
 // The element starts: `wasm` has loaded and the language is set.
 function start() {
   // "Details" (USB ids, memory areas, file internals) is closed until the customer opens
@@ -729,6 +748,7 @@ function start() {
   state.vendors = Array.from(linkVendors(opt('vendor')));
   $('connect').onclick = () => useDevice(() => requestDevice({ vendors: state.vendors }));
   $('help-open').onclick = toggleHelp;
+  $('support-copy').onclick = copySupport;
   $('demo').onclick = () => useDevice(() => openDemo($('demo-profile').value));
   $('disconnect').onclick = () => {
     if (state.device) state.device.close();

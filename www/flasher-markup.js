@@ -141,6 +141,11 @@ export const MARKUP = `
     </div>
     <div id="result" hidden role="alert" tabindex="-1"></div>
   </section>
+  <div class="support">
+    <button id="support-copy" type="button" class="link" data-t="page.support.copy"></button>
+    <p id="support-said" role="status"></p>
+    <textarea id="support-log" readonly rows="8" data-t-label="page.support.log" hidden></textarea>
+  </div>
   <p class="foot" data-t="page.footer"></p>
 </div>
 `;

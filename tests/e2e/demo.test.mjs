@@ -535,3 +535,41 @@ test('nothing is erased before the customer confirms, and a stop mid-write is as
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('"Copy details for support" gives the session as plain text: device, file and hash, phases, outcome', async () => {
+  const app = bytes(60000, 13);
+  writeFileSync(join(dir, 'support.bin'), app);
+  execFileSync('dfuse-pack', ['-b', '0x08000000:support.bin', '-D', '0x0483:0xdf11', 'support.dfu'], { cwd: dir });
+  const page = await open('support');
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new globalThis.URL(URL).origin });
+  await demo(page, 'stm32f4');
+  await page.setInputFiles('#file', join(dir, 'support.dfu'));
+  await page.waitForSelector('#fit.ok');
+  await page.click('#update');
+  await page.click('#confirm-go');
+  await page.waitForFunction(() => /Done!/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#result').textContent), null, { timeout: 60000 });
+  await page.click('#support-copy');
+  await page.waitForFunction(() => /Copied/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#support-said').textContent));
+  const log = await page.evaluate(() => navigator.clipboard.readText());
+  const ua = await page.evaluate(() => navigator.userAgent);
+  assert.ok(log.includes(ua), 'the browser');
+  assert.match(log, /^Page version: \d+\.\d+\.\d+$/m);
+  assert.match(log, /^USB id: 0483:df11$/m);
+  assert.match(log, /^Product: "STM32  BOOTLOADER"$/m, 'the device\'s string as it gave it');
+  assert.match(log, /^File name: "support\.dfu"$/m);
+  assert.ok(log.includes(`SHA-256: ${sha(readFileSync(join(dir, 'support.dfu')))}`), 'the file\'s hash, as sha256sum has it');
+  const phases = [...log.matchAll(/^Phase: (\w+)$/gm)].map((m) => m[1]);
+  for (const p of ['erase', 'write', 'verify']) assert.ok(phases.includes(p), `phase ${p} in ${phases}`);
+  assert.match(log, /^Result: success$/m);
+  assert.doesNotMatch(log, /<|>/, 'plain text');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+  // Where the clipboard is refused, the log is shown, selected, to copy by hand.
+  const denied = await open('support-denied');
+  await denied.evaluate(() => { Object.defineProperty(navigator, 'clipboard', { value: { writeText: () => Promise.reject(new Error('denied')) } }); });
+  await denied.click('#support-copy');
+  await denied.waitForSelector('#support-log:not([hidden])');
+  assert.match(await denied.inputValue('#support-log'), /^dfu-flasher support log/);
+  assert.match(await denied.textContent('#support-said'), /copy them with Ctrl\+C/);
+  await denied.close();
+});
