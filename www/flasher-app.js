@@ -39,6 +39,10 @@ function renderFacts(dl, facts) {
 
 function renderTable(container, caption, headers, rows) {
   const wrap = el('div', null, 'table-wrap');
+  // A table wider than the card scrolls: the keyboard can reach and scroll it too.
+  wrap.tabIndex = 0;
+  wrap.setAttribute('role', 'region');
+  wrap.setAttribute('aria-label', caption);
   const table = el('table');
   table.append(el('caption', caption));
   const head = el('tr');
