@@ -55,6 +55,7 @@ pub fn phase_label(p: Phase) -> String {
         Phase::Verify => "progress.phase.verify",
         Phase::Manifest => "progress.phase.manifest",
         Phase::Leave => "progress.phase.leave",
+        Phase::Compare => "progress.phase.compare",
         Phase::Upload => "progress.phase.upload",
     })
 }
