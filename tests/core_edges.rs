@@ -140,12 +140,16 @@ fn a_segment_contains_exactly_its_addresses() {
 
 #[test]
 fn a_device_is_named_by_its_product_string_or_its_ids() {
+    use dfu_flasher::ui::device_name;
     let mut d = info("stm32f4");
-    assert_eq!(d.display_name(), d.product.clone().expect("product").trim());
+    let product = d.product.clone().expect("product");
+    assert_eq!(d.product_name(), Some(product.trim()));
+    assert_eq!(device_name(&d), product.trim());
     d.product = Some("   ".into());
-    assert_eq!(d.display_name(), "USB device 0483:df11");
+    assert_eq!(d.product_name(), None);
+    assert_eq!(device_name(&d), "USB device 0483:df11");
     d.product = None;
-    assert_eq!(d.display_name(), "USB device 0483:df11");
+    assert_eq!(device_name(&d), "USB device 0483:df11");
 }
 
 #[test]

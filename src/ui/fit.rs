@@ -215,7 +215,7 @@ impl FitView {
     }
 
     pub fn placed(d: &DeviceInfo, f: &FirmwareFile, place: Placement) -> FitView {
-        let name = clean(&d.display_name());
+        let name = clean(&super::device_name(d));
         let a = fit::assess(d, None, &FlashImage::from(f), f.suffix_ids(), place);
         let problems: Vec<String> = a
             .misfits
@@ -326,7 +326,7 @@ pub struct DoneView {
 
 impl DoneView {
     pub fn update(r: &FlashReport) -> DoneView {
-        let name = clean(&r.device.display_name());
+        let name = clean(&super::device_name(&r.device));
         let title = match r.finish {
             Finish::Restarting => fill("fit.done.restarting.title", &[("name", &name)]),
             Finish::ReplugNeeded => fill("fit.done.replug.title", &[("name", &name)]),
@@ -354,7 +354,7 @@ impl DoneView {
                     "fit.backup.read",
                     &[
                         ("size", &size(b.data.len() as u64)),
-                        ("name", &clean(&d.display_name())),
+                        ("name", &clean(&super::device_name(d))),
                     ],
                 ),
                 fill("fit.backup.saved", &[("file", &b.file_name)]),
