@@ -166,10 +166,9 @@ fn not_a_program(p: &VectorProblem) -> String {
 /// A misfit in the customer's words.
 pub fn misfit_text(m: &Misfit, name: &str) -> String {
     match m {
-        // The reason is the core's English clause (shared with problem.rs).
         Misfit::OtherMaker { file, device } | Misfit::OtherModel { file, device } => fill(
             "fit.misfit.other_device",
-            &[("reason", &file::mismatch(*file, *device))],
+            &[("reason", &super::words::mismatch(*file, *device))],
         ),
         Misfit::NeedsDfuse => text("fit.misfit.needs_dfuse"),
         Misfit::NoSuchAlt { alt } => fill("fit.misfit.no_such_alt", &[("alt", &alt.to_string())]),

@@ -250,7 +250,7 @@ impl Session {
         let read = std::mem::take(&mut self.read);
         let Some(r) = self.runs.get(run) else {
             // Skipping it would claim a check that was not made.
-            let _ = self.internal("a comparison with no image");
+            let _ = self.internal(Fault::CompareWithoutImage);
             return;
         };
         let mismatch = r
