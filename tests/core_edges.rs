@@ -72,7 +72,7 @@ fn only_class_fe_subclass_1_is_dfu() {
 #[test]
 fn descriptor_errors_say_what_is_wrong() {
     let e = DescriptorError::Truncated {
-        what: "configuration descriptor",
+        what: dfu_flasher::core::descriptor::DescriptorKind::Configuration,
         needed: 9,
         got: 8,
     };
@@ -140,12 +140,16 @@ fn a_segment_contains_exactly_its_addresses() {
 
 #[test]
 fn a_device_is_named_by_its_product_string_or_its_ids() {
+    use dfu_flasher::ui::device_name;
     let mut d = info("stm32f4");
-    assert_eq!(d.display_name(), d.product.clone().expect("product").trim());
+    let product = d.product.clone().expect("product");
+    assert_eq!(d.product_name(), Some(product.trim()));
+    assert_eq!(device_name(&d), product.trim());
     d.product = Some("   ".into());
-    assert_eq!(d.display_name(), "USB device 0483:df11");
+    assert_eq!(d.product_name(), None);
+    assert_eq!(device_name(&d), "USB device 0483:df11");
     d.product = None;
-    assert_eq!(d.display_name(), "USB device 0483:df11");
+    assert_eq!(device_name(&d), "USB device 0483:df11");
 }
 
 #[test]
@@ -253,9 +257,13 @@ fn target(transfer_size: u16, dfuse: bool, attributes: u8) -> dfu_flasher::core:
 #[test]
 fn memory_map_errors_say_where() {
     let e = MemoryMap::parse("@Flash /0x0800000G/1*1Kg").expect_err("bad address");
+    assert_eq!(
+        e.reason,
+        dfu_flasher::core::memmap::MapProblem::ExpectedSlash
+    );
     let said = dfu_flasher::ui::words::memory_map_error(&e);
     assert!(
-        said.contains(&e.offset.to_string()) && said.contains(e.reason),
+        said.contains(&e.offset.to_string()) && said.contains("expected '/' after the address"),
         "{said}"
     );
 }
@@ -985,8 +993,16 @@ fn hex_file(records: &[String]) -> Vec<u8> {
 /// 4 GiB or past it, adjacent and overlapping records in either order.
 #[test]
 fn intel_hex_at_its_edges() {
-    use dfu_flasher::core::file::FileError;
-    let wrong_length = |r: &Result<file::FirmwareFile, FileError>| matches!(r, Err(FileError::HexSyntax { reason, .. }) if reason.contains("address record of the wrong length"));
+    use dfu_flasher::core::file::{FileError, HexProblem};
+    let wrong_length = |r: &Result<file::FirmwareFile, FileError>| {
+        matches!(
+            r,
+            Err(FileError::HexSyntax {
+                reason: HexProblem::AddressRecordLength,
+                ..
+            })
+        )
+    };
     let data = hex_record(0, 0x00, &[1, 2, 3, 4]);
     for (kind, len) in [
         (0x02u8, 3usize),
@@ -1018,7 +1034,13 @@ fn intel_hex_at_its_edges() {
     assert!(at_end.is_ok(), "{at_end:?}");
     let past = parse_bytes(&hex_file(&[top, hex_record(0xFFF8, 0x00, &[7; 16])]));
     assert!(
-        matches!(&past, Err(FileError::HexSyntax { reason, .. }) if reason.contains("4 GiB")),
+        matches!(
+            &past,
+            Err(FileError::HexSyntax {
+                reason: HexProblem::PastAddressSpace,
+                ..
+            })
+        ),
         "{past:?}"
     );
     // A record just below an earlier one: adjacent is fine, one byte of overlap is not.

@@ -412,3 +412,62 @@ fn the_sentence_scan_sees_sentences_and_only_them() {
     assert!(sentences(r#""transfer: {e}", "Flash 64 KiB""#).is_empty());
     assert!(sentences(r#""the device did not come back.""#).is_empty());
 }
+
+/// String literals on a line that read as a clause a sentence is built from: starting
+/// with a lowercase letter, at least four words ("it names another model (…)"). The
+/// ui's sentences put such clauses in (`{reason}`, `{what}`), so the core's would be
+/// English inside any language.
+fn clauses(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = line;
+    while let Some(start) = rest.find('"') {
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('"') else { break };
+        let lit = &after[..end];
+        let lower = lit.chars().next().is_some_and(|c| c.is_ascii_lowercase());
+        if lower && lit.split_whitespace().count() >= 4 {
+            out.push(lit.to_string());
+        }
+        rest = &after[end + 1..];
+    }
+    out
+}
+
+/// The core hands the ui data, never a clause to paste into a translated sentence: which
+/// id differs, what is wrong on a HEX line or in a memory layout, which part is cut
+/// short, which rule the host broke, all as enums `ui::words` says in the customer's
+/// language. (Its tests, and `#[must_use]` notes for developers, are not read.)
+#[test]
+fn core_hands_the_ui_no_clauses() {
+    let mut found = Vec::new();
+    for f in rust_files(&root().join("src/core")) {
+        for (n, line) in code_lines(&f) {
+            if line.trim_start().starts_with("#[cfg(test)]") {
+                break;
+            }
+            if line.contains("#[must_use") {
+                continue;
+            }
+            for s in clauses(&line) {
+                found.push(format!("{}:{n}: \"{s}\"", f.display()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "clauses a person reads belong in lang/*.json (worded by src/ui):\n{}",
+        found.join("\n")
+    );
+}
+
+/// The clause scan itself.
+#[test]
+fn the_clause_scan_sees_clauses_and_only_them() {
+    assert_eq!(
+        clauses(r#"reason: "a line that does not start with ':'","#),
+        ["a line that does not start with ':'"]
+    );
+    assert!(clauses(r#"Truncated { what: "DfuSe prefix" }"#).is_empty());
+    assert!(clauses(r#"format!("{v:#04x}"), "Raw binary image""#).is_empty());
+    assert!(clauses(r#"what: "configuration descriptor header","#).is_empty());
+}

@@ -938,7 +938,7 @@ fn the_verdict_and_the_update_agree() {
 #[test]
 fn the_re_pair_request_names_the_device_and_its_chooser() {
     let before = info("stm32f4");
-    let shown = ui::clean(&before.display_name());
+    let shown = ui::clean(&ui::device_name(&before));
     for (chooser, demo) in [(ui::Chooser::Browser, false), (ui::Chooser::Demo, true)] {
         let r = ui::RepairView::new(&before, chooser);
         assert_eq!(r.demo, demo);

@@ -20,7 +20,7 @@ pub const DFU_SUBCLASS: u8 = 0x01;
 pub enum DescriptorError {
     /// Fewer bytes than the structure needs.
     Truncated {
-        what: &'static str,
+        what: DescriptorKind,
         needed: usize,
         got: usize,
     },
@@ -28,6 +28,22 @@ pub enum DescriptorError {
     WrongType { expected: u8, got: u8 },
     /// A descriptor inside the configuration claims a length of 0 or 1, or runs past the end.
     BadLength { offset: usize, length: u8 },
+}
+
+/// Which descriptor (a structure USB defines), for one that came short; `ui::words`
+/// names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DescriptorKind {
+    /// The device descriptor (18 bytes).
+    Device,
+    /// The DFU functional descriptor.
+    Functional,
+    /// The first 9 bytes of the configuration descriptor.
+    ConfigurationHeader,
+    /// The whole configuration descriptor (wTotalLength).
+    Configuration,
+    /// A string descriptor.
+    String,
 }
 
 impl fmt::Display for DescriptorError {
@@ -64,7 +80,7 @@ impl DeviceDescriptor {
     pub fn parse(b: &[u8]) -> Result<DeviceDescriptor, DescriptorError> {
         if b.len() < 18 {
             return Err(DescriptorError::Truncated {
-                what: "device descriptor",
+                what: DescriptorKind::Device,
                 needed: 18,
                 got: b.len(),
             });
@@ -147,7 +163,7 @@ impl FunctionalDescriptor {
     pub fn parse(b: &[u8]) -> Result<FunctionalDescriptor, DescriptorError> {
         if b.len() < 7 {
             return Err(DescriptorError::Truncated {
-                what: "DFU functional descriptor",
+                what: DescriptorKind::Functional,
                 needed: 7,
                 got: b.len(),
             });
@@ -249,7 +265,7 @@ pub struct Configuration {
 pub fn configuration_total_length(b: &[u8]) -> Result<u16, DescriptorError> {
     if b.len() < 4 {
         return Err(DescriptorError::Truncated {
-            what: "configuration descriptor header",
+            what: DescriptorKind::ConfigurationHeader,
             needed: 4,
             got: b.len(),
         });
@@ -270,7 +286,7 @@ pub fn configuration_total_length(b: &[u8]) -> Result<u16, DescriptorError> {
 pub fn parse_configuration(b: &[u8]) -> Result<Configuration, DescriptorError> {
     if b.len() < 9 {
         return Err(DescriptorError::Truncated {
-            what: "configuration descriptor",
+            what: DescriptorKind::Configuration,
             needed: 9,
             got: b.len(),
         });
@@ -362,7 +378,7 @@ pub fn parse_language_ids(b: &[u8]) -> Vec<u16> {
 pub fn parse_string(b: &[u8]) -> Result<String, DescriptorError> {
     if b.len() < 2 {
         return Err(DescriptorError::Truncated {
-            what: "string descriptor",
+            what: DescriptorKind::String,
             needed: 2,
             got: b.len(),
         });

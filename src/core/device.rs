@@ -61,11 +61,13 @@ impl DeviceInfo {
         self.alts.iter().find(|a| a.alt == alt)
     }
 
-    /// A short name for messages: the product string or the ids.
-    pub fn display_name(&self) -> String {
-        match &self.product {
-            Some(p) if !p.trim().is_empty() => p.trim().to_string(),
-            _ => format!("USB device {:04x}:{:04x}", self.vendor_id, self.product_id),
-        }
+    /// The device's own name for itself (its product string, trimmed), if it gives one;
+    /// untrusted text. Without it the page names the device by its ids
+    /// (`ui::device_name`).
+    pub fn product_name(&self) -> Option<&str> {
+        self.product
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
     }
 }

@@ -44,7 +44,7 @@ pub enum ErrorKind {
     /// The device is in run-time mode; it must be detached first.
     RuntimeMode,
     /// The device does not support this operation (e.g. upload).
-    Unsupported { what: &'static str },
+    Unsupported { what: Operation },
     /// A read back differs from what was written.
     VerifyMismatch {
         address: u32,
@@ -57,7 +57,43 @@ pub enum ErrorKind {
     Cancelled,
     /// The host broke its own rules (a reply that fits no request, a step that cannot
     /// be): the update stopped without sending anything more.
-    Internal { what: &'static str },
+    Internal { what: Fault },
+}
+
+/// An operation a device may not support (`ErrorKind::Unsupported`); `ui::words` says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// Reading its firmware back (DFU_UPLOAD).
+    Upload,
+}
+
+/// Which rule of its own the host broke (`ErrorKind::Internal`); `ui::words` says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// A reply that does not fit the request it answers.
+    ReplyDoesNotFit,
+    /// A comparison step without an image to compare with.
+    CompareWithoutImage,
+    /// An action was asked for and none was planned.
+    NothingPlanned,
+    /// A reply came and no request was sent.
+    ReplyForNoRequest,
+    /// A new request was asked for while a reply was still due.
+    RequestWhileReplyDue,
+    /// A request was asked for with no step left.
+    RequestWithNoStep,
+    /// A block outside the image.
+    BlockOutsideImage,
+    /// A comparison step was asked to send a request.
+    CompareAsRequest,
+    /// A reply came with no step left.
+    ReplyWithNoStep,
+    /// A wait was answered with a transfer's reply.
+    WaitGotTransferReply,
+    /// A reset was answered with a transfer's reply.
+    ResetGotTransferReply,
+    /// A reply came before its request was sent.
+    ReplyBeforeRequest,
 }
 
 /// An operation's failure, with context.

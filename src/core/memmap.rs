@@ -44,7 +44,40 @@ pub struct MemoryMap {
 pub struct MemoryMapError {
     /// Byte offset in the string.
     pub offset: usize,
-    pub reason: &'static str,
+    pub reason: MapProblem,
+}
+
+/// What is wrong at that offset; `ui::words` says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MapProblem {
+    /// The string does not start with `@`.
+    NoAt,
+    /// Not `0x` where a zone's address starts.
+    ExpectedAddress,
+    /// No hex digits after `0x`.
+    ExpectedHexDigits,
+    /// No `/` after a zone's address.
+    ExpectedSlash,
+    /// No decimal sector count.
+    ExpectedCount,
+    /// No `*` after the sector count.
+    ExpectedStar,
+    /// No decimal sector size.
+    ExpectedSize,
+    /// No type letter `a`–`g` after the size.
+    ExpectedTypeLetter,
+    /// A number that does not fit 32 bits.
+    NumberTooLarge,
+    /// A sector size that does not fit 32 bits with its multiplier.
+    SectorSizeTooLarge,
+    /// A group of zero sectors or of zero-byte sectors.
+    EmptyGroup,
+    /// The segments run past the 4 GiB address space.
+    PastAddressSpace,
+    /// Something after the last segment.
+    UnexpectedCharacter,
+    /// No segment at all.
+    NoSegments,
 }
 
 impl fmt::Display for MemoryMapError {
@@ -64,20 +97,20 @@ impl Cursor<'_> {
     fn peek(&self) -> Option<u8> {
         self.s.get(self.pos).copied()
     }
-    fn err(&self, reason: &'static str) -> MemoryMapError {
+    fn err(&self, reason: MapProblem) -> MemoryMapError {
         MemoryMapError {
             offset: self.pos,
             reason,
         }
     }
-    fn number(&mut self, radix: u32, reason: &'static str) -> Result<u32, MemoryMapError> {
+    fn number(&mut self, radix: u32, reason: MapProblem) -> Result<u32, MemoryMapError> {
         let start = self.pos;
         let mut v: u32 = 0;
         while let Some(d) = self.peek().and_then(|c| char::from(c).to_digit(radix)) {
             v = v
                 .checked_mul(radix)
                 .and_then(|v| v.checked_add(d))
-                .ok_or_else(|| self.err("number too large"))?;
+                .ok_or_else(|| self.err(MapProblem::NumberTooLarge))?;
             self.pos += 1;
         }
         if self.pos == start {
@@ -104,7 +137,7 @@ impl MemoryMap {
             pos: 0,
         };
         if !c.eat(b'@') {
-            return Err(c.err("it does not start with '@'"));
+            return Err(c.err(MapProblem::NoAt));
         }
         let name_end = s[1..].find('/').map_or(s.len(), |i| i + 1);
         let name = s[1..name_end].trim_end().to_string();
@@ -116,18 +149,18 @@ impl MemoryMap {
                 break;
             }
             if !(c.eat(b'0') && (c.eat(b'x') || c.eat(b'X'))) {
-                return Err(c.err("expected an address like 0x08000000"));
+                return Err(c.err(MapProblem::ExpectedAddress));
             }
-            let mut address = u64::from(c.number(16, "expected hex digits")?);
+            let mut address = u64::from(c.number(16, MapProblem::ExpectedHexDigits)?);
             if !c.eat(b'/') {
-                return Err(c.err("expected '/' after the address"));
+                return Err(c.err(MapProblem::ExpectedSlash));
             }
             loop {
-                let count = c.number(10, "expected a sector count")?;
+                let count = c.number(10, MapProblem::ExpectedCount)?;
                 if !c.eat(b'*') {
-                    return Err(c.err("expected '*' after the sector count"));
+                    return Err(c.err(MapProblem::ExpectedStar));
                 }
-                let size = c.number(10, "expected a sector size")?;
+                let size = c.number(10, MapProblem::ExpectedSize)?;
                 let mult: u32 = match c.peek() {
                     Some(b'B') | Some(b' ') => {
                         c.pos += 1;
@@ -148,16 +181,16 @@ impl MemoryMap {
                         c.pos += 1;
                         l - 0x60
                     }
-                    _ => return Err(c.err("expected a type letter a-g")),
+                    _ => return Err(c.err(MapProblem::ExpectedTypeLetter)),
                 };
                 let sector_size = size
                     .checked_mul(mult)
-                    .ok_or_else(|| c.err("sector size too large"))?;
+                    .ok_or_else(|| c.err(MapProblem::SectorSizeTooLarge))?;
                 if count == 0 || sector_size == 0 {
-                    return Err(c.err("a sector group is empty"));
+                    return Err(c.err(MapProblem::EmptyGroup));
                 }
-                let start = u32::try_from(address)
-                    .map_err(|_| c.err("the layout runs past the 4 GiB address space"))?;
+                let start =
+                    u32::try_from(address).map_err(|_| c.err(MapProblem::PastAddressSpace))?;
                 let seg = Segment {
                     start,
                     sector_size,
@@ -167,7 +200,7 @@ impl MemoryMap {
                     writable: kind & 4 != 0,
                 };
                 if seg.end() > 1 << 32 {
-                    return Err(c.err("the layout runs past the 4 GiB address space"));
+                    return Err(c.err(MapProblem::PastAddressSpace));
                 }
                 address = seg.end();
                 segments.push(seg);
@@ -177,10 +210,10 @@ impl MemoryMap {
             }
         }
         if c.peek().is_some() {
-            return Err(c.err("unexpected character"));
+            return Err(c.err(MapProblem::UnexpectedCharacter));
         }
         if segments.is_empty() {
-            return Err(c.err("no memory segments"));
+            return Err(c.err(MapProblem::NoSegments));
         }
         Ok(MemoryMap { name, segments })
     }

@@ -19,7 +19,7 @@ pub mod quirks;
 pub mod session;
 pub mod vectors;
 
-pub use error::{Error, ErrorKind, LinkError};
+pub use error::{Error, ErrorKind, Fault, LinkError, Operation};
 pub use plan::{DfuseOptions, DownloadOptions, Plan, PlanError, PlannedWrite, Target};
 pub use progress::{Compared, Phase, Progress};
 pub use session::{Action, Finish, Outcome, Reply, Session};

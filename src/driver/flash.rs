@@ -556,8 +556,13 @@ async fn backup_tracked<T: Reconnect>(
         (Session::upload(info.target(), MAX_BACKUP)?, 0)
     };
     let o = run(t, &mut session, on_progress).await?;
+    // The file's name: the device's own name, or its ids (a name, not a sentence).
     let stem: String = info
-        .display_name()
+        .product_name()
+        .map_or_else(
+            || format!("usb-device-{:04x}-{:04x}", info.vendor_id, info.product_id),
+            str::to_string,
+        )
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() {

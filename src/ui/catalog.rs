@@ -157,7 +157,7 @@ impl OfferView {
     ) -> OfferView {
         let Some(product) = catalog.product_for(device.vendor_id, device.product_id, device.mode)
         else {
-            let name = clean(&device.display_name());
+            let name = clean(&super::device_name(device));
             return OfferView {
                 kind: "unknown-device",
                 title: fill("catalog.offer.unknown.title", &[("name", &name)]),
@@ -550,7 +550,7 @@ impl OutcomeView {
     /// `device` came back in run-time mode after `wanted` was installed.
     pub fn new(catalog: &Catalog, device: &DeviceInfo, wanted: &str) -> OutcomeView {
         let product = catalog.product_for(device.vendor_id, device.product_id, device.mode);
-        let name = product.map_or_else(|| clean(&device.display_name()), product_name);
+        let name = product.map_or_else(|| clean(&super::device_name(device)), product_name);
         if device.mode == Mode::Dfu {
             return OutcomeView {
                 ok: true,

@@ -6,6 +6,19 @@ use crate::driver::DeviceInfo;
 use crate::t;
 use serde::Serialize;
 
+/// A device's name for messages: the name it gives itself (its product string), or its
+/// ids when it gives none ("USB device 0483:df11"). Untrusted text: `clean` it to show it.
+pub fn device_name(d: &DeviceInfo) -> String {
+    match d.product_name() {
+        Some(p) => p.to_string(),
+        None => t!(
+            "device.name_by_ids",
+            vid = format!("{:04x}", d.vendor_id),
+            pid = format!("{:04x}", d.product_id)
+        ),
+    }
+}
+
 /// A table the page renders as is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Table {
@@ -195,7 +208,7 @@ impl DeviceView {
     }
 
     pub fn new(d: &DeviceInfo) -> DeviceView {
-        let title = calm(&clean(&d.display_name()));
+        let title = calm(&clean(&device_name(d)));
         let mode_text = match d.mode {
             Mode::Runtime => t!(
                 "device.state.running",
@@ -344,7 +357,7 @@ pub struct RepairView {
 
 impl RepairView {
     pub fn new(before: &DeviceInfo, chooser: Chooser) -> RepairView {
-        let name = clean(&before.display_name());
+        let name = clean(&device_name(before));
         RepairView {
             message: t!("repair.message", name = name),
             button_label: t!("repair.button", name = name),

@@ -166,10 +166,9 @@ fn not_a_program(p: &VectorProblem) -> String {
 /// A misfit in the customer's words.
 pub fn misfit_text(m: &Misfit, name: &str) -> String {
     match m {
-        // The reason is the core's English clause (shared with problem.rs).
         Misfit::OtherMaker { file, device } | Misfit::OtherModel { file, device } => fill(
             "fit.misfit.other_device",
-            &[("reason", &file::mismatch(*file, *device))],
+            &[("reason", &super::words::mismatch(*file, *device))],
         ),
         Misfit::NeedsDfuse => text("fit.misfit.needs_dfuse"),
         Misfit::NoSuchAlt { alt } => fill("fit.misfit.no_such_alt", &[("alt", &alt.to_string())]),
@@ -215,7 +214,7 @@ impl FitView {
     }
 
     pub fn placed(d: &DeviceInfo, f: &FirmwareFile, place: Placement) -> FitView {
-        let name = clean(&d.display_name());
+        let name = clean(&super::device_name(d));
         let a = fit::assess(d, None, &FlashImage::from(f), f.suffix_ids(), place);
         let problems: Vec<String> = a
             .misfits
@@ -326,7 +325,7 @@ pub struct DoneView {
 
 impl DoneView {
     pub fn update(r: &FlashReport) -> DoneView {
-        let name = clean(&r.device.display_name());
+        let name = clean(&super::device_name(&r.device));
         let title = match r.finish {
             Finish::Restarting => fill("fit.done.restarting.title", &[("name", &name)]),
             Finish::ReplugNeeded => fill("fit.done.replug.title", &[("name", &name)]),
@@ -354,7 +353,7 @@ impl DoneView {
                     "fit.backup.read",
                     &[
                         ("size", &size(b.data.len() as u64)),
-                        ("name", &clean(&d.display_name())),
+                        ("name", &clean(&super::device_name(d))),
                     ],
                 ),
                 fill("fit.backup.saved", &[("file", &b.file_name)]),

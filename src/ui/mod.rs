@@ -15,7 +15,7 @@ pub use catalog::{
     catalog_problem, download_cancelled_problem, product_name, release_download_problem,
     signature_problem, tampered_problem, OfferView, OutcomeView, ReleaseView, SignatureProblem,
 };
-pub use device::{calm, clean, size, Chooser, DeviceView, RepairView, Table};
+pub use device::{calm, clean, device_name, size, Chooser, DeviceView, RepairView, Table};
 pub use fit::{busy_problem, closed_problem, misfit_text, DoneView, FirmwareView, FitView, Stage};
 pub use link::{download_problem, firmware_link, percent_decode, same_site, vendors, FirmwareLink};
 pub use problem::{

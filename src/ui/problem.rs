@@ -218,10 +218,9 @@ pub fn flash_error_text(e: &FlashError) -> String {
         FlashError::NoDfuMode => t!("problem.flash.no_dfu_mode"),
         FlashError::NeedsDfuse => t!("problem.flash.needs_dfuse"),
         FlashError::NoSuchAlt { alt } => t!("problem.flash.no_such_alt", alt = alt),
-        // The clause is the core's (`core::file::mismatch`), not translated yet.
         FlashError::WrongDevice { file, device } => t!(
             "problem.flash.wrong_device",
-            mismatch = crate::core::file::mismatch(*file, *device)
+            mismatch = super::words::mismatch(*file, *device)
         ),
         FlashError::NoMemoryMap { alt } => t!("problem.flash.no_memory_map", alt = alt),
         // `misfit_text` takes the device's name; without one, these words stand in.
@@ -303,7 +302,7 @@ pub fn failure_problem(
             details: vec![
                 text(t!(
                     "problem.wrong_device.text",
-                    mismatch = crate::core::file::mismatch(*file, *device),
+                    mismatch = super::words::mismatch(*file, *device),
                     name = name
                 )),
                 left,

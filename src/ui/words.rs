@@ -5,12 +5,12 @@
 //! (`lang/<tag>.json`, see `ui::text`), so it can be translated in one place.
 
 use super::text::{fill, text};
-use crate::core::descriptor::DescriptorError;
+use crate::core::descriptor::{DescriptorError, DescriptorKind};
 use crate::core::file::sniff::NotFirmware;
-use crate::core::file::{FileError, Warning};
-use crate::core::memmap::MemoryMapError;
+use crate::core::file::{self, FileError, FilePart, HexProblem, IdDifference, UsbIds, Warning};
+use crate::core::memmap::{MapProblem, MemoryMapError};
 use crate::core::protocol::Status;
-use crate::core::{Error, ErrorKind, LinkError, Phase, PlanError};
+use crate::core::{Error, ErrorKind, Fault, LinkError, Operation, Phase, PlanError};
 use crate::t;
 
 /// An address or a 32-bit value as the sentences show it (`0x08000000`).
@@ -51,14 +51,13 @@ pub fn file_error(e: &FileError) -> String {
                 count = count
             )
         }
-        // `what` names a part of the file; the core words it (not translated yet).
         FileError::Truncated {
             what,
             offset,
             missing,
         } => t!(
             "words.file.truncated",
-            what = what,
+            what = text(file_part(*what)),
             offset = offset,
             missing = missing
         ),
@@ -86,9 +85,12 @@ pub fn file_error(e: &FileError) -> String {
                 ("address", &hex32(*address)),
             ],
         ),
-        // `reason` is the core's phrase for the syntax error (not translated yet).
         FileError::HexSyntax { line, reason } => {
-            t!("words.file.hex_syntax", reason = reason, line = line)
+            t!(
+                "words.file.hex_syntax",
+                reason = text(hex_problem(*reason)),
+                line = line
+            )
         }
         FileError::HexChecksum { line } => t!("words.file.hex_checksum", line = line),
         FileError::HexOverlap {
@@ -251,8 +253,12 @@ fn reason(e: &Error) -> Option<String> {
             status = status.name()
         ),
         ErrorKind::RuntimeMode => t!("words.device.reason.runtime_mode"),
-        // `what` is the core's name of the operation (not translated yet).
-        ErrorKind::Unsupported { what } => t!("words.device.reason.unsupported", what = what),
+        ErrorKind::Unsupported { what } => {
+            t!(
+                "words.device.reason.unsupported",
+                what = text(operation(*what))
+            )
+        }
         ErrorKind::VerifyMismatch {
             address,
             expected,
@@ -272,8 +278,9 @@ fn reason(e: &Error) -> Option<String> {
                 ("address", &hex32(*address)),
             ],
         ),
-        // `what` is the core's technical name of the fault, shown as it is.
-        ErrorKind::Internal { what } => t!("words.device.reason.internal", what = what),
+        ErrorKind::Internal { what } => {
+            t!("words.device.reason.internal", what = text(fault(*what)))
+        }
         ErrorKind::Cancelled => return None,
     })
 }
@@ -356,10 +363,9 @@ fn not_firmware(kind: NotFirmware) -> &'static str {
 /// A device's descriptors that could not be read, as a clause ("the device sent …").
 pub fn descriptor_error(e: &DescriptorError) -> String {
     match e {
-        // `what` names the descriptor; the core words it (not translated yet).
         DescriptorError::Truncated { what, needed, got } => t!(
             "words.descriptor.truncated",
-            what = what,
+            what = text(descriptor_kind(*what)),
             got = got,
             needed = needed
         ),
@@ -379,10 +385,123 @@ pub fn descriptor_error(e: &DescriptorError) -> String {
 
 /// A memory-layout string the device sent that could not be read (a clause).
 pub fn memory_map_error(e: &MemoryMapError) -> String {
-    // `reason` is the core's phrase (not translated yet).
     t!(
         "words.memory_map.malformed",
         offset = e.offset,
-        reason = e.reason
+        reason = text(map_problem(e.reason))
     )
+}
+
+/// What is wrong in a memory-layout string, as the clause after the colon.
+pub(crate) fn map_problem(p: MapProblem) -> &'static str {
+    match p {
+        MapProblem::NoAt => "words.memory_map.no_at",
+        MapProblem::ExpectedAddress => "words.memory_map.expected_address",
+        MapProblem::ExpectedHexDigits => "words.memory_map.expected_hex_digits",
+        MapProblem::ExpectedSlash => "words.memory_map.expected_slash",
+        MapProblem::ExpectedCount => "words.memory_map.expected_count",
+        MapProblem::ExpectedStar => "words.memory_map.expected_star",
+        MapProblem::ExpectedSize => "words.memory_map.expected_size",
+        MapProblem::ExpectedTypeLetter => "words.memory_map.expected_type_letter",
+        MapProblem::NumberTooLarge => "words.memory_map.number_too_large",
+        MapProblem::SectorSizeTooLarge => "words.memory_map.sector_size_too_large",
+        MapProblem::EmptyGroup => "words.memory_map.empty_group",
+        MapProblem::PastAddressSpace => "words.memory_map.past_address_space",
+        MapProblem::UnexpectedCharacter => "words.memory_map.unexpected_character",
+        MapProblem::NoSegments => "words.memory_map.no_segments",
+    }
+}
+
+/// What is wrong on a HEX line, as the phrase `words.file.hex_syntax` puts in.
+fn hex_problem(p: HexProblem) -> &'static str {
+    match p {
+        HexProblem::NotHexDigit => "words.hex.not_hex_digit",
+        HexProblem::NoColon => "words.hex.no_colon",
+        HexProblem::RecordLength => "words.hex.record_length",
+        HexProblem::CountMismatch => "words.hex.count_mismatch",
+        HexProblem::PastAddressSpace => "words.hex.past_address_space",
+        HexProblem::AddressRecordLength => "words.hex.address_record_length",
+        HexProblem::UnknownRecordType => "words.hex.unknown_record_type",
+    }
+}
+
+/// The name of a part of a DfuSe file.
+fn file_part(p: FilePart) -> &'static str {
+    match p {
+        FilePart::Prefix => "words.file_part.prefix",
+        FilePart::TargetPrefix => "words.file_part.target_prefix",
+        FilePart::ElementHeader => "words.file_part.element_header",
+        FilePart::ElementData => "words.file_part.element_data",
+    }
+}
+
+/// The name of a USB descriptor.
+fn descriptor_kind(k: DescriptorKind) -> &'static str {
+    match k {
+        DescriptorKind::Device => "words.descriptor.kind.device",
+        DescriptorKind::Functional => "words.descriptor.kind.functional",
+        DescriptorKind::ConfigurationHeader => "words.descriptor.kind.configuration_header",
+        DescriptorKind::Configuration => "words.descriptor.kind.configuration",
+        DescriptorKind::String => "words.descriptor.kind.string",
+    }
+}
+
+/// An operation a device does not support, as `words.device.reason.unsupported` puts it in.
+pub(crate) fn operation(o: Operation) -> &'static str {
+    match o {
+        Operation::Upload => "words.operation.upload",
+    }
+}
+
+/// Which of its own rules the updater broke, as `words.device.reason.internal` puts it in.
+pub(crate) fn fault(f: Fault) -> &'static str {
+    match f {
+        Fault::ReplyDoesNotFit => "words.fault.reply_does_not_fit",
+        Fault::CompareWithoutImage => "words.fault.compare_without_image",
+        Fault::NothingPlanned => "words.fault.nothing_planned",
+        Fault::ReplyForNoRequest => "words.fault.reply_for_no_request",
+        Fault::RequestWhileReplyDue => "words.fault.request_while_reply_due",
+        Fault::RequestWithNoStep => "words.fault.request_with_no_step",
+        Fault::BlockOutsideImage => "words.fault.block_outside_image",
+        Fault::CompareAsRequest => "words.fault.compare_as_request",
+        Fault::ReplyWithNoStep => "words.fault.reply_with_no_step",
+        Fault::WaitGotTransferReply => "words.fault.wait_got_transfer_reply",
+        Fault::ResetGotTransferReply => "words.fault.reset_got_transfer_reply",
+        Fault::ReplyBeforeRequest => "words.fault.reply_before_request",
+    }
+}
+
+/// A USB id pair as the sentences show it (`0483:df11`).
+fn ids(vendor: u16, product: u16) -> String {
+    format!("{vendor:04x}:{product:04x}")
+}
+
+/// What differs between the ids a file's suffix names and a device's, as the clause
+/// after "The file is made for another device:": the maker, the model or the release
+/// (`core::file::difference` decides which).
+pub fn mismatch(file: UsbIds, device: UsbIds) -> String {
+    let this = ids(device.vendor, device.product);
+    match file::difference(file, device) {
+        IdDifference::Vendor => fill(
+            "words.mismatch.vendor",
+            &[("file", &ids(file.vendor, file.product)), ("device", &this)],
+        ),
+        // The same maker: the file's product id under the device's vendor id (the file
+        // may say 0xffff, any maker).
+        IdDifference::Product => fill(
+            "words.mismatch.product",
+            &[
+                ("file", &ids(device.vendor, file.product)),
+                ("device", &this),
+            ],
+        ),
+        IdDifference::Release => fill(
+            "words.mismatch.release",
+            &[
+                ("file_release", &file::release(file.device)),
+                ("device", &this),
+                ("device_release", &file::release(device.device)),
+            ],
+        ),
+    }
 }

@@ -160,7 +160,11 @@ pub async fn known_devices() -> JsValue {
         let pid = get("productId").and_then(|v| v.as_f64()).unwrap_or(0.0) as u16;
         let label = match name {
             Some(n) if !n.is_empty() => format!("{n} ({vid:04x}:{pid:04x})"),
-            _ => format!("USB device {vid:04x}:{pid:04x}"),
+            _ => crate::t!(
+                "device.name_by_ids",
+                vid = format!("{vid:04x}"),
+                pid = format!("{pid:04x}")
+            ),
         };
         let o = js_sys::Object::new();
         let _ = js_sys::Reflect::set(&o, &"label".into(), &label.into());

@@ -197,7 +197,7 @@ pub async fn wait_for_known(
     seconds: u32,
     on_progress: &dyn Fn(&ProgressView),
 ) -> Option<UsbDevice> {
-    let name = before.display_name();
+    let name = crate::ui::device_name(before);
     for tick in 0..seconds * 4 {
         if tick % 4 == 0 {
             on_progress(&ProgressView::reconnecting(&name, seconds - tick / 4));

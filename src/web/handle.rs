@@ -364,7 +364,7 @@ impl DeviceHandle {
                 Err(e) => {
                     let p = ui::failure_problem(
                         e,
-                        &ui::clean(&info.display_name()),
+                        &ui::clean(&ui::device_name(&info)),
                         platform(),
                         Some((info.vendor_id, info.product_id)),
                     );
@@ -441,7 +441,7 @@ impl DeviceHandle {
                 }
                 Err(e) => {
                     let ids = Some((info.vendor_id, info.product_id));
-                    let name = ui::clean(&info.display_name());
+                    let name = ui::clean(&ui::device_name(&info));
                     let p = ui::failure_problem(&e, &name, platform(), ids).for_backup();
                     support::record(|l, t| l.failed(t, &e, &p));
                     Err(p)

@@ -275,8 +275,13 @@ test('Cancel in each phase of a DfuSe update leaves a usable page and a true mes
     await page.click('#confirm-go');
     await page.waitForFunction((re) => new RegExp(re).test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#progress-text').textContent),
       label.source, { timeout: 60000 });
-    await page.click('#cancel');
-    await page.click('#stop-go'); // writing has started: Cancel asks first
+    // Writing has started, so Cancel asks first; both answers in one go, so that the
+    // phase cannot end between them (the stop question itself is tested in demo.test).
+    await page.evaluate(() => {
+      const r = document.querySelector('dfu-flasher').shadowRoot;
+      r.querySelector('#cancel').click();
+      r.querySelector('#stop-go').click();
+    });
     await page.waitForSelector('#result:not([hidden])', { timeout: 30000 });
     const said = await text(page, '#result');
     assert.match(said, /Update cancelled/, phase);

@@ -22,7 +22,20 @@ fn le32(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
 }
 
-fn need(b: &[u8], at: usize, n: usize, what: &'static str) -> Result<(), FileError> {
+/// A part of a DfuSe file, for a file that ends inside it (`FileError::Truncated`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilePart {
+    /// The 11-byte file prefix (`DfuSe`, version, size, target count).
+    Prefix,
+    /// A target's 274-byte prefix (`Target`, alt setting, name, size, element count).
+    TargetPrefix,
+    /// An element's 8-byte header (address and size).
+    ElementHeader,
+    /// An element's data.
+    ElementData,
+}
+
+fn need(b: &[u8], at: usize, n: usize, what: FilePart) -> Result<(), FileError> {
     if b.len() < at.saturating_add(n) {
         return Err(FileError::Truncated {
             what,
@@ -40,7 +53,7 @@ pub fn parse(
     file_len: usize,
     warnings: &mut Vec<Warning>,
 ) -> Result<Vec<Target>, FileError> {
-    need(payload, 0, PREFIX_LEN, "DfuSe prefix")?;
+    need(payload, 0, PREFIX_LEN, FilePart::Prefix)?;
     if &payload[..5] != b"DfuSe" {
         return Err(FileError::NotDfuse);
     }
@@ -63,7 +76,7 @@ pub fn parse(
     let mut at = PREFIX_LEN;
     let mut targets = Vec::new();
     for ti in 0..n_targets {
-        need(payload, at, TARGET_PREFIX_LEN, "DfuSe target prefix")?;
+        need(payload, at, TARGET_PREFIX_LEN, FilePart::TargetPrefix)?;
         let t = &payload[at..at + TARGET_PREFIX_LEN];
         if &t[..6] != b"Target" {
             return Err(FileError::BadTargetSignature { offset: at });
@@ -94,11 +107,11 @@ pub fn parse(
         let start = at;
         let mut elements: Vec<Element> = Vec::new();
         for _ in 0..n_elements {
-            need(payload, at, ELEMENT_HEADER_LEN, "DfuSe element header")?;
+            need(payload, at, ELEMENT_HEADER_LEN, FilePart::ElementHeader)?;
             let address = le32(payload, at);
             let size = le32(payload, at + 4) as usize;
             at += ELEMENT_HEADER_LEN;
-            need(payload, at, size, "DfuSe element data")?;
+            need(payload, at, size, FilePart::ElementData)?;
             if u64::from(address) + size as u64 > 1 << 32 {
                 return Err(FileError::AddressOverflow {
                     address,

@@ -16,13 +16,32 @@ pub struct Hex {
     pub entry_point: Option<u32>,
 }
 
+/// What is wrong with a HEX line (`FileError::HexSyntax`); `ui::words` says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HexProblem {
+    /// A character that is not a hex digit.
+    NotHexDigit,
+    /// A line that does not start with `:`.
+    NoColon,
+    /// A record shorter than 10 digits or with an odd number of them.
+    RecordLength,
+    /// A byte count that does not match the record's length.
+    CountMismatch,
+    /// Data past the 4 GiB address space.
+    PastAddressSpace,
+    /// An address record (02–05) with the wrong number of data bytes.
+    AddressRecordLength,
+    /// A record type other than 00–05.
+    UnknownRecordType,
+}
+
 fn hex_byte(s: &[u8], line: usize) -> Result<u8, FileError> {
     let d = |c: u8| char::from(c).to_digit(16);
     match (d(s[0]), d(s[1])) {
         (Some(h), Some(l)) => Ok((h * 16 + l) as u8),
         _ => Err(FileError::HexSyntax {
             line,
-            reason: "a character that is not a hex digit",
+            reason: HexProblem::NotHexDigit,
         }),
     }
 }
@@ -49,13 +68,13 @@ pub fn parse(text: &[u8]) -> Result<Hex, FileError> {
         let Some(body) = raw.strip_prefix(b":") else {
             return Err(FileError::HexSyntax {
                 line,
-                reason: "a line that does not start with ':'",
+                reason: HexProblem::NoColon,
             });
         };
         if body.len() < 10 || body.len() % 2 != 0 {
             return Err(FileError::HexSyntax {
                 line,
-                reason: "a record of the wrong length",
+                reason: HexProblem::RecordLength,
             });
         }
         let bytes: Vec<u8> = body
@@ -66,7 +85,7 @@ pub fn parse(text: &[u8]) -> Result<Hex, FileError> {
         if bytes.len() != count + 5 {
             return Err(FileError::HexSyntax {
                 line,
-                reason: "a byte count that does not match the record",
+                reason: HexProblem::CountMismatch,
             });
         }
         let sum = bytes.iter().fold(0u8, |a, b| a.wrapping_add(*b));
@@ -81,7 +100,7 @@ pub fn parse(text: &[u8]) -> Result<Hex, FileError> {
                 if address + count as u64 > 1 << 32 {
                     return Err(FileError::HexSyntax {
                         line,
-                        reason: "data past the 4 GiB address space",
+                        reason: HexProblem::PastAddressSpace,
                     });
                 }
                 total += count as u64;
@@ -141,13 +160,13 @@ pub fn parse(text: &[u8]) -> Result<Hex, FileError> {
             0x02..=0x05 => {
                 return Err(FileError::HexSyntax {
                     line,
-                    reason: "an address record of the wrong length",
+                    reason: HexProblem::AddressRecordLength,
                 })
             }
             _ => {
                 return Err(FileError::HexSyntax {
                     line,
-                    reason: "an unknown record type",
+                    reason: HexProblem::UnknownRecordType,
                 })
             }
         }

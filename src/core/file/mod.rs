@@ -7,6 +7,8 @@ pub mod ihex;
 pub mod sniff;
 pub mod suffix;
 
+pub use dfuse::FilePart;
+pub use ihex::HexProblem;
 pub use sniff::NotFirmware;
 pub use suffix::{jamcrc, Suffix};
 
@@ -116,7 +118,8 @@ impl fmt::Display for Warning {
     }
 }
 
-/// Why a file cannot be used. Each message is a sentence the user can act on.
+/// Why a file cannot be used, as data: `ui::words::file_error` says it as a sentence the
+/// user can act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileError {
     Empty,
@@ -144,8 +147,9 @@ pub enum FileError {
         target: u8,
         count: u32,
     },
+    /// The file ends inside `what` (a part's name, worded by `ui::words`).
     Truncated {
-        what: &'static str,
+        what: FilePart,
         offset: usize,
         missing: usize,
     },
@@ -165,9 +169,10 @@ pub enum FileError {
         target: u8,
         address: u32,
     },
+    /// A line that is not a well-formed record (what is wrong is worded by `ui::words`).
     HexSyntax {
         line: usize,
-        reason: &'static str,
+        reason: HexProblem,
     },
     HexChecksum {
         line: usize,
@@ -242,27 +247,27 @@ pub fn release(bcd: u16) -> String {
     }
 }
 
-/// What differs between the ids a file names and a device's, in words: the maker, the
-/// product or the release (a wildcard or an unspecified release never differs).
-pub fn mismatch(file: UsbIds, device: UsbIds) -> String {
+/// Which of a device's ids a file names otherwise: the maker, the model or the release.
+/// It is data; `ui::words::mismatch` says it in the customer's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdDifference {
+    /// Another vendor id.
+    Vendor,
+    /// The same vendor, another product id.
+    Product,
+    /// The same vendor and product, another release (bcdDevice).
+    Release,
+}
+
+/// What differs between the ids a file names and a device's (a wildcard or an unspecified
+/// release never differs; ids that all agree are reported as a release difference).
+pub fn difference(file: UsbIds, device: UsbIds) -> IdDifference {
     if !id_ok(file.vendor, device.vendor) {
-        format!(
-            "it names a device from another maker (USB id {:04x}:{:04x}; this device is {:04x}:{:04x})",
-            file.vendor, file.product, device.vendor, device.product
-        )
+        IdDifference::Vendor
     } else if !id_ok(file.product, device.product) {
-        format!(
-            "it names another model (USB id {:04x}:{:04x}; this device is {:04x}:{:04x})",
-            device.vendor, file.product, device.vendor, device.product
-        )
+        IdDifference::Product
     } else {
-        format!(
-            "it is for release {} of this device (USB id {:04x}:{:04x}), and this device is release {}",
-            release(file.device),
-            device.vendor,
-            device.product,
-            release(device.device)
-        )
+        IdDifference::Release
     }
 }
 

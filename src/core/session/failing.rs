@@ -6,7 +6,7 @@ use super::*;
 impl Session {
     /// Stop at once on a broken invariant of the host: no recovery requests, nothing
     /// claimed. Returns the failure as the action to report.
-    pub(super) fn internal(&mut self, what: &'static str) -> Action {
+    pub(super) fn internal(&mut self, what: Fault) -> Action {
         let mut e = Error::new(ErrorKind::Internal { what }, self.phase());
         e.dfuse = self.target.dfuse;
         // An error being recovered from is still the first cause; the host's own fault
@@ -37,7 +37,7 @@ impl Session {
             // Data, a completed OUT, a wait or a reset where this request's failure was
             // due: the driver answered another request.
             Reply::In(_) | Reply::Out | Reply::Waited | Reply::ResetDone => {
-                let _ = self.internal("a reply that does not fit its request");
+                let _ = self.internal(Fault::ReplyDoesNotFit);
                 return;
             }
         };

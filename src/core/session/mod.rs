@@ -20,7 +20,7 @@
 mod failing;
 mod replies;
 
-use super::error::{Error, ErrorKind, LinkError};
+use super::error::{Error, ErrorKind, Fault, LinkError, Operation};
 pub use super::plan::Target;
 use super::plan::{DfuseOptions, DownloadOptions, Payload, Plan, PlanError, Run, Step, StepKind};
 use super::progress::{Phase, Progress};
@@ -254,7 +254,7 @@ impl Session {
         match self.pending.clone() {
             Some(a) => a,
             // Set just above; should it not be, nothing is sent to the device.
-            None => self.internal("no action was planned"),
+            None => self.internal(Fault::NothingPlanned),
         }
     }
 
@@ -265,7 +265,7 @@ impl Session {
             Some(Action::Done(_)) | Some(Action::Failed(_)) => {}
             None if self.finished => {}
             None => {
-                let _ = self.internal("a reply came for no request");
+                let _ = self.internal(Fault::ReplyForNoRequest);
             }
             Some(_) => self.on_reply(reply),
         }
@@ -384,7 +384,7 @@ impl Session {
                 }
                 _ => {
                     // Awaiting a reply: `next_action` repeats the pending action instead.
-                    return self.internal("a new request was asked for while a reply was due");
+                    return self.internal(Fault::RequestWhileReplyDue);
                 }
             }
         }
@@ -393,7 +393,7 @@ impl Session {
     /// The first request of the current step.
     fn start_request(&mut self) -> Action {
         let Some(step) = self.steps.front() else {
-            return self.internal("a request was asked for with no step left");
+            return self.internal(Fault::RequestWithNoStep);
         };
         match &step.kind {
             StepKind::ClearToIdle | StepKind::Detach | StepKind::DetachSent => self.get_status(),
@@ -408,7 +408,7 @@ impl Session {
                         match slice {
                             Some(b) => b.to_vec(),
                             // An empty DNLOAD would end the image: never send one for this.
-                            None => return self.internal("a block outside the image"),
+                            None => return self.internal(Fault::BlockOutsideImage),
                         }
                     }
                 };
@@ -434,14 +434,14 @@ impl Session {
             }
             // Handled in `advance` without a request.
             StepKind::Compare { .. } | StepKind::Decide(_) => {
-                self.internal("a comparison was asked to send a request")
+                self.internal(Fault::CompareAsRequest)
             }
         }
     }
 
     fn on_reply(&mut self, reply: Reply) {
         let Some(kind) = self.step().map(|s| s.kind.clone()) else {
-            let _ = self.internal("a reply came with no step left");
+            let _ = self.internal(Fault::ReplyWithNoStep);
             return;
         };
         self.last_status = None;
@@ -452,11 +452,11 @@ impl Session {
             (Stage::Waiting, Reply::Waited) => self.stage = Stage::NeedStatus,
             (Stage::WaitingThenReset, Reply::Waited) => self.stage = Stage::WaitingThenReset,
             (Stage::Waiting | Stage::WaitingThenReset, _) => {
-                let _ = self.internal("a wait was answered with a transfer's reply");
+                let _ = self.internal(Fault::WaitGotTransferReply);
             }
             (Stage::SentReset, r @ (Reply::ResetDone | Reply::Failed(_))) => self.on_reset(r),
             (Stage::SentReset, _) => {
-                let _ = self.internal("a reset was answered with a transfer's reply");
+                let _ = self.internal(Fault::ResetGotTransferReply);
             }
             (Stage::SentStatus, Reply::In(bytes)) => match StatusRecord::parse(&bytes) {
                 Some(st) => self.on_status(&kind, st),
@@ -486,7 +486,7 @@ impl Session {
                 | Stage::SendManifestWait,
                 _,
             ) => {
-                let _ = self.internal("a reply came before its request");
+                let _ = self.internal(Fault::ReplyBeforeRequest);
             }
         }
     }
@@ -514,7 +514,7 @@ impl Session {
             }
             (StepKind::Upload { .. }, Reply::Stall) if !self.target.attributes.can_upload => self
                 .fail(ErrorKind::Unsupported {
-                    what: "reading its firmware (upload)",
+                    what: Operation::Upload,
                 }),
             (StepKind::Abort, Reply::Out) => self.next_step(),
             // The reset follows whatever the device makes of it; a refusal is its answer.

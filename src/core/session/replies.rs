@@ -254,7 +254,7 @@ impl Session {
             .and_then(|r| r.data.get(offset..offset + len))
         else {
             // Skipping it would claim a check that was not made.
-            let _ = self.internal("a comparison with no image");
+            let _ = self.internal(Fault::CompareWithoutImage);
             return;
         };
         let base = self.runs[run].address.wrapping_add(offset as u32);

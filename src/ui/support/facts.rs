@@ -1,7 +1,7 @@
 //! The support log's facts of a device, a firmware file and an update's options, each
 //! as a fixed English label and a value (see `ui::support`).
 
-use super::line::{clip, hex, quoted, text_or_none, yes, Line};
+use super::line::{english, hex, quoted, text_or_none, yes, Line};
 use super::{MAX_SHOWN, MAX_TEXT};
 use crate::core::descriptor::{Attributes, DfuVersion, Mode};
 use crate::core::file::{self, FirmwareFile, Image};
@@ -89,7 +89,7 @@ pub(super) fn device(d: &DeviceInfo) -> Vec<Line> {
             ));
         }
         if let Some(e) = &a.map_error {
-            let reason = clip(e.reason, MAX_TEXT);
+            let reason = english(crate::ui::words::map_problem(e.reason));
             let line = format!("alt {}, at offset {}: {reason}", a.alt, e.offset);
             v.push(Line::new("Memory map error", line));
         }

@@ -97,6 +97,15 @@ pub(super) fn clip(s: &str, cap: usize) -> String {
     escaped(s, cap, false)
 }
 
+/// The English text of message `key`: the log's values are English whatever the page's
+/// language.
+pub(super) fn english(key: &str) -> String {
+    crate::ui::text::english()
+        .get(key)
+        .unwrap_or(key)
+        .to_string()
+}
+
 pub(super) fn text_or_none(s: Option<&str>) -> String {
     s.map_or_else(|| "(none)".into(), |s| quoted(s, MAX_TEXT))
 }

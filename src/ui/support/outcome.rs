@@ -1,7 +1,7 @@
 //! The support log's end of an operation: re-pair steps, what the customer was shown,
 //! and the exact error, as fixed English labels and values (see `ui::support`).
 
-use super::line::{clip, quoted, yes, Line};
+use super::line::{clip, english, quoted, yes, Line};
 use super::{Repair, SupportLog, MAX_SHOWN, MAX_TEXT};
 use crate::core::error::{ErrorKind, LinkError};
 use crate::core::Finish;
@@ -9,7 +9,7 @@ use crate::driver::{
     Backup, DescribeError, FlashError, FlashFailure, FlashReport, Left, TransferError,
     TransferErrorKind,
 };
-use crate::ui::{misfit_text, Chooser, Detail, DoneView, Problem};
+use crate::ui::{misfit_text, words, Chooser, Detail, DoneView, Problem};
 
 impl SupportLog {
     /// An update succeeded; `shown` is what the page said.
@@ -295,7 +295,9 @@ fn kind(k: &ErrorKind) -> Vec<Line> {
             Line::new("DFU state", state.name()),
             Line::new("DFU status", status.name()),
         ],
-        ErrorKind::Unsupported { what } | ErrorKind::Internal { what } => one("What", what.into()),
+        // In English, like every value of the log.
+        ErrorKind::Unsupported { what } => one("What", english(words::operation(what))),
+        ErrorKind::Internal { what } => one("What", english(words::fault(what))),
         ErrorKind::VerifyMismatch {
             address,
             expected,

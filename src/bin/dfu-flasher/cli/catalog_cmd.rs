@@ -129,7 +129,7 @@ fn check_release(
             address: None,
         };
         let a = fit::assess(d, *runtime, &FlashImage::from(&f), f.suffix_ids(), place);
-        let name = ui::clean(&d.display_name());
+        let name = ui::clean(&ui::device_name(d));
         for m in &a.misfits {
             problems.push(format!(
                 "{} does not fit {name}: {}",
