@@ -14,6 +14,10 @@ mod requests;
 pub mod wire;
 
 pub use fault::{Activity, Effect, Fault, Trigger};
+
+/// A device's memories, as [`SimDevice::memory_contents`] took them.
+#[derive(Debug, Clone)]
+pub struct MemoryContents(Vec<Option<Memory>>);
 pub use profiles::{AltProfile, Profile, Timing};
 pub use requests::{request_name, Request};
 
@@ -352,6 +356,27 @@ impl SimDevice {
                 img.get(start..start.checked_add(len)?).map(<[u8]>::to_vec)
             }
         }
+    }
+
+    /// What every alt's memory holds, to give to another device of the same profile
+    /// (the demo's chip keeps its flash when it is connected again).
+    pub fn memory_contents(&self) -> MemoryContents {
+        MemoryContents(self.memories.clone())
+    }
+
+    /// Hold what `m` says (taken from a device of the same profile); false, and nothing
+    /// changed, if its layout differs.
+    pub fn restore_memory(&mut self, m: &MemoryContents) -> bool {
+        let same = m.0.len() == self.memories.len()
+            && m.0.iter().zip(&self.memories).all(|(a, b)| match (a, b) {
+                (Some(a), Some(b)) => a.same_layout(b),
+                (None, None) => true,
+                _ => false,
+            });
+        if same {
+            self.memories = m.0.clone();
+        }
+        same
     }
 
     /// DfuSe: set bytes of an alt's memory directly, as an earlier firmware or an
