@@ -8,6 +8,9 @@ use dfu_flasher::driver::sim::SimTransport;
 use dfu_flasher::driver::{self, block_on, FlashImage, FlashOptions};
 use dfu_flasher::sim::{Profile, SimDevice};
 
+#[path = "figures/incremental.rs"]
+mod incremental;
+
 fn die(msg: &str) -> ! {
     eprintln!("bench: {msg}");
     std::process::exit(1)
@@ -137,9 +140,11 @@ fn bench() {
         let mut bus = 0.0;
         let mut host_waits = Vec::new();
         for _ in 0..REPS {
+            // A full update: the protocol minimum above is a full update's.
             let opts = FlashOptions {
                 verify: true,
                 restart: false,
+                full: true,
                 ..FlashOptions::default()
             };
             let mut t = SimTransport::new(SimDevice::new(profile.clone()));
@@ -208,6 +213,9 @@ fn bench() {
         );
         row(&label("host CPU"), REPS, &mut cpu, "ms", "");
     }
+    // Updates that write only what changed (virtual time, one run each: the simulator
+    // is deterministic).
+    incremental::figures(&mut |figure, ms, note| row(figure, 1, &mut [ms], "", note));
     if let Ok(m) = std::fs::metadata("www/pkg/dfu_flasher_bg.wasm") {
         row(
             "wasm module size (after wasm-opt -Oz)",

@@ -101,6 +101,7 @@ pub fn session(data: &[u8]) {
                     mass_erase: data[3] & 16 != 0,
                     leave: true,
                     leave_address: None,
+                    compare: data[3] & 32 != 0,
                 };
                 Session::dfuse_download(target, &m, &[(0x0800_0100, &image)], opts).ok()
             }),

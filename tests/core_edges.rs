@@ -940,6 +940,7 @@ fn addressed_data_may_end_at_four_gib() {
         mass_erase: false,
         leave: false,
         leave_address: None,
+        compare: false,
     };
     let data = vec![0x5A; 256];
     assert!(Plan::dfuse_download(d.target(), &top, &[(0xFFFF_FF00, &data)], opts()).is_ok());

@@ -10,8 +10,9 @@ use dfu_flasher::driver::{
 };
 use dfu_flasher::sim::{Activity, Effect, Fault, Profile, Request, SimDevice, Trigger};
 
-const PHASES: [Phase; 7] = [
+const PHASES: [Phase; 8] = [
     Phase::Detach,
+    Phase::Compare,
     Phase::Erase,
     Phase::Write,
     Phase::Verify,
@@ -75,18 +76,29 @@ fn setup(phase: Phase, effect: &Effect) -> (&'static str, Trigger) {
         nth,
     };
     use Activity::{Erase, Idle, Leave, Manifest, Read, Runtime, Write};
+    // The update reads twice: first the compare (what the device holds), then the verify.
+    let read = |run: usize, request: Request, nth: usize| Trigger::DuringRun {
+        activity: Read,
+        run,
+        request,
+        nth,
+    };
     use Request::{Detach, Dnload, GetStatus, Upload};
     match phase {
         Phase::Detach if status_fault => ("dfu11-runtime", during(Runtime, GetStatus, 1)),
         Phase::Detach => ("dfu11-runtime", during(Runtime, Detach, 1)),
-        // stm32f4, 5000 bytes at 0x08000000: one page erase, then three blocks.
+        // stm32f4, 5000 bytes at 0x08000000: the compare reads its 16 KiB page (whose
+        // Set-Address the device answers before it begins reading), one page erase, then
+        // three blocks.
+        Phase::Compare if status_fault => ("stm32f4", during(Idle, GetStatus, 2)),
+        Phase::Compare => ("stm32f4", read(1, Upload, 2)),
         Phase::Erase if status_fault => ("stm32f4", during(Erase, GetStatus, 1)),
         Phase::Erase => ("stm32f4", during(Erase, Dnload, 1)),
         Phase::Write if status_fault => ("stm32f4", during(Write, GetStatus, 1)),
         Phase::Write => ("stm32f4", during(Write, Dnload, 3)),
         // The verify's status requests answer the Set-Address of its partial last block.
-        Phase::Verify if status_fault => ("stm32f4", during(Read, GetStatus, 1)),
-        Phase::Verify => ("stm32f4", during(Read, Upload, 2)),
+        Phase::Verify if status_fault => ("stm32f4", read(2, GetStatus, 1)),
+        Phase::Verify => ("stm32f4", read(2, Upload, 2)),
         // dfu11-dfumode, 3000 bytes: the zero-length DNLOAD and the status that answers it.
         Phase::Manifest if status_fault => ("dfu11-dfumode", during(Manifest, GetStatus, 1)),
         Phase::Manifest => ("dfu11-dfumode", during(Manifest, Dnload, 1)),
@@ -205,7 +217,7 @@ fn every_fault_at_every_phase() {
                         Phase::Erase | Phase::Write => {
                             assert_eq!(e.left, Left::Incomplete, "{label}: {msg}")
                         }
-                        Phase::Detach | Phase::Upload => assert!(
+                        Phase::Detach | Phase::Compare | Phase::Upload => assert!(
                             matches!(e.left, Left::AsItWas | Left::WaitingInUpdateMode),
                             "{label}: left {:?}",
                             e.left

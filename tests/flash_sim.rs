@@ -57,7 +57,12 @@ fn count(t: &SimTransport, name: &str) -> usize {
 fn stm32f4_dfuse_write_verify_leave() {
     let mut t = device("stm32f4");
     let data = image(40_000, 1);
-    let r = flash(&mut t, &FlashImage::Raw(data.clone()), opts(true, true)).expect("flashes");
+    // A full update (no compare first): the request sequence a plain flasher sends.
+    let full = FlashOptions {
+        full: true,
+        ..opts(true, true)
+    };
+    let r = flash(&mut t, &FlashImage::Raw(data.clone()), full).expect("flashes");
     assert_clean(&t);
     assert_eq!(
         (r.written, r.verified, r.finish),
@@ -92,9 +97,13 @@ fn dfuse_request_count_per_block_is_the_protocol_minimum() {
     let mut t = device("stm32f4");
     let blocks = 10;
     let data = image(2048 * blocks, 2);
-    flash(&mut t, &FlashImage::Raw(data), opts(false, false)).expect("flashes");
+    let full = FlashOptions {
+        full: true,
+        ..opts(false, false)
+    };
+    flash(&mut t, &FlashImage::Raw(data), full).expect("flashes");
     assert_clean(&t);
-    // Per data block: DNLOAD, GETSTATUS (dfuDNBUSY, with the program time), GETSTATUS
+    // A full update. Per data block: DNLOAD, GETSTATUS (dfuDNBUSY, with the program time), GETSTATUS
     // (dfuDNLOAD-IDLE) after waiting. Commands the same. Plus one GETSTATUS to start.
     let commands = 2 + 1; // two 16 KiB sectors erased, one Set-Address
     assert_eq!(count(&t, "DNLOAD"), blocks + commands);

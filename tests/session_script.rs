@@ -742,6 +742,7 @@ fn an_error_status_or_state_alone_fails_the_step() {
             mass_erase: false,
             leave: true,
             leave_address: None,
+            compare: false,
         };
         let mut t = target(0x0B);
         t.dfuse = true;
@@ -932,6 +933,7 @@ fn a_short_read_back_says_how_much_is_missing() {
         mass_erase: false,
         leave: false,
         leave_address: None,
+        compare: false,
     };
     let s = Session::dfuse_download(t, &map, &[(0x0800_0000, &image[..])], opts).expect("plan");
     let end = verify_short(s, &image, ts - 3);
@@ -962,6 +964,7 @@ fn erase_stalls_are_tolerated_up_to_the_quirk_count() {
                 mass_erase: false,
                 leave: false,
                 leave_address: None,
+                compare: false,
             };
             let mut s = Session::dfuse_download(t, &map, &[(0x0800_0000, &[7u8; 4][..])], opts)
                 .expect("plan");
@@ -1030,6 +1033,7 @@ fn a_leave_answered_by_silence_is_a_restart() {
         mass_erase: false,
         leave: true,
         leave_address: None,
+        compare: false,
     };
     let mut s =
         Session::dfuse_download(t, &map, &[(0x0800_0000, &[7u8; 4][..])], opts).expect("plan");

@@ -252,7 +252,7 @@ fn an_update_is_logged_with_the_devices_strings_the_files_digest_and_each_phase(
     let names: Vec<&str> = ph.iter().map(|p| p.0.as_str()).collect();
     assert_eq!(
         names,
-        ["prepare", "erase", "write", "verify", "leave"],
+        ["prepare", "compare", "erase", "write", "verify", "leave"],
         "{text}"
     );
     assert!(ph.windows(2).all(|w| w[0].1 <= w[1].1), "{ph:?}");
@@ -265,7 +265,7 @@ fn an_update_is_logged_with_the_devices_strings_the_files_digest_and_each_phase(
         .expect("erase duration");
     let erase_ms: u64 = erase.trim_end_matches(" ms").parse().expect("ms");
     assert!((750..1500).contains(&erase_ms), "{erase_ms}");
-    assert_eq!(text.matches("\nDuration: ").count(), 5, "{text}");
+    assert_eq!(text.matches("\nDuration: ").count(), 6, "{text}");
     let summary = text
         .lines()
         .find_map(|l| l.strip_prefix("Phases: "))

@@ -211,11 +211,12 @@ const shown = { phase: null, at: 0, timer: null, latest: null };
 
 function onProgress(p) {
   if (!p.reconnecting) state.phase = p.phase;
-  emit('progress', { phase: p.phase, percent: p.percent, text: p.text, reconnecting: !!p.reconnecting });
+  emit('progress', { phase: p.phase, percent: p.percent, text: p.text, reconnecting: !!p.reconnecting, note: p.note || null });
   if (p.reconnecting) {
     // The re-pair box, when shown, has the countdown; the bar would contradict it.
     if (state.repair) { $('repair-countdown').textContent = p.text; return; }
   } else if (state.repair) hideRepair();
+  noteFound(p);
   shown.latest = p;
   const phase = p.reconnecting ? 'reconnect' : p.phase;
   const wait = shown.phase && phase !== shown.phase ? shown.at + PHASE_MIN_MS - performance.now() : 0;
@@ -235,8 +236,21 @@ function paint(p) {
   announce(p);
 }
 
+// What the compare found ("14 of 16 sectors already hold this firmware; …"): shown and
+// said as soon as it is known, whatever the phase line waits for.
+function noteFound(p) {
+  const note = $('progress-note');
+  if (!p.note || note.textContent === p.note) return;
+  note.textContent = p.note;
+  show('progress-note', true);
+  show('progress', true);
+  $('progress-say').textContent = p.note;
+}
+
 function resetProgress() {
   clearTimeout(shown.timer);
+  $('progress-note').textContent = '';
+  show('progress-note', false);
   Object.assign(shown, { phase: null, at: 0, timer: null, latest: null });
 }
 

@@ -137,6 +137,7 @@ export const MARKUP = `
     <div id="progress" tabindex="-1" hidden>
       <progress id="bar" max="100" value="0" data-t-label="page.progress.label" aria-describedby="progress-text"></progress>
       <p id="progress-text"></p>
+      <p id="progress-note" class="hint" hidden></p>
       <p id="progress-say" class="visually-hidden" aria-live="polite"></p>
     </div>
     <div id="result" hidden role="alert" tabindex="-1"></div>

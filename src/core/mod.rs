@@ -3,6 +3,7 @@
 //! Nothing in here performs I/O, reads a clock or awaits: operations return the next
 //! request as a value and are told the reply.
 pub mod catalog;
+pub mod compare;
 pub mod descriptor;
 pub mod device;
 pub mod dfuse;
@@ -20,5 +21,5 @@ pub mod vectors;
 
 pub use error::{Error, ErrorKind, Fault, LinkError, Operation};
 pub use plan::{DfuseOptions, DownloadOptions, Plan, PlanError, PlannedWrite, Target};
-pub use progress::{Phase, Progress};
+pub use progress::{Compared, Phase, Progress};
 pub use session::{Action, Finish, Outcome, Reply, Session};

@@ -1,6 +1,7 @@
 //! The block scheduler: turns an operation and an image into the [`Plan`] a session runs. Plans are plain data, so tests can check that the writes cover
 //! exactly the image.
 
+use super::compare;
 use super::descriptor::Attributes;
 use super::dfuse::DfuseCommand;
 use super::memmap::MemoryMap;
@@ -82,10 +83,16 @@ pub(crate) enum StepKind {
         more: Option<u64>,
     },
     Abort,
-    /// Compare what was read with a run.
+    /// Compare what was read with `len` bytes of a run from `offset`.
     Compare {
         run: usize,
+        offset: usize,
+        len: usize,
     },
+    /// The compare's reads are in: keep the pages that differ from what the update
+    /// would leave, and plan their erase, write and verify in place of the steps after
+    /// this one (see [`super::compare`]).
+    Decide(Box<super::compare::Pending>),
     /// A USB reset so a tolerant device starts its new firmware.
     Reset,
     /// DETACH in DFU mode, before that reset (quirk `detach_for_attach`).
@@ -133,6 +140,10 @@ pub struct DfuseOptions {
     /// Leave DFU mode afterwards, jumping to this address (None: the image's lowest).
     pub leave: bool,
     pub leave_address: Option<u32>,
+    /// Read back the sectors the image touches first, and erase and write only those
+    /// that differ from what the update would leave (where that is safe: see
+    /// [`super::compare::blocked`]).
+    pub compare: bool,
 }
 
 /// Why a plan cannot be made: the image does not fit the device.
@@ -249,9 +260,24 @@ impl Plan {
             None,
         ));
         if verify {
-            let len = image.len() as u64;
-            push_dfu11_upload(&mut steps, ts, len, Phase::Verify, len);
-            steps.push(step(StepKind::Compare { run: 0 }, Phase::Verify, 0, None));
+            push_dfu11_upload(
+                &mut steps,
+                ts,
+                image.len() as u64,
+                Phase::Verify,
+                image.len() as u64,
+            );
+            let len = image.len();
+            steps.push(step(
+                StepKind::Compare {
+                    run: 0,
+                    offset: 0,
+                    len,
+                },
+                Phase::Verify,
+                0,
+                None,
+            ));
         }
         if opts.restart && target.attributes.manifestation_tolerant {
             if target.quirks.upload_before_attach && !verify && target.attributes.can_upload {
@@ -340,85 +366,39 @@ impl Plan {
         }
         let ts = usize::from(target.transfer_size.max(1));
         let mut steps = vec![clear(Phase::Prepare)];
-        if opts.mass_erase {
-            steps.push(dfuse_command(
-                DfuseCommand::MassErase,
-                Phase::Erase,
-                map.size(),
+        let mut pages: Vec<(u32, u32)> = runs
+            .iter()
+            .flat_map(|r| map.pages_touching(r.address, r.data.len() as u64))
+            .collect();
+        pages.sort_unstable();
+        pages.dedup();
+        let whole: Vec<(usize, usize, usize)> = runs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (i, 0, r.data.len()))
+            .collect();
+        let spans: Vec<(u32, u64)> = runs
+            .iter()
+            .map(|r| (r.address, r.data.len() as u64))
+            .collect();
+        if compare::blocked(target, map, &spans, opts).is_none() {
+            for (at, len) in compare::ranges(&pages) {
+                push_dfuse_read(&mut steps, ts, at, len, Phase::Compare);
+            }
+            let pending = compare::Pending {
+                pages: pages.clone(),
+                opts,
+            };
+            steps.push(step(
+                StepKind::Decide(Box::new(pending)),
+                Phase::Compare,
+                0,
                 None,
             ));
-        } else {
-            let mut pages: Vec<(u32, u32)> = runs
-                .iter()
-                .flat_map(|r| map.pages_touching(r.address, r.data.len() as u64))
-                .collect();
-            pages.sort_unstable();
-            pages.dedup();
-            for (page, size) in pages {
-                steps.push(dfuse_command(
-                    DfuseCommand::ErasePage(page),
-                    Phase::Erase,
-                    u64::from(size),
-                    Some(page),
-                ));
-            }
         }
-        // Blocks per Set-Address: wValue runs from 2 up to 0xFFFF.
-        let max_blocks = usize::from(u16::MAX - DFUSE_FIRST_BLOCK) + 1;
-        for (ri, r) in runs.iter().enumerate() {
-            for (si, segment) in r.data.chunks(max_blocks * ts).enumerate() {
-                let seg_off = si * max_blocks * ts;
-                let seg_addr = r.address.wrapping_add(seg_off as u32);
-                steps.push(set_address(seg_addr, Phase::Write));
-                for (bi, chunk) in segment.chunks(ts).enumerate() {
-                    let offset = seg_off + bi * ts;
-                    // bi < max_blocks, so the block number stays within u16.
-                    let block = DFUSE_FIRST_BLOCK + bi as u16;
-                    steps.push(step(
-                        StepKind::Dnload {
-                            block,
-                            payload: Payload::Run {
-                                run: ri,
-                                offset,
-                                len: chunk.len(),
-                            },
-                        },
-                        Phase::Write,
-                        chunk.len() as u64,
-                        Some(r.address.wrapping_add(offset as u32)),
-                    ));
-                }
-            }
-        }
-        if opts.verify {
-            for (ri, r) in runs.iter().enumerate() {
-                push_dfuse_read(
-                    &mut steps,
-                    ts,
-                    r.address,
-                    r.data.len() as u64,
-                    Phase::Verify,
-                );
-                steps.push(step(StepKind::Compare { run: ri }, Phase::Verify, 0, None));
-            }
-        }
-        if !opts.leave {
-            // Leave the device in dfuIDLE rather than dfuDNLOAD-IDLE.
-            steps.push(step(StepKind::Abort, Phase::Write, 0, None));
-        } else {
-            let to = opts
-                .leave_address
-                .unwrap_or_else(|| runs.first().map_or(0, |r| r.address));
-            steps.push(set_address(to, Phase::Leave));
-            steps.push(step(
-                StepKind::Leave {
-                    block: DFUSE_FIRST_BLOCK,
-                },
-                Phase::Leave,
-                1,
-                Some(to),
-            ));
-        }
+        // With a compare, the full update's steps stand for what is left until it
+        // decides (so the progress knows every phase from the start).
+        steps.extend(dfuse_tail(target, &runs, &pages, &whole, map.size(), opts));
         Ok(Plan {
             target,
             runs,
@@ -488,6 +468,106 @@ impl Plan {
         }
         out
     }
+}
+
+/// The DfuSe steps after the Prepare (and the compare): erase `pages` (or mass erase,
+/// counting `map_size` bytes), write `writes` (`(run, offset, len)`, one Set-Address per
+/// range and per 65534 blocks), verify each of them by read-back, then leave or abort.
+pub(crate) fn dfuse_tail(
+    target: Target,
+    runs: &[Run],
+    pages: &[(u32, u32)],
+    writes: &[(usize, usize, usize)],
+    map_size: u64,
+    opts: DfuseOptions,
+) -> Vec<Step> {
+    let ts = usize::from(target.transfer_size.max(1));
+    let mut steps = Vec::new();
+    if opts.mass_erase {
+        steps.push(dfuse_command(
+            DfuseCommand::MassErase,
+            Phase::Erase,
+            map_size,
+            None,
+        ));
+    } else {
+        for &(page, size) in pages {
+            steps.push(dfuse_command(
+                DfuseCommand::ErasePage(page),
+                Phase::Erase,
+                u64::from(size),
+                Some(page),
+            ));
+        }
+    }
+    // Blocks per Set-Address: wValue runs from 2 up to 0xFFFF.
+    let max_blocks = usize::from(u16::MAX - DFUSE_FIRST_BLOCK) + 1;
+    for &(ri, from, len) in writes {
+        let r = &runs[ri];
+        for seg_off in (from..from + len).step_by(max_blocks * ts) {
+            let seg_end = (seg_off + max_blocks * ts).min(from + len);
+            let seg_addr = r.address.wrapping_add(seg_off as u32);
+            steps.push(set_address(seg_addr, Phase::Write));
+            for (bi, offset) in (seg_off..seg_end).step_by(ts).enumerate() {
+                let n = ts.min(seg_end - offset);
+                // bi < max_blocks, so the block number stays within u16.
+                let block = DFUSE_FIRST_BLOCK + bi as u16;
+                steps.push(step(
+                    StepKind::Dnload {
+                        block,
+                        payload: Payload::Run {
+                            run: ri,
+                            offset,
+                            len: n,
+                        },
+                    },
+                    Phase::Write,
+                    n as u64,
+                    Some(r.address.wrapping_add(offset as u32)),
+                ));
+            }
+        }
+    }
+    if opts.verify {
+        for &(ri, offset, len) in writes {
+            let at = runs[ri].address.wrapping_add(offset as u32);
+            push_dfuse_read(&mut steps, ts, at, len as u64, Phase::Verify);
+            steps.push(step(
+                StepKind::Compare {
+                    run: ri,
+                    offset,
+                    len,
+                },
+                Phase::Verify,
+                0,
+                None,
+            ));
+        }
+    }
+    if !opts.leave {
+        // Leave the device in dfuIDLE rather than dfuDNLOAD-IDLE (part of the write, or
+        // of the compare when it found nothing to write).
+        let phase = if writes.is_empty() {
+            Phase::Compare
+        } else {
+            Phase::Write
+        };
+        steps.push(step(StepKind::Abort, phase, 0, None));
+    } else {
+        let to = opts
+            .leave_address
+            .unwrap_or_else(|| runs.first().map_or(0, |r| r.address));
+        steps.push(set_address(to, Phase::Leave));
+        steps.push(step(
+            StepKind::Leave {
+                block: DFUSE_FIRST_BLOCK,
+            },
+            Phase::Leave,
+            1,
+            Some(to),
+        ));
+    }
+    steps
 }
 
 /// UPLOAD steps for a DFU 1.1 read of up to `len` bytes: one block more than `len`

@@ -10,6 +10,8 @@ pub enum Phase {
     /// Bringing the device to a clean dfuIDLE.
     Prepare,
     Detach,
+    /// Reading back what the device holds where the image goes, to skip what is there.
+    Compare,
     Erase,
     Write,
     Verify,
@@ -24,6 +26,7 @@ impl Phase {
         match self {
             Phase::Prepare => "prepare",
             Phase::Detach => "detach",
+            Phase::Compare => "compare",
             Phase::Erase => "erase",
             Phase::Write => "write",
             Phase::Verify => "verify",
@@ -49,6 +52,21 @@ pub struct Progress {
     pub phase: Phase,
     /// Every phase of the plan, in order.
     pub phases: Vec<PhaseProgress>,
+    /// What the compare found, once it is over (DfuSe updates that compare first).
+    pub compared: Option<Compared>,
+}
+
+/// What the compare found: how much of what the image touches the device already holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Compared {
+    /// Sectors the image touches.
+    pub sectors: u32,
+    /// Of those, the sectors that already hold exactly what a full update would leave.
+    pub same: u32,
+    /// The bytes of the sectors that are the same, and of those to erase and write.
+    pub same_bytes: u64,
+    pub write_bytes: u64,
 }
 
 impl Progress {
@@ -64,6 +82,7 @@ impl Progress {
                     total,
                 })
                 .collect(),
+            compared: None,
         }
     }
 
@@ -79,6 +98,13 @@ impl Progress {
             } else {
                 (p.done + bytes).min(p.total)
             };
+        }
+    }
+
+    /// After the compare: what is left to do for `phase` (its bytes done so far stay).
+    pub(crate) fn retotal(&mut self, phase: Phase, total: u64) {
+        if let Some(p) = self.phases.iter_mut().find(|p| p.phase == phase) {
+            p.total = total.max(p.done);
         }
     }
 

@@ -3,13 +3,14 @@
 
 use super::describe::{describe, DescribeError, DeviceInfo};
 use super::{run, ProgressReport, TransferError, TransferErrorKind, Transport};
+use crate::core::compare::{self, NoCompare};
 use crate::core::descriptor::{DfuVersion, Mode};
 use crate::core::file::UsbIds;
 use crate::core::fit::{self, Misfit, Placement};
 pub use crate::core::fit::{FlashImage, FlashTarget};
 use crate::core::vectors::VectorProblem;
 use crate::core::{
-    DfuseOptions, DownloadOptions, Error, ErrorKind, Finish, Phase, PlanError, Session,
+    Compared, DfuseOptions, DownloadOptions, Error, ErrorKind, Finish, Phase, PlanError, Session,
 };
 use std::fmt;
 
@@ -30,6 +31,9 @@ pub struct FlashOptions {
     /// the same maker, the image is tiny, or it does not look like a program
     /// (the confirmable [`Misfit`]s). A file for another maker's device is never written.
     pub force: bool,
+    /// Erase and write everything the image touches, without reading back first what the
+    /// device already holds (`--full`; `compare: false` in the page's API).
+    pub full: bool,
 }
 
 /// The end of a successful update.
@@ -43,6 +47,10 @@ pub struct FlashReport {
     /// Where a raw image was placed on a DfuSe device.
     pub address: Option<u32>,
     pub device: DeviceInfo,
+    /// What the compare found, summed over the targets (DfuSe, when it compared).
+    pub compared: Option<Compared>,
+    /// Why it wrote everything without comparing first, if it did (DfuSe).
+    pub no_compare: Option<NoCompare>,
 }
 
 /// Why an update failed.
@@ -188,7 +196,10 @@ impl Track {
         // phases may have hit a request half done: the firmware is taken as incomplete.
         let untouched = e.kind == ErrorKind::Cancelled && wrote == 0 && done(Phase::Erase) == 0;
         match e.phase {
-            Phase::Prepare | Phase::Detach | Phase::Upload => self.touched |= !first,
+            // Reading changes nothing.
+            Phase::Prepare | Phase::Detach | Phase::Compare | Phase::Upload => {
+                self.touched |= !first
+            }
             Phase::Erase | Phase::Write if untouched => self.touched |= !first,
             Phase::Erase | Phase::Write => self.touched = true,
             // What the device holds differs from the file: not a written firmware.
@@ -411,6 +422,7 @@ async fn flash_tracked<T: Reconnect>(
     };
     // Plan every target before touching the device.
     let mut sessions = Vec::new();
+    let mut no_compare = None;
     let last = a.jobs.len().saturating_sub(1);
     for (i, job) in a.jobs.iter().enumerate() {
         let s = if dfuse {
@@ -428,7 +440,11 @@ async fn flash_tracked<T: Reconnect>(
                 mass_erase: opts.mass_erase,
                 leave: opts.restart && i == last,
                 leave_address: None,
+                compare: !opts.full,
             };
+            if let Some(why) = compare::why_not(info.target(), map, &elements, o) {
+                no_compare.get_or_insert(why);
+            }
             Session::dfuse_download(info.target(), map, &elements, o)?
         } else {
             let data = job.elements.first().map(|e| e.1.as_slice()).unwrap_or(&[]);
@@ -447,6 +463,8 @@ async fn flash_tracked<T: Reconnect>(
         detached,
         address: placed,
         device: info.clone(),
+        compared: None,
+        no_compare,
     };
     let count = sessions.len();
     for (i, (alt, mut s)) in sessions.into_iter().enumerate() {
@@ -459,6 +477,18 @@ async fn flash_tracked<T: Reconnect>(
             }
         };
         report.written += o.written;
+        if let Some(c) = s.progress().compared {
+            let sum = report.compared.get_or_insert(Compared {
+                sectors: 0,
+                same: 0,
+                same_bytes: 0,
+                write_bytes: 0,
+            });
+            sum.sectors += c.sectors;
+            sum.same += c.same;
+            sum.same_bytes += c.same_bytes;
+            sum.write_bytes += c.write_bytes;
+        }
         track.written = report.written;
         track.touched = true;
         report.verified &= o.verified;

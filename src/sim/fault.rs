@@ -35,6 +35,14 @@ pub enum Trigger {
         request: Request,
         nth: usize,
     },
+    /// As `During`, in the `run`th (1-based) time the device begins `activity`: "the
+    /// second UPLOAD of the second read" (an update that compares first, then verifies).
+    DuringRun {
+        activity: Activity,
+        run: usize,
+        request: Request,
+        nth: usize,
+    },
     /// A DNLOAD data block with this wBlockNum.
     Block(u16),
     /// A DfuSe write or erase touching this address.

@@ -173,6 +173,28 @@ impl Memory {
         self.locate(address).is_some()
     }
 
+    /// The same sectors (a memory of the same profile).
+    pub fn same_layout(&self, other: &Memory) -> bool {
+        self.bytes.len() == other.bytes.len()
+            && self
+                .bytes
+                .iter()
+                .zip(&other.bytes)
+                .all(|(a, b)| a.len() == b.len())
+    }
+
+    /// Set bytes regardless of access bits and erase state (the tests' back door: what
+    /// an earlier firmware or an interrupted update left). False if out of memory.
+    pub fn poke(&mut self, address: u32, data: &[u8]) -> bool {
+        for (i, b) in data.iter().enumerate() {
+            let Some((s, off)) = address.checked_add(i as u32).and_then(|a| self.locate(a)) else {
+                return false;
+            };
+            self.bytes[s][off] = *b;
+        }
+        true
+    }
+
     /// Fill every byte (a chip that holds an old firmware).
     pub fn fill(&mut self, b: u8) {
         for s in &mut self.bytes {

@@ -14,6 +14,10 @@ mod requests;
 pub mod wire;
 
 pub use fault::{Activity, Effect, Fault, Trigger};
+
+/// A device's memories, as [`SimDevice::memory_contents`] took them.
+#[derive(Debug, Clone)]
+pub struct MemoryContents(Vec<Option<Memory>>);
 pub use profiles::{AltProfile, Profile, Timing};
 pub use requests::{request_name, Request};
 
@@ -59,6 +63,9 @@ pub struct TranscriptEntry {
     pub state: u8,
     /// What the device was doing when it took the request.
     pub activity: Activity,
+    /// The first data byte of a host→device request (DfuSe: the command of a block-0
+    /// DNLOAD, 0x21 Set-Address, 0x41 erase).
+    pub first_byte: Option<u8>,
 }
 
 /// Which descriptors the device shows.
@@ -122,6 +129,8 @@ pub struct SimDevice {
     /// What the device is doing, and the requests of each type since it began.
     activity: Activity,
     activity_counts: BTreeMap<Request, usize>,
+    /// How many times each activity has begun (for [`Trigger::DuringRun`]).
+    activity_runs: Vec<(Activity, usize)>,
     transcript: Vec<TranscriptEntry>,
     violations: Vec<Violation>,
 }
@@ -216,6 +225,7 @@ impl SimDevice {
                 Activity::Runtime
             },
             activity_counts: BTreeMap::new(),
+            activity_runs: Vec::new(),
             transcript: Vec::new(),
             violations: Vec::new(),
         }
@@ -348,6 +358,36 @@ impl SimDevice {
         }
     }
 
+    /// What every alt's memory holds, to give to another device of the same profile
+    /// (the demo's chip keeps its flash when it is connected again).
+    pub fn memory_contents(&self) -> MemoryContents {
+        MemoryContents(self.memories.clone())
+    }
+
+    /// Hold what `m` says (taken from a device of the same profile); false, and nothing
+    /// changed, if its layout differs.
+    pub fn restore_memory(&mut self, m: &MemoryContents) -> bool {
+        let same = m.0.len() == self.memories.len()
+            && m.0.iter().zip(&self.memories).all(|(a, b)| match (a, b) {
+                (Some(a), Some(b)) => a.same_layout(b),
+                (None, None) => true,
+                _ => false,
+            });
+        if same {
+            self.memories = m.0.clone();
+        }
+        same
+    }
+
+    /// DfuSe: set bytes of an alt's memory directly, as an earlier firmware or an
+    /// interrupted update left them (tests). False if the alt has no such memory.
+    pub fn poke_memory(&mut self, alt: u8, address: u32, data: &[u8]) -> bool {
+        match self.memories.get_mut(usize::from(alt)) {
+            Some(Some(m)) => m.poke(address, data),
+            _ => false,
+        }
+    }
+
     /// DFU 1.1: the installed application image (alt 0).
     pub fn firmware(&self) -> &[u8] {
         self.installed.first().map_or(&[], Vec::as_slice)
@@ -452,7 +492,7 @@ impl SimDevice {
                 index: 0,
                 length: 0,
             },
-            0,
+            (0, None),
             "ok",
         );
         if self.take_fault(|t| *t == Trigger::Reset) == Some(Effect::ResetFails) {
@@ -512,6 +552,18 @@ impl SimDevice {
     fn begin(&mut self, a: Activity) {
         self.activity = a;
         self.activity_counts.clear();
+        match self.activity_runs.iter_mut().find(|(x, _)| *x == a) {
+            Some((_, n)) => *n += 1,
+            None => self.activity_runs.push((a, 1)),
+        }
+    }
+
+    /// How many times `a` has begun so far.
+    fn runs_of(&self, a: Activity) -> usize {
+        self.activity_runs
+            .iter()
+            .find(|(x, _)| *x == a)
+            .map_or(0, |(_, n)| *n)
     }
 
     /// The activity this request starts, if it starts one. The device's own reading of the
@@ -547,16 +599,23 @@ impl SimDevice {
         }
     }
 
-    fn record(&mut self, name: &'static str, setup: Setup, data_len: usize, outcome: &'static str) {
+    fn record(
+        &mut self,
+        name: &'static str,
+        setup: Setup,
+        data: (usize, Option<u8>),
+        outcome: &'static str,
+    ) {
         *self.counts.entry(name).or_insert(0) += 1;
         self.transcript.push(TranscriptEntry {
             at_us: self.now_us,
             name,
             setup,
-            data_len,
+            data_len: data.0,
             outcome,
             state: self.state,
             activity: self.activity,
+            first_byte: data.1,
         });
     }
 
@@ -601,8 +660,15 @@ impl SimDevice {
             *n
         };
         let activity = self.activity;
+        let run = self.runs_of(activity);
         let now_ms = self.now_us / 1000;
         let fault = self.take_fault(|t| match t {
+            Trigger::DuringRun {
+                activity: a,
+                run: k,
+                request: r,
+                nth: n,
+            } => *a == activity && *k == run && *r == request && *n == in_activity,
             Trigger::Request { request: r, nth: k } => *r == request && *k == nth,
             Trigger::During {
                 activity: a,
@@ -665,7 +731,8 @@ impl SimDevice {
             Err(SimError::Timeout) => "timeout",
             Err(SimError::Disconnected) => "disconnected",
         };
-        self.record(name, setup, data_len, outcome);
+        let first = out.and_then(|d| d.first().copied());
+        self.record(name, setup, (data_len, first), outcome);
         result
     }
 

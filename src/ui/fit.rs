@@ -331,7 +331,15 @@ impl DoneView {
             Finish::ReplugNeeded => fill("fit.done.replug.title", &[("name", &name)]),
             _ => fill("fit.done.stays.title", &[("name", &name)]),
         };
-        let mut details = vec![fill("fit.done.wrote", &[("size", &size(r.written))])];
+        let wrote = r
+            .compared
+            .as_ref()
+            .and_then(|c| super::compare_done(c, r.written, &name))
+            .unwrap_or_else(|| fill("fit.done.wrote", &[("size", &size(r.written))]));
+        let mut details = vec![wrote];
+        if let Some(why) = r.no_compare.and_then(super::full_reason) {
+            details.push(why);
+        }
         details.push(if r.verified {
             text("fit.done.verified")
         } else {

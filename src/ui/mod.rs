@@ -2,6 +2,7 @@
 //! renders. Platform-neutral and tested natively.
 
 mod catalog;
+mod compare;
 mod device;
 mod fit;
 mod link;
@@ -15,6 +16,7 @@ pub use catalog::{
     catalog_problem, download_cancelled_problem, product_name, release_download_problem,
     signature_problem, tampered_problem, OfferView, OutcomeView, ReleaseView, SignatureProblem,
 };
+pub use compare::{compare_done, compare_note, full_reason};
 pub use device::{calm, clean, device_name, size, Chooser, DeviceView, RepairView, Table};
 pub use fit::{busy_problem, closed_problem, misfit_text, DoneView, FirmwareView, FitView, Stage};
 pub use link::{download_problem, firmware_link, percent_decode, same_site, vendors, FirmwareLink};
@@ -44,6 +46,9 @@ pub struct ProgressView {
     pub rate: f64,
     pub eta_ms: Option<f64>,
     pub text: String,
+    /// What the compare found ("14 of 16 sectors already hold this firmware; …"), once
+    /// it is over.
+    pub note: Option<String>,
 }
 
 pub fn phase_label(p: Phase) -> String {
@@ -55,6 +60,7 @@ pub fn phase_label(p: Phase) -> String {
         Phase::Verify => "progress.phase.verify",
         Phase::Manifest => "progress.phase.manifest",
         Phase::Leave => "progress.phase.leave",
+        Phase::Compare => "progress.phase.compare",
         Phase::Upload => "progress.phase.upload",
     })
 }
@@ -143,7 +149,22 @@ impl ProgressView {
             rate: r.rate,
             eta_ms: r.eta_ms,
             text,
+            note: r
+                .progress
+                .compared
+                .as_ref()
+                .and_then(|c| compare_note(c, false)),
         }
+    }
+
+    /// The same, for an update that retries one that did not finish (the note says it
+    /// resumes).
+    pub fn resuming(r: &ProgressReport) -> ProgressView {
+        let mut v = ProgressView::new(r);
+        if let Some(c) = &r.progress.compared {
+            v.note = compare_note(c, true);
+        }
+        v
     }
 
     /// While a release's file downloads (`total`: its published size).
@@ -161,6 +182,7 @@ impl ProgressView {
             total,
             rate: 0.0,
             eta_ms: None,
+            note: None,
             text: t!(
                 "progress.downloading",
                 name = clean(what),
@@ -181,6 +203,7 @@ impl ProgressView {
             total: 0,
             rate: 0.0,
             eta_ms: Some(f64::from(seconds_left) * 1000.0),
+            note: None,
             text: t!(
                 "progress.waiting",
                 name = clean(name),

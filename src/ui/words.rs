@@ -196,6 +196,11 @@ fn phase_keys(phase: Phase) -> (&'static str, &'static str, &'static str) {
             "words.device.failed.leave",
             "words.device.failed_at.leave",
         ),
+        Phase::Compare => (
+            "words.device.cancelled.compare",
+            "words.device.failed.compare",
+            "words.device.failed_at.compare",
+        ),
         Phase::Upload => (
             "words.device.cancelled.upload",
             "words.device.failed.upload",

@@ -6,7 +6,7 @@ use crate::core::descriptor;
 use crate::core::protocol::{Control, Setup};
 use crate::driver::sim::SimTransport;
 use crate::driver::{DeviceInfo, Reconnect, TransferError, TransferErrorKind, Transport};
-use crate::sim::{Profile, SimDevice};
+use crate::sim::{MemoryContents, Profile, SimDevice};
 use crate::ui::{Chooser, Repair};
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -24,10 +24,34 @@ pub struct DemoTransport {
     transfers: u32,
 }
 
+thread_local! {
+    /// What each demo chip's flash holds, by profile: connecting the demo again is the
+    /// same chip put back in update mode, with what was written to it.
+    static CHIPS: RefCell<Vec<(String, MemoryContents)>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Drop for DemoTransport {
+    fn drop(&mut self) {
+        let name = self.sim.device.profile().name.clone();
+        let m = self.sim.device.memory_contents();
+        CHIPS.with(|c| {
+            let mut c = c.borrow_mut();
+            c.retain(|(n, _)| *n != name);
+            c.push((name, m));
+        });
+    }
+}
+
 impl DemoTransport {
     pub fn new(profile: &str) -> Option<DemoTransport> {
         let p = Profile::by_name(profile)?;
-        let sim = SimTransport::new(SimDevice::new(p));
+        let mut device = SimDevice::new(p);
+        CHIPS.with(|c| {
+            if let Some((_, m)) = c.borrow().iter().find(|(n, _)| n == profile) {
+                device.restore_memory(m);
+            }
+        });
+        let sim = SimTransport::new(device);
         Some(DemoTransport {
             sim,
             granted: Rc::new(RefCell::new(BTreeSet::new())),
@@ -47,6 +71,10 @@ impl DemoTransport {
 
     pub fn sim(&self) -> &SimDevice {
         &self.sim.device
+    }
+
+    pub fn sim_mut(&mut self) -> &mut SimDevice {
+        &mut self.sim.device
     }
 
     /// Let the page breathe: a zero timer every few transfers so progress renders.

@@ -150,6 +150,13 @@ pub struct DeviceHandle {
     cancel: Rc<Cell<bool>>,
 }
 
+/// The update that did not finish last, if any: the file's name and length, the
+/// device's vendor id and serial number. A retry of it says it resumes.
+type Attempt = (String, u64, u16, Option<String>);
+thread_local! {
+    static UNFINISHED: std::cell::RefCell<Option<Attempt>> = const { std::cell::RefCell::new(None) };
+}
+
 #[derive(Default)]
 struct UpdateOptions {
     verify: bool,
@@ -157,6 +164,8 @@ struct UpdateOptions {
     alt: Option<u8>,
     address: Option<u32>,
     restart: Option<bool>,
+    /// Read back first and write only what differs (default); `false`: write everything.
+    compare: bool,
 }
 
 impl UpdateOptions {
@@ -184,6 +193,7 @@ impl UpdateOptions {
             alt: whole("alt").and_then(|a| u8::try_from(a).ok()),
             address: whole("address"),
             restart: get("restart").and_then(|v| v.as_bool()),
+            compare: get("compare").and_then(|v| v.as_bool()).unwrap_or(true),
         }
     }
 }
@@ -278,6 +288,26 @@ impl DeviceHandle {
         }
     }
 
+    /// Demo devices only: the cable slips when a write or erase next touches `address`
+    /// (the device leaves the bus and is back half a second later, in update mode). For
+    /// tests and for trying out what a retry does. False for a real device.
+    #[wasm_bindgen(js_name = demoUnplugAt)]
+    pub fn demo_unplug_at(&self, address: u32) -> bool {
+        let mut i = self.inner.borrow_mut();
+        match &mut i.backend {
+            Some(Backend::Demo(d)) => {
+                d.sim_mut().add_fault(crate::sim::Fault {
+                    trigger: crate::sim::Trigger::Address(address),
+                    effect: crate::sim::Effect::Disconnect {
+                        reattach_ms: Some(500),
+                    },
+                });
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Ask the running operation to stop; the device is left in dfuIDLE.
     pub fn cancel(&self) {
         self.cancel.set(true);
@@ -349,11 +379,26 @@ impl DeviceHandle {
                 restart: opts.restart.unwrap_or(true),
                 suffix: file.suffix_ids(),
                 force: opts.force && fit.can_force,
+                full: !opts.compare,
             };
             let image = driver::FlashImage::from(&file);
+            // This file on this device did not finish last time: the compare resumes it.
+            let attempt = (
+                file_name.clone(),
+                file.payload_len(),
+                info.vendor_id,
+                info.serial.clone(),
+            );
+            let resuming = UNFINISHED.with(|u| u.borrow().as_ref() == Some(&attempt));
             support::record(|l, t| l.update_started(t, &fopts, &file_name));
-            let mut report = page_progress(&on_progress);
+            let mut report = page_progress(&on_progress, resuming);
             let r = driver::flash(&mut t, &image, fopts, &mut report).await;
+            UNFINISHED.with(|u| {
+                *u.borrow_mut() = match &r {
+                    Err(e) if e.left != driver::Left::AsItWas => Some(attempt),
+                    _ => None,
+                }
+            });
             // What the page will say, logged as the operation ends.
             let said = match &r {
                 Ok(rep) => {
@@ -431,7 +476,7 @@ impl DeviceHandle {
                 cancel,
             };
             support::record(|l, t| l.backup_started(t));
-            let mut report = page_progress(&on_progress);
+            let mut report = page_progress(&on_progress, false);
             let r = driver::backup(&mut t, &mut report).await;
             let said = match r {
                 Ok(b) => {

@@ -21,7 +21,10 @@ use web_sys::UsbDevice;
 /// often costs transfer time and shows nothing more. Report on a phase change, at the
 /// end of a phase, and otherwise at most every 40 ms. The support log is told at the same
 /// moments (it notes phase changes, with the counters of the phase that ended).
-pub(super) fn page_progress(on_progress: &Function) -> impl FnMut(&driver::ProgressReport) + '_ {
+pub(super) fn page_progress(
+    on_progress: &Function,
+    resuming: bool,
+) -> impl FnMut(&driver::ProgressReport) + '_ {
     let mut last: Option<(crate::core::Phase, f64)> = None;
     move |p| {
         let cur = p.progress.current();
@@ -34,7 +37,12 @@ pub(super) fn page_progress(on_progress: &Function) -> impl FnMut(&driver::Progr
         if due {
             last = Some((cur.phase, p.elapsed_ms));
             support::record(|l, t| l.progress(t, p));
-            let _ = on_progress.call1(&JsValue::NULL, &to_js(&ProgressView::new(p)));
+            let view = if resuming {
+                ProgressView::resuming(p)
+            } else {
+                ProgressView::new(p)
+            };
+            let _ = on_progress.call1(&JsValue::NULL, &to_js(&view));
         }
     }
 }

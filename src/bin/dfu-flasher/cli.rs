@@ -15,7 +15,7 @@ use std::process::exit;
 
 const USAGE: &str = "usage:
   dfu-flasher inspect FILE [--json] [--ignore-crc]
-  dfu-flasher simulate FILE --device NAME [--json] [--no-verify] [--no-restart] [--mass-erase]
+  dfu-flasher simulate FILE --device NAME [--json] [--no-verify] [--no-restart] [--mass-erase] [--full]
                              [--alt N] [--address 0xADDR] [--force]
   dfu-flasher emulate NAME [--faster N]   (a simulated device on stdin/stdout, see sim::wire)
   dfu-flasher devices
@@ -66,7 +66,14 @@ fn spec(command: &str) -> Option<Spec> {
         },
         "simulate" => Spec {
             positional: &["FILE"],
-            flags: &["json", "no-verify", "no-restart", "mass-erase", "force"],
+            flags: &[
+                "json",
+                "no-verify",
+                "no-restart",
+                "mass-erase",
+                "force",
+                "full",
+            ],
             values: &["device", "alt", "address"],
         },
         "emulate" => Spec {
@@ -425,6 +432,7 @@ fn simulate(a: &Args) {
         restart: !a.flags.iter().any(|f| f == "no-restart"),
         suffix: f.suffix_ids(),
         force: a.flags.iter().any(|f| f == "force"),
+        full: a.flags.iter().any(|f| f == "full"),
     };
     let mut t = SimTransport::new(SimDevice::new(profile));
     let mut quiet = |_: &driver::ProgressReport| {};

@@ -320,8 +320,14 @@ impl Session {
             self.progress.enter(step.phase);
             match self.stage {
                 Stage::Start => match &step.kind {
-                    StepKind::Compare { run } => {
-                        self.compare(*run);
+                    StepKind::Compare { run, offset, len } => {
+                        let (run, offset, len) = (*run, *offset, *len);
+                        self.compare(run, offset, len);
+                        continue;
+                    }
+                    StepKind::Decide(p) => {
+                        let p = (**p).clone();
+                        self.decide(p);
                         continue;
                     }
                     StepKind::ClearToIdle => {
@@ -427,7 +433,9 @@ impl Session {
                 Action::Reset
             }
             // Handled in `advance` without a request.
-            StepKind::Compare { .. } => self.internal(Fault::CompareAsRequest),
+            StepKind::Compare { .. } | StepKind::Decide(_) => {
+                self.internal(Fault::CompareAsRequest)
+            }
         }
     }
 

@@ -246,25 +246,29 @@ impl Session {
         self.next_step();
     }
 
-    pub(super) fn compare(&mut self, run: usize) {
+    pub(super) fn compare(&mut self, run: usize, offset: usize, len: usize) {
         let read = std::mem::take(&mut self.read);
-        let Some(r) = self.runs.get(run) else {
+        let Some(data) = self
+            .runs
+            .get(run)
+            .and_then(|r| r.data.get(offset..offset + len))
+        else {
             // Skipping it would claim a check that was not made.
             let _ = self.internal(Fault::CompareWithoutImage);
             return;
         };
-        let mismatch = r
-            .data
+        let base = self.runs[run].address.wrapping_add(offset as u32);
+        let mismatch = data
             .iter()
             .zip(read.iter().chain(std::iter::repeat(&0u8)))
             .position(|(a, b)| a != b);
-        if read.len() < r.data.len() {
-            let (address, missing) = (r.address, (r.data.len() - read.len()) as u64);
+        if read.len() < data.len() {
+            let (address, missing) = (base, (data.len() - read.len()) as u64);
             return self.fail(ErrorKind::ShortRead { address, missing });
         }
         if let Some(i) = mismatch {
-            let address = r.address.wrapping_add(i as u32);
-            let (expected, found) = (r.data[i], read[i]);
+            let address = base.wrapping_add(i as u32);
+            let (expected, found) = (data[i], read[i]);
             return self.fail(ErrorKind::VerifyMismatch {
                 address,
                 expected,
@@ -279,6 +283,39 @@ impl Session {
         {
             self.outcome.verified = true;
         }
+        self.next_step();
+    }
+
+    /// The compare's reads are in: plan the erase, write and verify of the sectors that
+    /// differ in place of the full update's steps, and say what was found.
+    pub(super) fn decide(&mut self, p: crate::core::compare::Pending) {
+        use crate::core::compare;
+        let read = std::mem::take(&mut self.read);
+        let Some((kept, found)) = compare::decide(&self.runs, &p.pages, &read) else {
+            let want: u64 = p.pages.iter().map(|x| u64::from(x.1)).sum();
+            let address = p.pages.first().map_or(0, |x| x.0);
+            let missing = want.saturating_sub(read.len() as u64);
+            return self.fail(ErrorKind::ShortRead { address, missing });
+        };
+        let writes = compare::writes(&self.runs, &kept);
+        let tail =
+            crate::core::plan::dfuse_tail(self.target, &self.runs, &kept, &writes, 0, p.opts);
+        for phase in [Phase::Erase, Phase::Write, Phase::Verify] {
+            let total = tail
+                .iter()
+                .filter(|s| s.phase == phase)
+                .map(|s| s.bytes)
+                .sum();
+            self.progress.retotal(phase, total);
+        }
+        self.progress.compared = Some(found);
+        // Every sector already right: the compare was the read-back check.
+        if kept.is_empty() {
+            self.outcome.verified = true;
+        }
+        // This step stays at the front until `next_step` takes it off.
+        self.steps.truncate(1);
+        self.steps.extend(tail);
         self.next_step();
     }
 

@@ -1,0 +1,355 @@
+//! Updates that skip what the device already holds (DfuSe): the compare reads back every
+//! sector the image touches, and only the sectors that differ from what a full update
+//! would leave are erased, written and verified. Checked against the simulator, whose
+//! flash refuses to program a byte that is not erased, and against a full update of the
+//! same image onto the same device contents.
+
+use dfu_flasher::core::compare::{self, NoCompare};
+use dfu_flasher::core::descriptor::Attributes;
+use dfu_flasher::core::memmap::MemoryMap;
+use dfu_flasher::core::quirks::Quirks;
+use dfu_flasher::core::{Compared, DfuseOptions, Phase, Target};
+use dfu_flasher::driver::sim::SimTransport;
+use dfu_flasher::driver::{self, block_on, FlashImage, FlashOptions, FlashReport, FlashTarget};
+use dfu_flasher::sim::{Effect, Fault, Profile, SimDevice, Trigger};
+use proptest::prelude::*;
+
+const BASE: u32 = 0x0800_0000;
+/// The STM32F4's sectors: 4 × 16 KiB, 64 KiB, 7 × 128 KiB.
+const F4_MAP: &str = "@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg";
+
+fn device() -> SimTransport {
+    SimTransport::new(SimDevice::new(
+        Profile::by_name("stm32f4").expect("profile"),
+    ))
+}
+
+fn program(len: usize, seed: u8) -> Vec<u8> {
+    let mut v: Vec<u8> = (0..len)
+        .map(|i| (i as u8).wrapping_mul(29).wrapping_add(seed) ^ (i >> 9) as u8)
+        .collect();
+    v[..8].copy_from_slice(&[0x00, 0x00, 0x02, 0x20, 0x01, 0x01, 0x00, 0x08]);
+    v
+}
+
+fn at(elements: Vec<(u32, Vec<u8>)>) -> FlashImage {
+    FlashImage::Targets(vec![FlashTarget { alt: 0, elements }])
+}
+
+fn opts(full: bool) -> FlashOptions {
+    FlashOptions {
+        verify: true,
+        restart: false,
+        force: true,
+        full,
+        ..FlashOptions::default()
+    }
+}
+
+/// Flash and return the report with the names of the requests the device saw.
+fn flash(t: &mut SimTransport, img: &FlashImage, o: FlashOptions) -> FlashReport {
+    let mut phases = Vec::new();
+    let r = block_on(driver::flash(t, img, o, &mut |p| {
+        let ph = p.progress.current().phase;
+        if phases.last() != Some(&ph) {
+            phases.push(ph);
+        }
+    }))
+    .expect("the simulator never blocks")
+    .unwrap_or_else(|e| panic!("flash failed: {:?}", e.error));
+    assert!(
+        t.device.violations().is_empty(),
+        "{:?}",
+        t.device.violations()
+    );
+    r
+}
+
+/// Erase commands and data blocks the device received since `from` in its transcript.
+fn erases_and_blocks(t: &SimTransport, from: usize) -> (usize, usize) {
+    let log = &t.device.transcript()[from..];
+    let erases = log
+        .iter()
+        .filter(|e| e.name == "DNLOAD" && e.setup.value == 0 && e.first_byte == Some(0x41))
+        .count();
+    let blocks = log
+        .iter()
+        .filter(|e| e.name == "DNLOAD" && e.setup.value >= 2 && e.data_len > 0)
+        .count();
+    (erases, blocks)
+}
+
+fn memory(t: &SimTransport, len: usize) -> Vec<u8> {
+    t.device.read_memory(0, BASE, len).expect("memory")
+}
+
+#[test]
+fn reinstalling_the_same_image_erases_and_writes_nothing_and_counts_as_verified() {
+    let mut t = device();
+    let img = FlashImage::Raw(program(200_000, 1));
+    let first = flash(&mut t, &img, opts(false));
+    let c = first.compared.expect("compared");
+    // 200 000 bytes touch sectors 0–3 (16 KiB), 4 (64 KiB) and 5 (128 KiB): blank, all differ.
+    assert_eq!(
+        (c.sectors, c.same, c.write_bytes),
+        (6, 0, 4 * 16384 + 65536 + 131072)
+    );
+    assert_eq!(first.written, 200_000);
+    let before = t.device.transcript().len();
+    let t0 = t.device.device_time_us();
+    let again = flash(&mut t, &img, opts(false));
+    let c = again.compared.expect("compared");
+    assert_eq!((c.sectors, c.same, c.write_bytes), (6, 6, 0));
+    assert_eq!(c.same_bytes, 4 * 16384 + 65536 + 131072);
+    assert_eq!(again.written, 0);
+    assert!(again.verified, "the compare read it all back");
+    assert_eq!(erases_and_blocks(&t, before), (0, 0));
+    // No erase, no programming: the device was busy only for the reads' Set-Address
+    // commands (1 ms each), where the first update took seconds.
+    assert!(
+        t.device.device_time_us() - t0 <= 10_000,
+        "{} µs",
+        t.device.device_time_us() - t0
+    );
+    assert_eq!(memory(&t, 200_000), program(200_000, 1));
+}
+
+#[test]
+fn one_changed_sector_is_the_only_one_erased_and_written() {
+    let mut t = device();
+    let old = program(98_304, 3); // sectors 0–3 and half of 4
+    flash(&mut t, &FlashImage::Raw(old.clone()), opts(false));
+    let mut new = old.clone();
+    new[20_000] ^= 0x55; // in sector 1 (0x08004000..0x08008000)
+    let before = t.device.transcript().len();
+    let r = flash(&mut t, &FlashImage::Raw(new.clone()), opts(false));
+    let c = r.compared.expect("compared");
+    assert_eq!((c.sectors, c.same, c.write_bytes), (5, 4, 16384));
+    assert_eq!(r.written, 16384);
+    assert_eq!(erases_and_blocks(&t, before), (1, 8));
+    assert!(r.verified);
+    assert_eq!(memory(&t, new.len()), new);
+}
+
+#[test]
+fn a_partly_covered_sector_with_stray_bytes_is_erased_as_a_full_update_would() {
+    // The image covers the first 1000 bytes of sector 2; the rest of that sector holds
+    // an old firmware's bytes, which a full update erases.
+    let mut t = device();
+    let img = at(vec![(BASE + 0x8000, program(1000, 7))]);
+    assert!(t.device.poke_memory(0, BASE + 0x8000, &program(1000, 7)));
+    assert!(t.device.poke_memory(0, BASE + 0x8000 + 5000, &[0x12, 0x34]));
+    let r = flash(&mut t, &img, opts(false));
+    assert_eq!(r.compared.map(|c| (c.sectors, c.same)), Some((1, 0)));
+    let mut want = program(1000, 7);
+    want.resize(16384, 0xFF);
+    assert_eq!(
+        t.device.read_memory(0, BASE + 0x8000, 16384),
+        Some(want.clone())
+    );
+    // The same, now that it is right: nothing to do.
+    let r = flash(&mut t, &img, opts(false));
+    assert_eq!(r.compared.map(|c| (c.sectors, c.same)), Some((1, 1)));
+    assert_eq!(t.device.read_memory(0, BASE + 0x8000, 16384), Some(want));
+}
+
+#[test]
+fn full_and_mass_erase_write_everything_and_say_why() {
+    let mut t = device();
+    let img = FlashImage::Raw(program(40_000, 2));
+    flash(&mut t, &img, opts(false));
+    let before = t.device.transcript().len();
+    let r = flash(&mut t, &img, opts(true));
+    assert_eq!(r.compared, None);
+    assert_eq!(r.no_compare, Some(NoCompare::Off));
+    assert_eq!(r.written, 40_000);
+    assert_eq!(erases_and_blocks(&t, before), (3, 20));
+    let mass = FlashOptions {
+        mass_erase: true,
+        ..opts(false)
+    };
+    let r = flash(&mut t, &img, mass);
+    assert_eq!(
+        (r.compared, r.no_compare),
+        (None, Some(NoCompare::MassErase))
+    );
+    assert_eq!(r.written, 40_000);
+}
+
+fn target(can_upload: bool) -> Target {
+    Target {
+        interface: 0,
+        transfer_size: 2048,
+        attributes: Attributes {
+            can_download: true,
+            can_upload,
+            manifestation_tolerant: true,
+            will_detach: false,
+            accelerated: false,
+        },
+        dfuse: true,
+        quirks: Quirks::default(),
+    }
+}
+
+#[test]
+fn compare_is_only_done_where_it_is_safe() {
+    let on = DfuseOptions {
+        compare: true,
+        verify: true,
+        ..DfuseOptions::default()
+    };
+    let f4 = MemoryMap::parse(F4_MAP).expect("map");
+    let image = [(BASE, 5000u64)];
+    assert_eq!(compare::blocked(target(true), &f4, &image, on), None);
+    assert_eq!(
+        compare::blocked(target(false), &f4, &image, on),
+        Some(NoCompare::CannotRead)
+    );
+    let broken = Target {
+        quirks: Quirks {
+            broken_upload: true,
+            ..Quirks::default()
+        },
+        ..target(true)
+    };
+    assert_eq!(
+        compare::blocked(broken, &f4, &image, on),
+        Some(NoCompare::CannotRead)
+    );
+    // Read-protected sectors (erasable and writable, not readable: type f).
+    let hidden = MemoryMap::parse("@Flash /0x08000000/02*016Kg,02*016Kf").expect("map");
+    assert_eq!(
+        compare::blocked(target(true), &hidden, &[(BASE, 16384)], on),
+        None
+    );
+    assert_eq!(
+        compare::blocked(target(true), &hidden, &[(BASE, 40_000)], on),
+        Some(NoCompare::NotReadable {
+            address: BASE + 0x8000
+        })
+    );
+    // Option bytes: written, never erased sector by sector (type e).
+    let options = MemoryMap::parse("@Option Bytes  /0x1FFFC000/01*016 e").expect("map");
+    assert_eq!(
+        compare::blocked(target(true), &options, &[(0x1FFF_C000, 16)], on),
+        Some(NoCompare::NotErasable {
+            address: 0x1FFF_C000
+        })
+    );
+    let mass = DfuseOptions {
+        mass_erase: true,
+        ..on
+    };
+    assert_eq!(
+        compare::blocked(target(true), &f4, &image, mass),
+        Some(NoCompare::MassErase)
+    );
+    let off = DfuseOptions {
+        compare: false,
+        ..on
+    };
+    assert_eq!(
+        compare::blocked(target(true), &f4, &image, off),
+        Some(NoCompare::Off)
+    );
+}
+
+#[test]
+fn an_update_cut_off_mid_write_resumes_with_only_the_unfinished_sectors() {
+    let img = FlashImage::Raw(program(256 * 1024, 5));
+    let mut t = device();
+    // The cable slips at a block in sector 5 (0x08020000..): sectors 0–4 are done.
+    t.device.add_fault(Fault {
+        trigger: Trigger::Address(BASE + 0x2_8000),
+        effect: Effect::Disconnect {
+            reattach_ms: Some(500),
+        },
+    });
+    let first =
+        block_on(driver::flash(&mut t, &img, opts(false), &mut |_| {})).expect("never blocks");
+    assert!(first.is_err(), "the fault stops it");
+    t.device.sleep(1000);
+    let before = t.device.transcript().len();
+    let r = flash(&mut t, &img, opts(false));
+    let c = r.compared.expect("compared");
+    // 256 KiB is sectors 0–5. Sectors 0–4 (128 KiB) are there; only 5 (128 KiB, half
+    // written) is erased and written again.
+    assert_eq!((c.sectors, c.same, c.same_bytes), (6, 5, 128 * 1024));
+    assert_eq!(c.write_bytes, 128 * 1024);
+    assert_eq!(r.written, 128 * 1024);
+    assert_eq!(erases_and_blocks(&t, before), (1, 64));
+    assert_eq!(memory(&t, 256 * 1024), program(256 * 1024, 5));
+}
+
+#[test]
+fn the_progress_has_a_compare_phase_and_says_what_it_found() {
+    let mut t = device();
+    let img = FlashImage::Raw(program(50_000, 9));
+    flash(&mut t, &img, opts(false));
+    let mut seen: Vec<Phase> = Vec::new();
+    let mut found: Option<Compared> = None;
+    let mut fractions = Vec::new();
+    block_on(driver::flash(&mut t, &img, opts(false), &mut |p| {
+        let ph = p.progress.current().phase;
+        if seen.last() != Some(&ph) {
+            seen.push(ph);
+        }
+        if p.progress.compared.is_some() {
+            found = p.progress.compared;
+        }
+        fractions.push(p.progress.fraction());
+    }))
+    .expect("never blocks")
+    .expect("flashes");
+    assert_eq!(seen, [Phase::Prepare, Phase::Compare]);
+    assert_eq!(found.map(|c| (c.sectors, c.same)), Some((4, 4)));
+    assert!(fractions.windows(2).all(|w| w[0] <= w[1]), "{fractions:?}");
+    assert_eq!(fractions.last().copied(), Some(1.0));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// Whatever the device held, an update that compares first leaves exactly what a
+    /// full update leaves.
+    #[test]
+    fn compare_leaves_the_same_memory_as_a_full_update(
+        pieces in proptest::collection::vec((0u32..0x4_0000, 1usize..9000, any::<u8>()), 1..4),
+        old in proptest::collection::vec((0u32..0x4_0000, 1usize..40_000, any::<u8>()), 0..4),
+        same_as_image in any::<bool>(),
+    ) {
+        // Non-overlapping elements inside the first 256 KiB.
+        let mut elements: Vec<(u32, Vec<u8>)> = Vec::new();
+        for (off, len, seed) in pieces {
+            let len = len.min(0x4_0000 - off as usize);
+            let (a, b) = (BASE + off, BASE + off + len as u32);
+            if elements.iter().any(|(s, d)| a < *s + d.len() as u32 && *s < b) {
+                continue;
+            }
+            elements.push((a, program(len.max(8), seed)[..len].to_vec()));
+        }
+        let img = at(elements.clone());
+        let mut full = device();
+        let mut cmp = device();
+        // The same old contents on both: random bytes, or the image itself (a reinstall).
+        for (off, len, seed) in old {
+            let len = len.min(0x4_0000 - off as usize);
+            let bytes = program(len.max(8), seed)[..len].to_vec();
+            full.device.poke_memory(0, BASE + off, &bytes);
+            cmp.device.poke_memory(0, BASE + off, &bytes);
+        }
+        if same_as_image {
+            for (a, d) in &elements {
+                full.device.poke_memory(0, *a, d);
+                cmp.device.poke_memory(0, *a, d);
+            }
+        }
+        let rf = flash(&mut full, &img, opts(true));
+        let rc = flash(&mut cmp, &img, opts(false));
+        prop_assert!(rc.compared.is_some());
+        prop_assert_eq!(memory(&full, 0x4_0000), memory(&cmp, 0x4_0000));
+        prop_assert!(rc.written <= rf.written);
+        prop_assert!(rc.verified);
+    }
+}
