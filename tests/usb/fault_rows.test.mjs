@@ -35,12 +35,14 @@ function suffixed(name, len, seed) {
 const rows = [
   { phase: 'detach', device: 'dfu11-runtime', ids: [[0x1209, 0x2301], [0x1209, 0x2302]], image: () => suffixed('detach', 6000, 1),
     fault: (c) => `fault stall request:DETACH:${(c.DETACH || 0) + 1}` },
+  // The update reads back first: the 40000 bytes touch three 16 KiB sectors, read after
+  // one Set-Address (a DNLOAD) in 24 UPLOADs. The first erase is the second DNLOAD.
   { phase: 'erase', device: 'stm32f4', ids: [[0x0483, 0xdf11]], image: () => dfuse('erase', 40000, 2),
-    fault: (c) => `fault status:4 request:DNLOAD:${(c.DNLOAD || 0) + 1}` },
+    fault: (c) => `fault status:4 request:DNLOAD:${(c.DNLOAD || 0) + 2}` },
   { phase: 'write', device: 'stm32f4', ids: [[0x0483, 0xdf11]], image: () => dfuse('write', 40000, 3),
     fault: () => 'fault status:6 block:6' },
   { phase: 'verify', device: 'stm32f4', ids: [[0x0483, 0xdf11]], image: () => dfuse('verify', 40000, 4),
-    fault: (c) => `fault vanish request:UPLOAD:${(c.UPLOAD || 0) + 3}`, vanishes: true },
+    fault: (c) => `fault vanish request:UPLOAD:${(c.UPLOAD || 0) + 24 + 3}`, vanishes: true },
   { phase: 'manifest', device: 'dfu11-dfumode', ids: [[0x1209, 0x2302]], image: () => suffixed('manifest', 5000, 5), dry: true,
     fault: (c, d) => `fault stall request:DNLOAD:${c.DNLOAD + d}` },
   // A transfer that never completes: the page gives up after its timeout (5 s); the
@@ -62,7 +64,10 @@ for (const row of rows) {
     await page.setInputFiles('#file', img.file);
     await page.waitForSelector('#fit.ok, #fit.pending');
     let d = 0;
-    if (row.dry) {
+    // Dry runs count the DNLOADs of a whole update, for a fault at its end. Twice: the
+    // faulted run repeats the second (an update of what the device already holds writes
+    // nothing after its compare).
+    for (let k = 0; row.dry && k < 2; k++) {
       const c0 = await counts(r);
       await page.click('#update');
       await page.click('#confirm-go');
