@@ -141,6 +141,10 @@ fn a_partly_covered_sector_with_stray_bytes_is_erased_as_a_full_update_would() {
     assert!(t.device.poke_memory(0, BASE + 0x8000 + 5000, &[0x12, 0x34]));
     let r = flash(&mut t, &img, opts(false));
     assert_eq!(r.compared.map(|c| (c.sectors, c.same)), Some((1, 0)));
+    assert_eq!(
+        r.compared.map(|c| (c.image_same, c.image_bytes)),
+        Some((0, 1000))
+    );
     let mut want = program(1000, 7);
     want.resize(16384, 0xFF);
     assert_eq!(
@@ -277,6 +281,8 @@ fn an_update_cut_off_mid_write_resumes_with_only_the_unfinished_sectors() {
     // written) is erased and written again.
     assert_eq!((c.sectors, c.same, c.same_bytes), (6, 5, 128 * 1024));
     assert_eq!(c.write_bytes, 128 * 1024);
+    // In the file's bytes: half of it was there.
+    assert_eq!((c.image_same, c.image_bytes), (128 * 1024, 256 * 1024));
     assert_eq!(r.written, 128 * 1024);
     assert_eq!(erases_and_blocks(&t, before), (1, 64));
     assert_eq!(memory(&t, 256 * 1024), program(256 * 1024, 5));
@@ -352,4 +358,53 @@ proptest! {
         prop_assert!(rc.written <= rf.written);
         prop_assert!(rc.verified);
     }
+}
+
+#[test]
+fn what_the_page_says_about_the_compare() {
+    use dfu_flasher::ui::{compare_done, compare_note, full_reason};
+    dfu_flasher::ui::text::use_english();
+    let c = |sectors, same, same_bytes, write_bytes, image_same, image_bytes| Compared {
+        sectors,
+        same,
+        same_bytes,
+        write_bytes,
+        image_same,
+        image_bytes,
+    };
+    let some = c(16, 14, 224 << 10, 32 << 10, 224 << 10, 256 << 10);
+    assert_eq!(
+        compare_note(&some, false).as_deref(),
+        Some("14 of 16 sectors already hold this firmware; 2 sectors (32 KiB) will be written.")
+    );
+    assert_eq!(
+        compare_note(&c(6, 5, 128 << 10, 128 << 10, 128 << 10, 200 << 10), false).as_deref(),
+        Some("5 of 6 sectors already hold this firmware; 1 sector (128 KiB) will be written.")
+    );
+    assert_eq!(
+        compare_note(&c(16, 14, 230 << 10, 26 << 10, 230 << 10, 256 << 10), true).as_deref(),
+        Some("Resuming: 230 KiB of 256 KiB are already on the device.")
+    );
+    let all = c(6, 6, 256 << 10, 0, 200 << 10, 200 << 10);
+    assert_eq!(
+        compare_note(&all, true).as_deref(),
+        Some("All 6 sectors already hold this firmware: nothing to erase or write.")
+    );
+    assert_eq!(
+        compare_note(&c(6, 0, 0, 256 << 10, 0, 200 << 10), false),
+        None
+    );
+    assert_eq!(
+        compare_done(&some, 32 << 10, "Widget").as_deref(),
+        Some("Wrote 32 KiB; 224 KiB were already there.")
+    );
+    assert_eq!(
+        compare_done(&all, 0, "Widget").as_deref(),
+        Some("Nothing needed writing: Widget already held this firmware.")
+    );
+    assert_eq!(compare_done(&c(6, 0, 0, 1, 0, 1), 1, "Widget"), None);
+    assert_eq!(full_reason(NoCompare::Off), None);
+    assert!(full_reason(NoCompare::MassErase).is_some_and(|s| s.contains("mass erase")));
+    assert!(full_reason(NoCompare::NotErasable { address: 0 })
+        .is_some_and(|s| s.contains("option bytes")));
 }

@@ -126,6 +126,20 @@ pub fn expected(runs: &[Run], start: u32, size: u32) -> Vec<u8> {
     page
 }
 
+/// How many of the image's bytes lie in the sector `(start, size)`.
+fn covered(runs: &[Run], start: u32, size: u32) -> u64 {
+    let (lo, hi) = (u64::from(start), u64::from(start) + u64::from(size));
+    runs.iter()
+        .map(|r| {
+            let (a, b) = (
+                u64::from(r.address),
+                u64::from(r.address) + r.data.len() as u64,
+            );
+            b.min(hi).saturating_sub(a.max(lo))
+        })
+        .sum()
+}
+
 /// Split `read` (the pages' contents, in order, as one buffer) and keep the pages that
 /// differ from [`expected`]. `None`: the read is shorter than the pages.
 pub fn decide(
@@ -140,13 +154,18 @@ pub fn decide(
         same: 0,
         same_bytes: 0,
         write_bytes: 0,
+        image_same: 0,
+        image_bytes: 0,
     };
     for &(start, size) in pages {
         let got = read.get(at..at + size as usize)?;
         at += size as usize;
+        let covered = covered(runs, start, size);
+        c.image_bytes += covered;
         if got == expected(runs, start, size).as_slice() {
             c.same += 1;
             c.same_bytes += u64::from(size);
+            c.image_same += covered;
         } else {
             kept.push((start, size));
             c.write_bytes += u64::from(size);

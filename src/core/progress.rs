@@ -67,6 +67,9 @@ pub struct Compared {
     /// The bytes of the sectors that are the same, and of those to erase and write.
     pub same_bytes: u64,
     pub write_bytes: u64,
+    /// The image's bytes in the sectors that are the same, and in all of them.
+    pub image_same: u64,
+    pub image_bytes: u64,
 }
 
 impl Progress {

@@ -483,11 +483,15 @@ async fn flash_tracked<T: Reconnect>(
                 same: 0,
                 same_bytes: 0,
                 write_bytes: 0,
+                image_same: 0,
+                image_bytes: 0,
             });
             sum.sectors += c.sectors;
             sum.same += c.same;
             sum.same_bytes += c.same_bytes;
             sum.write_bytes += c.write_bytes;
+            sum.image_same += c.image_same;
+            sum.image_bytes += c.image_bytes;
         }
         track.written = report.written;
         track.touched = true;

@@ -10,14 +10,17 @@ use crate::core::Compared;
 /// this file on this device did not finish (the page knows it; after a reload it does
 /// not, and says what it found instead). `None` when nothing was already there.
 pub fn compare_note(c: &Compared, resuming: bool) -> Option<String> {
-    let total = size(c.same_bytes + c.write_bytes);
     if c.same == 0 {
         return None;
     }
     if resuming && c.write_bytes > 0 {
+        // In the file's bytes, as the customer knows its size.
         return Some(fill(
             "compare.resuming",
-            &[("done", &size(c.same_bytes)), ("total", &total)],
+            &[
+                ("done", &size(c.image_same)),
+                ("total", &size(c.image_bytes)),
+            ],
         ));
     }
     if c.write_bytes == 0 {
@@ -56,7 +59,7 @@ pub fn compare_done(c: &Compared, written: u64, name: &str) -> Option<String> {
     }
     Some(fill(
         "compare.done.some",
-        &[("written", &size(written)), ("there", &size(c.same_bytes))],
+        &[("written", &size(written)), ("there", &size(c.image_same))],
     ))
 }
 

@@ -145,7 +145,7 @@ test('back up reads the firmware through WebUSB and offers it as a file', { time
   await r.close();
 });
 
-test('unplugged mid-write: a clear message; plugged back in, the update finishes', { timeout: 150000 }, async () => {
+test('unplugged mid-write: a clear message; plugged back in, the update resumes and finishes', { timeout: 150000 }, async () => {
   const app = bytes(300000, 7);
   writeFileSync(join(dir, 'big.bin'), app);
   execFileSync('dfuse-pack', ['-b', '0x08000000:big.bin', '-D', '0x0483:0xdf11', 'big.dfu'], { cwd: dir });
@@ -156,7 +156,11 @@ test('unplugged mid-write: a clear message; plugged back in, the update finishes
   await page.waitForSelector('#fit.ok');
   await page.click('#update');
   await page.click('#confirm-go');
-  await page.waitForFunction(() => /Writing/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#progress-text').textContent), null, { timeout: 60000 });
+  // Well into the writing: the first sectors are finished.
+  await page.waitForFunction(() => {
+    const root = document.querySelector('dfu-flasher').shadowRoot;
+    return /Writing/.test(root.querySelector('#progress-text').textContent) && root.querySelector('#bar').value >= 60;
+  }, null, { timeout: 60000 });
   await r.ask('unplug');
   await r.next('removed ');
   await doneText(page);
@@ -170,11 +174,22 @@ test('unplugged mid-write: a clear message; plugged back in, the update finishes
   await page.waitForFunction(() => window.dfuPage.device && window.dfuPage.device.usbDevice()
     && !document.querySelector('dfu-flasher').shadowRoot.querySelector('#update').disabled, null, { timeout: 20000 });
   assert.match(await page.textContent('#result'), /disconnected/i, 'the message stays until the user acts');
+  await page.evaluate(() => {
+    window.notes = [];
+    const n = document.querySelector('dfu-flasher').shadowRoot.querySelector('#progress-note');
+    new MutationObserver(() => { if (n.textContent) window.notes.push(n.textContent); })
+      .observe(n, { childList: true, characterData: true, subtree: true });
+  });
   await page.click('#update');
   await page.click('#confirm-go');
   await doneText(page);
   await page.shot('2-finished');
-  assert.match(await page.textContent('#result'), /Done!.*Checked/s);
+  const done = await page.textContent('#result');
+  assert.match(done, /Done!.*Checked/s);
+  // The retry compared first and wrote only what the cut had not finished.
+  assert.match(done, /Wrote [\d.]+ KiB; [\d.]+ KiB were already there\./);
+  const notes = await page.evaluate(() => window.notes);
+  assert.ok(notes.some((n) => /^Resuming: [\d.]+ KiB of 29\d(\.\d)? KiB are already on the device\.$/.test(n)), JSON.stringify(notes));
   assert.equal(sha(await memory(r, 0, 0x08000000, app.length)), sha(app));
   assert.deepEqual(page.errors, []);
   await r.close();
