@@ -70,13 +70,16 @@ async function ready(r, page) {
 
 async function main() {
   const len = 256 << 10;
-  writeFileSync(join(dir, 'bench.bin'), bytes(len, 21));
-  execFileSync('dfuse-pack', ['-b', '0x08000000:bench.bin', '-D', '0x0483:0xdf11', 'bench.dfu'], { cwd: dir });
+  // Another image each time: every update erases and writes everything (an update of
+  // what the device already holds writes nothing; that is measured below).
+  const image = (i) => {
+    writeFileSync(join(dir, `bench${i}.bin`), bytes(len, 21 + i));
+    execFileSync('dfuse-pack', ['-b', `0x08000000:bench${i}.bin`, '-D', '0x0483:0xdf11', `bench${i}.dfu`], { cwd: dir });
+    return join(dir, `bench${i}.dfu`);
+  };
   const r = await rig('bench', 'stm32f4', [[0x0483, 0xdf11]], { faster: 20 });
   const { page } = r;
   await pick(page, /STM32/);
-  await page.setInputFiles('#file', join(dir, 'bench.dfu'));
-  await page.waitForSelector('#fit.ok');
   const ours = [];
   const base = [];
   const mandated = [];
@@ -90,11 +93,14 @@ async function main() {
       }
     }
     await ready(r, page);
+    await page.setInputFiles('#file', image(i));
+    await page.waitForSelector('#fit.ok');
     await r.ask('mark');
     await page.evaluate(() => {
       window.benchDone = new Promise((resolve) => {
         let t0;
-        document.querySelector('dfu-flasher').shadowRoot.querySelector('#update').addEventListener('click', () => { t0 = performance.now(); }, { once: true, capture: true });
+        // From the confirmation's "Start the update" (the question waits for the user).
+        document.querySelector('dfu-flasher').shadowRoot.querySelector('#confirm-go').addEventListener('click', () => { t0 = performance.now(); }, { once: true, capture: true });
         const res = document.querySelector('dfu-flasher').shadowRoot.querySelector('#result');
         const obs = new MutationObserver(() => {
           if (t0 !== undefined && !res.hidden) { obs.disconnect(); resolve({ ms: performance.now() - t0, ok: /Done!/.test(res.textContent) }); }
@@ -127,6 +133,70 @@ async function main() {
   row('Chromium+umockdev: device-mandated time', mandated, 'ms', 'sum of bwPollTimeout');
   row('Chromium+umockdev: page / minimal JS loop', ours.map((x, i) => x / base[i]), '×', `target ≤ 1.03 (${n} pairs)`);
   row('Chromium+umockdev: page / device-mandated', ours.map((x, i) => x / mandated[i]), '×');
+  // Issue 12 in the browser: reinstalling what the device holds, an update with compare
+  // off (the JS API), and the retry after an unplug at 50 %.
+  const settle = async () => {
+    await r.next('added 0483 df11', 30000).catch(() => {});
+    await page.waitForFunction(() => (window.dfuPage.device && window.dfuPage.device.usbDevice())
+      || /STM32/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#known-list').textContent), null, { timeout: 30000 });
+    if (!(await page.evaluate(() => !!(window.dfuPage.device && window.dfuPage.device.usbDevice())))) {
+      await page.click('#known-list button');
+    }
+    await ready(r, page);
+  };
+  const timed = async () => {
+    await page.evaluate(() => {
+      const root = document.querySelector('dfu-flasher').shadowRoot;
+      window.benchDone = new Promise((resolve) => {
+        let t0;
+        root.querySelector('#confirm-go').addEventListener('click', () => { t0 = performance.now(); }, { once: true, capture: true });
+        const res = root.querySelector('#result');
+        const obs = new MutationObserver(() => {
+          if (t0 !== undefined && !res.hidden) { obs.disconnect(); resolve({ ms: performance.now() - t0, text: res.textContent }); }
+        });
+        obs.observe(res, { attributes: true, childList: true, subtree: true });
+      });
+    });
+    await page.click('#update');
+    await page.click('#confirm-go');
+    return page.evaluate(() => window.benchDone);
+  };
+  const everything = ours[0];
+  await settle();
+  await page.setInputFiles('#file', image(REPS - 1));
+  await page.waitForSelector('#fit.ok');
+  const again = await timed();
+  if (!/Nothing needed writing/.test(again.text)) throw new Error(`reinstall: ${again.text}`);
+  row('Chromium+umockdev 256 KiB: (b) reinstall identical', [again.ms], 'ms', `${(again.ms / everything).toFixed(3)}× an update of everything (first row); target ≤ 0.15`);
+  await settle();
+  await page.setInputFiles('#file', image(REPS + 1));
+  await page.waitForSelector('#fit.ok');
+  const full = await page.evaluate(async () => {
+    const t0 = performance.now();
+    await window.dfuPage.device.update(window.dfuPage.firmware, { verify: true, compare: false }, () => {}, () => {});
+    return performance.now() - t0;
+  });
+  row('Chromium+umockdev 256 KiB: (d) everything changed, compare off', [full], 'ms', `compare first / off = ${(everything / full).toFixed(3)}; target ≤ 1.10`);
+  await settle();
+  await page.setInputFiles('#file', image(REPS + 2));
+  await page.waitForSelector('#fit.ok');
+  await page.click('#update');
+  await page.click('#confirm-go');
+  await page.waitForFunction(() => {
+    const root = document.querySelector('dfu-flasher').shadowRoot;
+    return /Writing/.test(root.querySelector('#progress-text').textContent) && root.querySelector('#bar').value >= 55;
+  }, null, { timeout: 60000 });
+  await r.ask('unplug');
+  await r.next('removed ');
+  await page.waitForSelector('#result:not([hidden])', { timeout: 60000 });
+  await r.ask('plug');
+  await settle();
+  const retry = await timed();
+  if (!/Done!/.test(retry.text)) throw new Error(`retry: ${retry.text}`);
+  const there = /; ([\d.]+ KiB) were already there/.exec(retry.text);
+  row('Chromium+umockdev 256 KiB: (e) retry after an unplug mid-write', [retry.ms], 'ms',
+    `${(retry.ms / everything).toFixed(3)}× an update of everything; ${there ? there[1] : 'nothing'} already there`);
+  await settle();
   // Navigation to ready: the first load and nine reloads.
   const loads = [];
   for (let i = 0; i < LOADS; i++) {
