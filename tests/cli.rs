@@ -235,3 +235,46 @@ fn unknown_flags_and_out_of_range_values_are_refused_with_status_2() {
         .expect("runs");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+#[test]
+fn simulate_says_what_the_compare_did_and_full_writes_everything() {
+    let d = scratch("cli-compare");
+    let mut app: Vec<u8> = (0..40_000u32).map(|i| (i * 7) as u8).collect();
+    app[..8].copy_from_slice(&[0x00, 0x00, 0x02, 0x20, 0x41, 0x00, 0x00, 0x08]);
+    std::fs::write(d.join("app.bin"), &app).expect("write");
+    tool(
+        &d,
+        "dfuse-pack",
+        &["-b", "0x08000000:app.bin", "-D", "0x0483:0xdf11", "app.dfu"],
+    );
+    let f = d.join("app.dfu");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "simulate",
+            f.to_str().expect("utf-8"),
+            "--device",
+            "stm32f4",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        let o = bin().args(&args).output().expect("runs");
+        assert!(o.status.success(), "{}", stdout(&o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).expect("json")
+    };
+    // A fresh simulated chip is blank: the compare reads the three sectors, then writes.
+    let j = run(&[]);
+    assert_eq!(j["compare"], "no sector of 3 already held this firmware");
+    assert!(j["requests"]["UPLOAD"].as_u64().unwrap_or(0) >= 24, "{j}");
+    let full = run(&["--full"]);
+    assert_eq!(full["compare"], "off (--full): everything written");
+    // Read back only by the verify: 20 blocks, no compare before it.
+    assert_eq!(full["requests"]["UPLOAD"], 20);
+    let mass = run(&["--mass-erase"]);
+    assert_eq!(
+        mass["compare"],
+        "Everything was erased and written, as a mass erase was asked for."
+    );
+    for x in [&j, &full, &mass] {
+        assert_eq!(x["device_holds"][0]["sha256"], sha(&app));
+    }
+}

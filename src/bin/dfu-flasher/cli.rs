@@ -404,6 +404,8 @@ struct Simulate {
     written: u64,
     verified: bool,
     detached: bool,
+    /// What the compare found (DfuSe), or why it wrote everything.
+    compare: String,
     requests: BTreeMap<&'static str, usize>,
     elapsed_ms: f64,
     device_time_ms: f64,
@@ -489,6 +491,17 @@ fn simulate(a: &Args) {
         written: result.as_ref().map_or(0, |r| r.written),
         verified: result.as_ref().is_ok_and(|r| r.verified),
         detached: result.as_ref().is_ok_and(|r| r.detached),
+        compare: match &result {
+            Ok(r) => match (&r.compared, r.no_compare) {
+                (Some(c), _) => dfu_flasher::ui::compare_note(c, false).unwrap_or_else(|| {
+                    format!("no sector of {} already held this firmware", c.sectors)
+                }),
+                (None, Some(why)) => dfu_flasher::ui::full_reason(why)
+                    .unwrap_or_else(|| "off (--full): everything written".into()),
+                (None, None) => "not done (DFU 1.1 writes the whole image)".into(),
+            },
+            Err(_) => String::new(),
+        },
         requests: sim.request_counts(),
         elapsed_ms: sim.now_us() as f64 / 1000.0,
         device_time_ms: sim.device_time_us() as f64 / 1000.0,
@@ -519,6 +532,9 @@ fn simulate(a: &Args) {
             "written:      {} bytes, verified: {}, detached first: {}",
             out.written, out.verified, out.detached
         );
+        if !out.compare.is_empty() {
+            println!("compare:      {}", out.compare);
+        }
         let reqs: Vec<String> = out
             .requests
             .iter()
