@@ -241,6 +241,28 @@ fn compare_is_only_done_where_it_is_safe() {
             address: 0x1FFF_C000
         })
     );
+    // Where it stops being erasable sector by sector: the first such byte of the image.
+    let mixed = MemoryMap::parse("@Flash /0x08000000/01*016Ke,02*016Kg,01*016Ke").expect("map");
+    let erasable_from = |spans: &[(u32, u64)]| compare::blocked(target(true), &mixed, spans, on);
+    assert_eq!(
+        erasable_from(&[(BASE + 0x4000 + 100, 0x8000)]),
+        Some(NoCompare::NotErasable {
+            address: BASE + 0xC000
+        })
+    );
+    assert_eq!(
+        erasable_from(&[(BASE + 0x100, 0x4000)]),
+        Some(NoCompare::NotErasable {
+            address: BASE + 0x100
+        })
+    );
+    assert_eq!(erasable_from(&[(BASE + 0x4000, 0x8000)]), None);
+    assert_eq!(
+        erasable_from(&[(BASE + 0x4000, 0x8000), (BASE + 0xC010, 4)]),
+        Some(NoCompare::NotErasable {
+            address: BASE + 0xC010
+        })
+    );
     let mass = DfuseOptions {
         mass_erase: true,
         ..on
