@@ -430,3 +430,39 @@ fn what_the_page_says_about_the_compare() {
     assert!(full_reason(NoCompare::NotErasable { address: 0 })
         .is_some_and(|s| s.contains("option bytes")));
 }
+
+#[test]
+fn a_device_that_refuses_to_read_back_is_written_in_full() {
+    // A stall, or an error status, on the compare's second UPLOAD (as a read-protected
+    // chip answers): the update clears it and writes everything, and says why.
+    for effect in [Effect::Stall, Effect::ErrorStatus(0x0A)] {
+        let mut t = device();
+        t.device.add_fault(Fault {
+            trigger: Trigger::DuringRun {
+                activity: dfu_flasher::sim::Activity::Read,
+                run: 1,
+                request: dfu_flasher::sim::Request::Upload,
+                nth: 2,
+            },
+            effect: effect.clone(),
+        });
+        let img = program(40_000, 4);
+        let r = flash(&mut t, &FlashImage::Raw(img.clone()), opts(false));
+        assert!(
+            t.device.unfired_faults().is_empty(),
+            "{effect:?}: the fault fired"
+        );
+        assert_eq!(r.no_compare, Some(NoCompare::Refused), "{effect:?}");
+        assert_eq!(r.compared, None);
+        assert_eq!((r.written, r.verified), (40_000, true));
+        assert_eq!(memory(&t, img.len()), img);
+        let done = dfu_flasher::ui::DoneView::update(&r);
+        assert!(
+            done.details
+                .iter()
+                .any(|d| d.contains("refused to read its memory back")),
+            "{:?}",
+            done.details
+        );
+    }
+}

@@ -49,6 +49,9 @@ fn tolerated(phase: Phase, effect: &Effect) -> Option<&'static str> {
         (Phase::Manifest, Effect::ShortStatus) => {
             Some("a manifesting device may answer garbage: the host waits and resets")
         }
+        (Phase::Compare, Effect::Stall | Effect::ErrorStatus(_)) => {
+            Some("a device that refuses to read back is written in full instead")
+        }
         (Phase::Upload, Effect::ShortStatus | Effect::GarbageStatus) => {
             Some("a garbled status while preparing is asked again")
         }

@@ -26,6 +26,9 @@ pub enum NoCompare {
     /// Part of the image lies in memory that is not erased sector by sector (option
     /// bytes, OTP): written as given, never compared.
     NotErasable { address: u32 },
+    /// The device refused to read back (stalled or reported an error, as a read-protected
+    /// chip does), so the update went on writing everything.
+    Refused,
 }
 
 /// What the session needs when the compare's reads are in.

@@ -477,6 +477,9 @@ async fn flash_tracked<T: Reconnect>(
             }
         };
         report.written += o.written;
+        if o.compare_refused {
+            report.no_compare.get_or_insert(NoCompare::Refused);
+        }
         if let Some(c) = s.progress().compared {
             let sum = report.compared.get_or_insert(Compared {
                 sectors: 0,

@@ -72,6 +72,7 @@ pub fn full_reason(why: NoCompare) -> Option<String> {
         NoCompare::CannotRead => "compare.full.cannot_read",
         NoCompare::NotReadable { .. } => "compare.full.not_readable",
         NoCompare::NotErasable { .. } => "compare.full.not_erasable",
+        NoCompare::Refused => "compare.full.refused",
     };
     Some(text(key))
 }

@@ -50,6 +50,37 @@ impl Session {
         self.fail_with(e);
     }
 
+    /// The device refused a read of the compare (it stalled it or reported an error, as
+    /// a read-protected chip does): nothing was changed, so clear the error and go on with
+    /// the full update the plan holds after its Decide step. True if it did.
+    fn compare_refused(&mut self, e: &Error) -> bool {
+        let refusal = matches!(
+            e.kind,
+            ErrorKind::Stalled { .. }
+                | ErrorKind::DeviceStatus { .. }
+                | ErrorKind::ShortRead { .. }
+        );
+        let decide = self
+            .steps
+            .iter()
+            .position(|s| matches!(s.kind, StepKind::Decide(_)));
+        let (true, Phase::Compare, Some(at)) = (refusal, e.phase, decide) else {
+            return false;
+        };
+        self.steps.drain(..=at);
+        self.steps.push_front(Step {
+            kind: StepKind::ClearToIdle,
+            phase: Phase::Compare,
+            bytes: 0,
+            address: None,
+        });
+        self.read.clear();
+        self.last_status = None;
+        self.progress.complete(Phase::Compare);
+        self.outcome.compare_refused = true;
+        true
+    }
+
     /// Record the error and start recovery (back to dfuIDLE) where that makes sense.
     pub(super) fn fail_with(&mut self, mut e: Error) {
         e.dfuse = self.target.dfuse;
@@ -60,6 +91,9 @@ impl Session {
         self.polls = 0;
         self.waited_ms = 0;
         self.attempts = 0;
+        if self.failing.is_none() && self.compare_refused(&e) {
+            return;
+        }
         if self.failing.is_some() {
             // Recovery itself failed: report the original error.
             if let Some(orig) = &mut self.failing {

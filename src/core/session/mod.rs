@@ -99,6 +99,9 @@ pub struct Outcome {
     pub verified: bool,
     /// Bytes read from the device (uploads and backups).
     pub data: Vec<u8>,
+    /// The device refused the compare's reads (a stall or an error status, as a
+    /// read-protected chip answers): the update wrote everything instead.
+    pub compare_refused: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,6 +189,7 @@ impl Session {
                 written: 0,
                 verified: false,
                 data: Vec::new(),
+                compare_refused: false,
             },
             read: Vec::new(),
             failing: None,
