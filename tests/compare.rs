@@ -466,3 +466,29 @@ fn a_device_that_refuses_to_read_back_is_written_in_full() {
         );
     }
 }
+
+#[test]
+fn the_compare_reads_contiguous_sectors_at_once_and_gaps_apart() {
+    let k = 1024u32;
+    assert_eq!(
+        compare::ranges(&[
+            (BASE, 16 * k),
+            (BASE + 16 * k, 16 * k),
+            (BASE + 64 * k, 64 * k)
+        ]),
+        [(BASE, 32 * 1024), (BASE + 64 * k, 64 * 1024)]
+    );
+    assert_eq!(compare::ranges(&[]), []);
+    // Two pieces in sectors 0 and 5, written, then installed again: each read comes from
+    // its own address, so both are found already there.
+    let mut t = device();
+    let img = at(vec![
+        (BASE + 0x100, program(3000, 1)),
+        (BASE + 0x2_0000, program(5000, 2)),
+    ]);
+    flash(&mut t, &img, opts(false));
+    let before = t.device.transcript().len();
+    let r = flash(&mut t, &img, opts(false));
+    assert_eq!(r.compared.map(|c| (c.sectors, c.same)), Some((2, 2)));
+    assert_eq!(erases_and_blocks(&t, before), (0, 0));
+}
