@@ -257,6 +257,14 @@ fn compare_is_only_done_where_it_is_safe() {
         })
     );
     assert_eq!(erasable_from(&[(BASE + 0x4000, 0x8000)]), None);
+    // Into memory the map does not describe: from its first byte.
+    let gap = MemoryMap::parse("@Flash /0x08000000/02*016Kg").expect("map");
+    assert_eq!(
+        compare::blocked(target(true), &gap, &[(BASE + 0x7000, 0x2000)], on),
+        Some(NoCompare::NotErasable {
+            address: BASE + 0x8000
+        })
+    );
     assert_eq!(
         erasable_from(&[(BASE + 0x4000, 0x8000), (BASE + 0xC010, 4)]),
         Some(NoCompare::NotErasable {

@@ -64,26 +64,26 @@ pub fn blocked(
             }
         }
         if !map.covers(address, len, |s| s.erasable) {
-            let at = first_where(map, address, len, |s| !s.erasable);
+            let at = first_not_erasable(map, address, len);
             return Some(NoCompare::NotErasable { address: at });
         }
     }
     None
 }
 
-fn first_where(
-    map: &MemoryMap,
-    address: u32,
-    len: u64,
-    pred: impl Fn(&super::memmap::Segment) -> bool,
-) -> u32 {
+/// The first byte of `[address, address + len)` that is not in an erasable segment (in
+/// a segment that is not, or in no segment at all). Called where there is one.
+fn first_not_erasable(map: &MemoryMap, address: u32, len: u64) -> u32 {
     let end = u64::from(address) + len;
-    map.segments
-        .iter()
-        .filter(|s| pred(s) && u64::from(s.start) < end && s.end() > u64::from(address))
-        .map(|s| s.start.max(address))
-        .min()
-        .unwrap_or(address)
+    let mut at = u64::from(address);
+    while at < end {
+        match u32::try_from(at).ok().and_then(|a| map.segment(a)) {
+            Some(s) if s.erasable => at = s.end(),
+            _ => break,
+        }
+    }
+    // Below `end`, which is at most 4 GiB (the plan refuses runs past it).
+    u32::try_from(at).unwrap_or(u32::MAX)
 }
 
 /// Why an update of `elements` (as the plan gets them) will not compare first, if so;
