@@ -88,6 +88,15 @@ fn reinstalling_the_same_image_erases_and_writes_nothing_and_counts_as_verified(
     let mut t = device();
     let img = FlashImage::Raw(program(200_000, 1));
     let first = flash(&mut t, &img, opts(false));
+    // One Set-Address for the compare's read of the six contiguous sectors, one for the
+    // write of all of them as one range, two for the verify (full blocks, then the tail).
+    let set_addresses = t
+        .device
+        .transcript()
+        .iter()
+        .filter(|e| e.name == "DNLOAD" && e.setup.value == 0 && e.first_byte == Some(0x21))
+        .count();
+    assert_eq!(set_addresses, 4);
     let c = first.compared.expect("compared");
     // 200 000 bytes touch sectors 0–3 (16 KiB), 4 (64 KiB) and 5 (128 KiB): blank, all differ.
     assert_eq!(
