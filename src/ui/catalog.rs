@@ -65,32 +65,20 @@ fn release_view(
 ) -> ReleaseView {
     let beta = r.channel == Channel::Beta;
     let (version, file_size) = (r.version.as_str(), size(r.size));
-    let label = match (beta, &r.date) {
-        (false, None) => fill(
-            "catalog.release.label",
-            &[("version", version), ("size", &file_size)],
-        ),
-        (false, Some(d)) => fill(
-            "catalog.release.label.dated",
-            &[
-                ("version", version),
-                ("date", &super::date(d)),
-                ("size", &file_size),
-            ],
-        ),
-        (true, None) => fill(
-            "catalog.release.label.beta",
-            &[("version", version), ("size", &file_size)],
-        ),
-        (true, Some(d)) => fill(
-            "catalog.release.label.beta.dated",
-            &[
-                ("version", version),
-                ("date", &super::date(d)),
-                ("size", &file_size),
-            ],
-        ),
+    // "1.42 · 20 November 2026 · 100 KiB", with "beta" where it is one; the date only
+    // where the catalog gives it.
+    let date = r.date.as_deref().map(super::date);
+    let key = match (beta, date.is_some()) {
+        (false, false) => "catalog.release.label",
+        (false, true) => "catalog.release.label.dated",
+        (true, false) => "catalog.release.label.beta",
+        (true, true) => "catalog.release.label.beta.dated",
     };
+    let mut args = vec![("version", version), ("size", file_size.as_str())];
+    if let Some(d) = &date {
+        args.push(("date", d.as_str()));
+    }
+    let label = fill(key, &args);
     let downgrade = installed.is_some_and(|i| r.version < *i);
     let warning = match installed {
         Some(i) if downgrade => fill(
