@@ -105,6 +105,26 @@ pub fn session(data: &[u8]) {
                 };
                 Session::dfuse_download(target, &m, &[(0x0800_0100, &image)], opts).ok()
             }),
+        // A streamed image: its bytes come through `Action::Read`.
+        _ if data[3] & 64 != 0 => {
+            let opts = DownloadOptions {
+                verify: data[3] & 8 != 0,
+                restart: true,
+            };
+            match MemoryMap::parse("@Flash/0x08000000/4*1Kg,2*4Kg") {
+                Ok(m) if dfuse => {
+                    let opts = DfuseOptions {
+                        verify: opts.verify,
+                        mass_erase: data[3] & 16 != 0,
+                        leave: true,
+                        leave_address: None,
+                        compare: false,
+                    };
+                    Session::dfuse_download_streamed(target, &m, 0x0800_0100, 5000, opts).ok()
+                }
+                _ => Session::download_streamed(target, image.len() as u64, opts).ok(),
+            }
+        }
         _ => {
             let opts = DownloadOptions {
                 verify: data[3] & 8 != 0,
@@ -120,6 +140,18 @@ pub fn session(data: &[u8]) {
             Action::Done(_) | Action::Failed(_) => return,
             Action::Wait { .. } => s.handle(Reply::Waited),
             Action::Reset => s.handle(Reply::ResetDone),
+            // The file: read as asked, unreadable, or ending early.
+            Action::Read { offset, len } => {
+                let from = usize::try_from(offset)
+                    .unwrap_or(usize::MAX)
+                    .min(image.len());
+                let to = from.saturating_add(len).min(image.len());
+                s.handle(match bytes.next() {
+                    Some(0) => Reply::Unreadable,
+                    Some(1) => Reply::Data(image[from..to.min(from + 1)].to_vec()),
+                    _ => Reply::Data(image[from..to].to_vec()),
+                });
+            }
             Action::Control(_) => {
                 let reply = match bytes.next() {
                     None => Reply::Failed(LinkError::Disconnected),

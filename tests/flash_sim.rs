@@ -445,6 +445,7 @@ fn cancel_leaves_the_device_idle_and_a_new_update_works() {
                 s.handle(Reply::Waited);
             }
             Action::Reset => s.handle(Reply::ResetDone),
+            Action::Read { .. } => panic!("an image held in memory is never read"),
             Action::Done(_) => panic!("must not finish"),
             Action::Failed(e) => break e,
         }

@@ -39,6 +39,7 @@ fn name(a: &Action) -> String {
         }
         Action::Wait { ms } => format!("wait {ms}"),
         Action::Reset => "reset".into(),
+        Action::Read { offset, len } => format!("read {offset}+{len}"),
         Action::Done(o) => format!("done {:?}", o.finish),
         Action::Failed(e) => format!("failed {:?}", e.kind),
     }

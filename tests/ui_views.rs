@@ -60,7 +60,8 @@ fn fit_verdicts_for_file_and_device_pairs() {
         "writing past flash is never forced"
     );
     assert!(
-        outside.problems[0].contains("outside the writable memory"),
+        outside.problems[0].contains("writes 8 KiB at 0x080ff000")
+            && outside.problems[0].contains("only 4 KiB of writable memory"),
         "{outside:?}"
     );
 

@@ -29,6 +29,9 @@ pub enum NoCompare {
     /// The device refused to read back (stalled or reported an error, as a read-protected
     /// chip does), so the update went on writing everything.
     Refused,
+    /// The image is too large to hold ([`crate::core::file::Image::Stream`]): what the
+    /// device holds is not read back first.
+    Streamed,
 }
 
 /// What the session needs when the compare's reads are in.

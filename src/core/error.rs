@@ -53,6 +53,9 @@ pub enum ErrorKind {
     },
     /// A read returned fewer bytes than the region holds.
     ShortRead { address: u32, missing: u64 },
+    /// The image's file could not be read at `offset` any more (a streamed image: moved,
+    /// changed or on a drive that went away).
+    FileUnreadable { offset: u64 },
     /// The user cancelled.
     Cancelled,
     /// The host broke its own rules (a reply that fits no request, a step that cannot
@@ -169,6 +172,7 @@ impl ErrorKind {
             ErrorKind::Unsupported { .. } => "unsupported",
             ErrorKind::VerifyMismatch { .. } => "verify mismatch",
             ErrorKind::ShortRead { .. } => "short read",
+            ErrorKind::FileUnreadable { .. } => "file unreadable",
             ErrorKind::Cancelled => "cancelled",
             ErrorKind::Internal { .. } => "internal error",
         }

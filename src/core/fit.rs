@@ -8,7 +8,7 @@
 
 use super::descriptor::{DfuVersion, Mode};
 use super::device::DeviceInfo;
-use super::file::{self, FirmwareFile, IdCheck, Image, UsbIds};
+use super::file::{self, FirmwareFile, IdCheck, Image, Streamed, UsbIds};
 use super::vectors::{self, VectorProblem};
 
 /// What to write: a plain image (DFU 1.1, or DfuSe at an address) or addressed
@@ -16,6 +16,8 @@ use super::vectors::{self, VectorProblem};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FlashImage {
     Raw(Vec<u8>),
+    /// A plain image too large to hold, sent from its file ([`file::stream`]).
+    Stream(Streamed),
     Targets(Vec<FlashTarget>),
 }
 
@@ -30,6 +32,7 @@ impl From<&FirmwareFile> for FlashImage {
     fn from(f: &FirmwareFile) -> FlashImage {
         match &f.image {
             Image::Raw(d) => FlashImage::Raw(d.clone()),
+            Image::Stream(s) => FlashImage::Stream(s.clone()),
             Image::Addressed(targets) => FlashImage::Targets(
                 targets
                     .iter()
@@ -52,6 +55,7 @@ impl FlashImage {
     pub fn len(&self) -> u64 {
         match self {
             FlashImage::Raw(d) => d.len() as u64,
+            FlashImage::Stream(s) => s.len,
             FlashImage::Targets(t) => t
                 .iter()
                 .flat_map(|t| &t.elements)
@@ -106,6 +110,8 @@ pub enum Misfit {
         alt: u8,
         address: u32,
         len: u64,
+        /// Writable bytes the memory has from `address` on.
+        room: u64,
         /// Untrusted text from the device.
         memory: String,
     },
@@ -138,6 +144,8 @@ impl Misfit {
 pub struct Job {
     pub alt: u8,
     pub elements: Vec<(u32, Vec<u8>)>,
+    /// A streamed image instead of `elements`: its address (0 on DFU 1.1) and length.
+    pub stream: Option<(u32, u64)>,
     /// DfuSe: the pages or sectors erased for it.
     pub erases: usize,
 }
@@ -227,7 +235,8 @@ pub fn assess(
                 }
             }
         }
-        FlashImage::Raw(data) if dfuse && !in_runtime => {
+        FlashImage::Raw(_) | FlashImage::Stream(_) if in_runtime => {}
+        FlashImage::Raw(_) | FlashImage::Stream(_) if dfuse => {
             let map = d.alt(place.alt).and_then(|a| a.memory_map.as_ref());
             let at = place.address.or_else(|| {
                 map.and_then(|m| m.segments.iter().find(|s| s.writable))
@@ -239,9 +248,16 @@ pub fn assess(
                 (_, Some(_), None) => misfits.push(Misfit::NoWritableMemory { alt: place.alt }),
                 (_, Some(m), Some(at)) => {
                     let before = misfits.len();
-                    if let Some(job) =
-                        place_job(d, place.alt, vec![(at, data.clone())], &mut misfits)
-                    {
+                    let job = match image {
+                        FlashImage::Stream(st) => place_stream(d, place.alt, at, st, &mut misfits),
+                        _ => place_job(
+                            d,
+                            place.alt,
+                            vec![(at, plain(image).to_vec())],
+                            &mut misfits,
+                        ),
+                    };
+                    if let Some(job) = job {
                         jobs.push(job);
                     }
                     if misfits.len() == before || misfits[before..].iter().all(Misfit::confirmable)
@@ -251,22 +267,28 @@ pub fn assess(
                 }
             }
         }
-        FlashImage::Raw(_) if in_runtime => {}
-        FlashImage::Raw(_) if d.alt(place.alt).is_none() => {
+        FlashImage::Raw(_) | FlashImage::Stream(_) if d.alt(place.alt).is_none() => {
             misfits.push(Misfit::NoSuchAlt { alt: place.alt })
         }
-        FlashImage::Raw(data) => {
+        FlashImage::Raw(_) | FlashImage::Stream(_) => {
+            let size = image.len();
             if let Some(cap) = d.learned_capacity {
-                if data.len() as u64 > cap {
+                if size > cap {
                     misfits.push(Misfit::LargerThanLearned {
-                        size: data.len() as u64,
+                        size,
                         capacity: cap,
                     });
                 }
             }
+            let streamed = matches!(image, FlashImage::Stream(_));
             jobs.push(Job {
                 alt: place.alt,
-                elements: vec![(0, data.clone())],
+                elements: if streamed {
+                    Vec::new()
+                } else {
+                    vec![(0, plain(image).to_vec())]
+                },
+                stream: streamed.then_some((0, size)),
                 erases: 0,
             });
         }
@@ -289,6 +311,60 @@ pub fn assess(
             && !d.quirks.broken_upload
             && (dfuse || d.attributes.manifestation_tolerant || in_runtime),
     }
+}
+
+/// The bytes of a plain image held in memory (none for the others).
+fn plain(image: &FlashImage) -> &[u8] {
+    match image {
+        FlashImage::Raw(d) => d,
+        _ => &[],
+    }
+}
+
+/// Writable bytes of `map` from `address` on, without a gap.
+fn room(map: &super::memmap::MemoryMap, address: u32) -> u64 {
+    let mut at = u64::from(address);
+    let mut segs: Vec<_> = map.segments.iter().filter(|s| s.writable).collect();
+    segs.sort_by_key(|s| s.start);
+    for s in segs {
+        let (start, end) = (u64::from(s.start), s.end());
+        if start <= at && at < end {
+            at = end;
+        }
+    }
+    at - u64::from(address)
+}
+
+/// A DfuSe job for a streamed image at `at`: the same checks as [`place_job`], the
+/// vector table from the image's first bytes.
+fn place_stream(
+    d: &DeviceInfo,
+    alt: u8,
+    at: u32,
+    st: &Streamed,
+    misfits: &mut Vec<Misfit>,
+) -> Option<Job> {
+    let head = vec![(at, st.head.clone())];
+    let before = misfits.len();
+    let mut job = place_job(d, alt, head, misfits)?;
+    let map = d.alt(alt).and_then(|a| a.memory_map.as_ref())?;
+    if !map.covers(at, st.len, |s| s.writable) {
+        misfits.truncate(before);
+        misfits.push(Misfit::OutsideMemory {
+            alt,
+            address: at,
+            len: st.len,
+            room: room(map, at),
+            memory: map.name.clone(),
+        });
+        return None;
+    }
+    let mut pages = map.pages_touching(at, st.len);
+    pages.dedup();
+    job.elements = Vec::new();
+    job.stream = Some((at, st.len));
+    job.erases = pages.len();
+    Some(job)
 }
 
 /// A DfuSe job for alt `alt`: inside its writable memory, and a program where the device
@@ -316,6 +392,7 @@ fn place_job(
                 alt,
                 address: *address,
                 len,
+                room: room(map, *address),
                 memory: map.name.clone(),
             });
         }
@@ -339,6 +416,7 @@ fn place_job(
     Some(Job {
         alt,
         elements,
+        stream: None,
         erases: pages.len(),
     })
 }

@@ -9,6 +9,8 @@ use super::progress::Phase;
 use super::quirks::Quirks;
 use std::fmt;
 
+mod stream;
+
 /// What the session needs to know about the DFU interface it talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Target {
@@ -40,6 +42,10 @@ const DFUSE_FIRST_BLOCK: u16 = 2;
 pub struct Run {
     pub address: u32,
     pub data: Vec<u8>,
+    /// A streamed image: the run is the first `n` bytes of the image's source, read a
+    /// block at a time when they are sent ([`super::session::Action::Read`]), and `data`
+    /// is empty.
+    pub source: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +57,8 @@ pub(crate) enum Payload {
         offset: usize,
         len: usize,
     },
+    /// `len` bytes of the image's source from `offset`, read just before they are sent.
+    Source { offset: u64, len: usize },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +101,30 @@ pub(crate) enum StepKind {
     /// would leave, and plan their erase, write and verify in place of the steps after
     /// this one (see [`super::compare`]).
     Decide(Box<super::compare::Pending>),
+    /// `len` bytes of the image's source from `offset`, written as DNLOAD blocks
+    /// `block`, `block + 1`, …: planned one block at a time as this step comes to the
+    /// front, so a streamed image of gigabytes does not need a step per block.
+    Blocks {
+        offset: u64,
+        len: u64,
+        block: u16,
+    },
+    /// Read back `len` bytes and compare them with the source's from `offset`, one
+    /// UPLOAD (`block`, `block + 1`, …) and one [`StepKind::CompareSource`] at a time.
+    /// `address`: DfuSe, where the first byte is.
+    Check {
+        offset: u64,
+        len: u64,
+        block: u16,
+        address: Option<u32>,
+    },
+    /// Compare what was read with `len` bytes of the source from `offset` (the bytes at
+    /// `address`, for the messages).
+    CompareSource {
+        offset: u64,
+        len: usize,
+        address: u32,
+    },
     /// A USB reset so a tolerant device starts its new firmware.
     Reset,
     /// DETACH in DFU mode, before that reset (quirk `detach_for_attach`).
@@ -279,29 +311,11 @@ impl Plan {
                 None,
             ));
         }
-        if opts.restart && target.attributes.manifestation_tolerant {
-            if target.quirks.upload_before_attach && !verify && target.attributes.can_upload {
-                // One block read (and ended) is the UPLOAD the device waits for.
-                steps.push(step(
-                    StepKind::Upload {
-                        block: 0,
-                        len: ts as u16,
-                        more: Some(0),
-                    },
-                    Phase::Manifest,
-                    0,
-                    None,
-                ));
-                steps.push(step(StepKind::Abort, Phase::Manifest, 0, None));
-            }
-            if target.quirks.detach_for_attach {
-                steps.push(step(StepKind::DetachBeforeReset, Phase::Manifest, 0, None));
-            }
-            steps.push(step(StepKind::Reset, Phase::Manifest, 0, None));
-        }
+        push_restart(&mut steps, target, opts, verify, ts);
         let runs = vec![Run {
             address: 0,
             data: image.to_vec(),
+            source: None,
         }];
         Ok(Plan {
             target,
@@ -439,7 +453,19 @@ impl Plan {
         let ts = u32::from(self.target.transfer_size);
         let mut pointer = 0u32;
         let mut out = Vec::new();
+        // A lazily planned run of blocks counts as the blocks it becomes.
+        let mut expanded = Vec::new();
         for s in &self.steps {
+            let mut s = s.clone();
+            if matches!(s.kind, StepKind::Blocks { .. }) {
+                while !stream::spent(&s) {
+                    expanded.extend(stream::split(&mut s, u64::from(ts.max(1))));
+                }
+            } else {
+                expanded.push(s);
+            }
+        }
+        for s in &expanded {
             if let StepKind::Dnload { block, payload } = &s.kind {
                 match payload {
                     Payload::Command(DfuseCommand::SetAddress(a)) => {
@@ -451,11 +477,16 @@ impl Plan {
                     }
                     Payload::Command(DfuseCommand::MassErase) => out.push(PlannedWrite::MassErase),
                     Payload::Command(DfuseCommand::ReadUnprotect) => {}
-                    Payload::Run { offset, len, .. } => {
+                    Payload::Run { .. } | Payload::Source { .. } => {
+                        let (offset, len) = match payload {
+                            Payload::Run { offset, len, .. } => (*offset as u64, len),
+                            Payload::Source { offset, len } => (*offset, len),
+                            Payload::Command(_) => continue,
+                        };
                         let address = if self.target.dfuse {
                             pointer.wrapping_add(u32::from(*block).wrapping_sub(2).wrapping_mul(ts))
                         } else {
-                            *offset as u32
+                            offset as u32
                         };
                         out.push(PlannedWrite::Data {
                             block: *block,
@@ -468,6 +499,17 @@ impl Plan {
         }
         out
     }
+}
+
+/// The first block of a lazily planned step, as the steps to run now (the step keeps
+/// the rest).
+pub(crate) fn split_front(s: &mut Step, ts: u64) -> Vec<Step> {
+    stream::split(s, ts)
+}
+
+/// Whether a lazily planned step has nothing left.
+pub(crate) fn spent_step(s: &Step) -> bool {
+    stream::spent(s)
 }
 
 /// The DfuSe steps after the Prepare (and the compare): erase `pages` (or mass erase,
@@ -570,6 +612,37 @@ pub(crate) fn dfuse_tail(
     steps
 }
 
+/// The end of a DFU 1.1 download with `restart`: the quirks' UPLOAD or DETACH, then the
+/// USB reset that starts a manifestation-tolerant device's new firmware.
+fn push_restart(
+    steps: &mut Vec<Step>,
+    target: Target,
+    opts: DownloadOptions,
+    verify: bool,
+    ts: usize,
+) {
+    if opts.restart && target.attributes.manifestation_tolerant {
+        if target.quirks.upload_before_attach && !verify && target.attributes.can_upload {
+            // One block read (and ended) is the UPLOAD the device waits for.
+            steps.push(step(
+                StepKind::Upload {
+                    block: 0,
+                    len: ts as u16,
+                    more: Some(0),
+                },
+                Phase::Manifest,
+                0,
+                None,
+            ));
+            steps.push(step(StepKind::Abort, Phase::Manifest, 0, None));
+        }
+        if target.quirks.detach_for_attach {
+            steps.push(step(StepKind::DetachBeforeReset, Phase::Manifest, 0, None));
+        }
+        steps.push(step(StepKind::Reset, Phase::Manifest, 0, None));
+    }
+}
+
 /// UPLOAD steps for a DFU 1.1 read of up to `len` bytes: one block more than `len`
 /// needs, so an image that fills whole blocks still ends with its short reply; the
 /// trailing ABORT runs only if no short reply came. `credit`: the progress bytes the read
@@ -655,6 +728,7 @@ fn merge_runs(elements: &[(u32, &[u8])]) -> Result<Vec<Run>, PlanError> {
         runs.push(Run {
             address: *address,
             data: data.to_vec(),
+            source: None,
         });
     }
     if runs.is_empty() {

@@ -2,7 +2,7 @@
 //! back in DFU mode, write every target, verify, and restart.
 
 use super::describe::{describe, DescribeError, DeviceInfo};
-use super::{run, ProgressReport, TransferError, TransferErrorKind, Transport};
+use super::{run, run_from, ProgressReport, Source, TransferError, TransferErrorKind, Transport};
 use crate::core::compare::{self, NoCompare};
 use crate::core::descriptor::{DfuVersion, Mode};
 use crate::core::file::UsbIds;
@@ -360,11 +360,31 @@ pub async fn flash<T: Reconnect>(
     opts: FlashOptions,
     on_progress: &mut dyn FnMut(&ProgressReport),
 ) -> Result<FlashReport, FlashFailure> {
+    flash_from(t, image, None, opts, on_progress).await
+}
+
+/// [`flash`], with the bytes of a streamed image ([`FlashImage::Stream`]) read from
+/// `source` as they are sent.
+pub async fn flash_from<'s, T: Reconnect>(
+    t: &mut T,
+    image: &FlashImage,
+    mut source: Option<&mut (dyn Source + 's)>,
+    opts: FlashOptions,
+    on_progress: &mut dyn FnMut(&ProgressReport),
+) -> Result<FlashReport, FlashFailure> {
     let mut track = Track {
         total: image.len(),
         ..Track::default()
     };
-    let mut r = flash_tracked(t, image, opts, on_progress, &mut track).await;
+    let mut r = flash_tracked(
+        t,
+        image,
+        source.as_deref_mut(),
+        opts,
+        on_progress,
+        &mut track,
+    )
+    .await;
     // Some devices leave the bus once more right after they came back in update mode
     // (a bootloader that re-enumerates twice). Nothing was written yet: look for the
     // device once more and start over in update mode.
@@ -372,7 +392,10 @@ pub async fn flash<T: Reconnect>(
         if !track.touched && !track.looked_again && gone(e) {
             track.looked_again = true;
             r = match t.reconnect(&before).await {
-                Ok(()) => flash_tracked(t, image, opts, on_progress, &mut track).await,
+                Ok(()) => {
+                    let s = source;
+                    flash_tracked(t, image, s, opts, on_progress, &mut track).await
+                }
                 Err(e) if e.kind == TransferErrorKind::Cancelled => Err(FlashError::Cancelled),
                 Err(e) => Err(FlashError::Transfer(e)),
             };
@@ -392,9 +415,10 @@ fn gone(e: &FlashError) -> bool {
     }
 }
 
-async fn flash_tracked<T: Reconnect>(
+async fn flash_tracked<'s, T: Reconnect>(
     t: &mut T,
     image: &FlashImage,
+    mut source: Option<&mut (dyn Source + 's)>,
     opts: FlashOptions,
     on_progress: &mut dyn FnMut(&ProgressReport),
     track: &mut Track,
@@ -417,7 +441,7 @@ async fn flash_tracked<T: Reconnect>(
         return Err(FlashError::from_misfit(m.clone()));
     }
     let placed = match (image, &a.placed) {
-        (FlashImage::Raw(_), Some((at, _))) if dfuse => Some(*at),
+        (FlashImage::Raw(_) | FlashImage::Stream(_), Some((at, _))) if dfuse => Some(*at),
         _ => None,
     };
     // Plan every target before touching the device.
@@ -430,6 +454,25 @@ async fn flash_tracked<T: Reconnect>(
             let Some(map) = info.alt(job.alt).and_then(|x| x.memory_map.as_ref()) else {
                 return Err(FlashError::NoMemoryMap { alt: job.alt });
             };
+            if let Some((at, len)) = job.stream {
+                let o = DfuseOptions {
+                    verify: opts.verify,
+                    mass_erase: opts.mass_erase,
+                    leave: opts.restart && i == last,
+                    leave_address: None,
+                    compare: false,
+                };
+                no_compare.get_or_insert(if opts.full {
+                    NoCompare::Off
+                } else if opts.mass_erase {
+                    NoCompare::MassErase
+                } else {
+                    NoCompare::Streamed
+                });
+                let s = Session::dfuse_download_streamed(info.target(), map, at, len, o)?;
+                sessions.push((job.alt, s));
+                continue;
+            }
             let elements: Vec<(u32, &[u8])> = job
                 .elements
                 .iter()
@@ -452,7 +495,10 @@ async fn flash_tracked<T: Reconnect>(
                 verify: opts.verify,
                 restart: opts.restart && i == last,
             };
-            Session::download(info.target(), data, o)?
+            match job.stream {
+                Some((_, len)) => Session::download_streamed(info.target(), len, o)?,
+                None => Session::download(info.target(), data, o)?,
+            }
         };
         sessions.push((job.alt, s));
     }
@@ -469,7 +515,7 @@ async fn flash_tracked<T: Reconnect>(
     let count = sessions.len();
     for (i, (alt, mut s)) in sessions.into_iter().enumerate() {
         t.select_alt(info.interface, alt).await?;
-        let o = match run(t, &mut s, on_progress).await {
+        let o = match run_from(t, &mut s, source.as_deref_mut(), on_progress).await {
             Ok(o) => o,
             Err(e) => {
                 track.session_failed(&e, &s, i == 0, i + 1 == count);

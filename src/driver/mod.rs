@@ -8,8 +8,8 @@ pub mod sim;
 
 pub use describe::{describe, AltInfo, DescribeError, DeviceInfo};
 pub use flash::{
-    backup, enter_dfu_mode, flash, vector_problem, Backup, FlashError, FlashFailure, FlashImage,
-    FlashOptions, FlashReport, FlashTarget, Left, Reconnect,
+    backup, enter_dfu_mode, flash, flash_from, vector_problem, Backup, FlashError, FlashFailure,
+    FlashImage, FlashOptions, FlashReport, FlashTarget, Left, Reconnect,
 };
 
 use crate::core::error::LinkError;
@@ -129,10 +129,32 @@ async fn perform<T: Transport>(t: &mut T, c: &Control) -> Reply {
     })
 }
 
+/// Where a streamed image's bytes come from ([`Action::Read`]): its file on disk, or
+/// the `File` the page was given.
+pub trait Source {
+    /// `len` bytes from `offset` (fewer only where the source ends); `Err` if it cannot
+    /// be read.
+    fn read(&mut self, offset: u64, len: usize) -> SourceRead<'_>;
+}
+
+/// What [`Source::read`] returns: a boxed future, so sources of every kind fit one
+/// `&mut dyn Source`.
+pub type SourceRead<'a> = std::pin::Pin<Box<dyn Future<Output = Result<Vec<u8>, ()>> + 'a>>;
+
 /// Run a session to its end over `t`, reporting progress after every step.
 pub async fn run<T: Transport>(
     t: &mut T,
     session: &mut Session,
+    on_progress: &mut dyn FnMut(&ProgressReport),
+) -> Result<Outcome, Error> {
+    run_from(t, session, None, on_progress).await
+}
+
+/// [`run`] for a session whose image comes from `source` (a streamed image).
+pub async fn run_from<'s, T: Transport>(
+    t: &mut T,
+    session: &mut Session,
+    mut source: Option<&mut (dyn Source + 's)>,
     on_progress: &mut dyn FnMut(&ProgressReport),
 ) -> Result<Outcome, Error> {
     let start = t.now_ms();
@@ -165,6 +187,13 @@ pub async fn run<T: Transport>(
                     Err(e) => Reply::Failed(e.link()),
                 };
                 session.handle(r);
+            }
+            Action::Read { offset, len } => {
+                let r = match source.as_deref_mut() {
+                    Some(s) => s.read(offset, len).await.map(Reply::Data),
+                    None => Err(()),
+                };
+                session.handle(r.unwrap_or(Reply::Unreadable));
             }
             Action::Done(o) => return Ok(o),
             Action::Failed(e) => return Err(describe_error(t, e).await),

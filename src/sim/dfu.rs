@@ -22,6 +22,8 @@ const ERR_PROG: u8 = 0x06;
 const ERR_ADDRESS: u8 = 0x08;
 const ERR_NOTDONE: u8 = 0x09;
 const ERR_STALLEDPKT: u8 = 0x0F;
+/// errUNKNOWN: what U-Boot reports for every failure.
+const ERR_UNKNOWN: u8 = 0x0E;
 
 /// What a device with a garbage bwPollTimeout reports (3.5 hours).
 const GARBAGE_POLL_MS: u32 = 0xC0_FFEE;
@@ -188,6 +190,8 @@ impl SimDevice {
         } else {
             let expected = if self.state == DFU_IDLE {
                 self.image.clear();
+                self.buffer.clear();
+                self.buffer_at = 0;
                 0
             } else {
                 self.next_block.unwrap_or(0)
@@ -281,6 +285,13 @@ impl SimDevice {
         if self.state == DFU_IDLE {
             self.upload_pos = 0;
         }
+        if let Some(Some(m)) = self.media.get(usize::from(self.alt)) {
+            // A partition reads back whole, short at its end.
+            let d = m.read(self.upload_pos as u64, len);
+            self.upload_pos += d.len();
+            self.state = if d.len() < len { DFU_IDLE } else { UPLOAD_IDLE };
+            return Ok(Some(d));
+        }
         let img = self
             .installed
             .get(usize::from(self.alt))
@@ -306,6 +317,22 @@ impl SimDevice {
         let alt = usize::from(self.alt);
         match p {
             Pending::Fail(st) => Err(st),
+            Pending::Block(data) if self.media.get(alt).is_some_and(Option::is_some) => {
+                let Some(p) = self.profile.partitions else {
+                    return Err(ERR_UNKNOWN);
+                };
+                let cap = self.profile.alts.get(alt).map_or(0, |a| a.capacity as u64);
+                let received = self.buffer_at + self.buffer.len() as u64;
+                if received + data.len() as u64 > cap {
+                    // "Request would exceed designated area!"
+                    return Err(ERR_UNKNOWN);
+                }
+                self.buffer.extend_from_slice(&data);
+                if self.buffer.len() >= p.buffer as usize {
+                    return self.drain(alt);
+                }
+                Ok(t.program_ms)
+            }
             Pending::Block(data) => {
                 let cap = self.profile.alts.get(alt).map_or(0, |a| a.capacity);
                 if self.image.len() + data.len() > cap {
@@ -363,6 +390,12 @@ impl SimDevice {
                 self.detach(Some((back, Personality::Dfu)));
                 Ok(t.command_ms)
             }
+            Pending::Manifest if self.media.get(alt).is_some_and(Option::is_some) => {
+                if self.buffer_at == 0 && self.buffer.is_empty() {
+                    return Err(ERR_NOTDONE);
+                }
+                Ok(self.drain(alt)? + t.manifest_ms)
+            }
             Pending::Manifest => {
                 if self.image.is_empty() {
                     return Err(ERR_NOTDONE);
@@ -378,6 +411,24 @@ impl SimDevice {
             }
             Pending::Leave => Ok(0),
         }
+    }
+
+    /// Write a partition's buffer to its medium: the time it takes, in ms.
+    fn drain(&mut self, alt: usize) -> Result<u32, u8> {
+        let ms_per_mib = self.profile.partitions.map_or(0, |p| p.ms_per_mib);
+        let data = std::mem::take(&mut self.buffer);
+        let Some(Some(m)) = self.media.get_mut(alt) else {
+            return Err(ERR_UNKNOWN);
+        };
+        if !m.write(self.buffer_at, &data) {
+            return Err(ERR_UNKNOWN);
+        }
+        self.buffer_at += data.len() as u64;
+        let ms = (data.len() as u64 * u64::from(ms_per_mib)) >> 20;
+        // The buffer's memory is kept for the next blocks.
+        self.buffer = data;
+        self.buffer.clear();
+        Ok(u32::try_from(ms).unwrap_or(u32::MAX))
     }
 
     /// The status a lenient device gives while still busy.

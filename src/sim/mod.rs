@@ -9,6 +9,7 @@ mod descriptors;
 mod dfu;
 mod fault;
 mod flash;
+mod medium;
 mod profiles;
 mod requests;
 pub mod wire;
@@ -18,7 +19,8 @@ pub use fault::{Activity, Effect, Fault, Trigger};
 /// A device's memories, as [`SimDevice::memory_contents`] took them.
 #[derive(Debug, Clone)]
 pub struct MemoryContents(Vec<Option<Memory>>);
-pub use profiles::{AltProfile, Profile, Timing};
+pub use medium::Medium;
+pub use profiles::{AltProfile, Partitions, Profile, Timing};
 pub use requests::{request_name, Request};
 
 use descriptors::Strings;
@@ -111,6 +113,11 @@ pub struct SimDevice {
     /// An image being manifested late (manifest-overrun devices), and its alt.
     manifesting: Option<(usize, Vec<u8>)>,
     memories: Vec<Option<Memory>>,
+    /// DFU 1.1 alts that are partitions ([`Profile::partitions`]).
+    media: Vec<Option<Medium>>,
+    /// A partition write: the blocks not yet written to the medium, and where they go.
+    buffer: Vec<u8>,
+    buffer_at: u64,
     faults: Vec<Fault>,
     forced_poll: Option<u32>,
     /// A DETACH arrived in DFU mode (for `needs_detach_to_attach`).
@@ -167,6 +174,11 @@ impl SimDevice {
                 m
             })
             .collect();
+        let media = profile
+            .alts
+            .iter()
+            .map(|a| profile.partitions.map(|_| Medium::new(a.capacity as u64)))
+            .collect();
         let mut installed = vec![Vec::new(); profile.alts.len()];
         if let Some(first) = installed.first_mut() {
             first.clone_from(&profile.firmware);
@@ -210,6 +222,9 @@ impl SimDevice {
             installed,
             manifesting: None,
             memories,
+            media,
+            buffer: Vec::new(),
+            buffer_at: 0,
             faults: Vec::new(),
             forced_poll: None,
             dfu_detached: false,
@@ -348,6 +363,10 @@ impl SimDevice {
     /// DfuSe: bytes at an absolute address of an alt's memory; DFU 1.1: bytes of the
     /// installed image of the alt at an offset.
     pub fn read_memory(&self, alt: u8, address: u32, len: usize) -> Option<Vec<u8>> {
+        if let Some(Some(m)) = self.media.get(usize::from(alt)) {
+            let d = m.read(u64::from(address), len);
+            return (d.len() == len).then_some(d);
+        }
         match self.memories.get(usize::from(alt))? {
             Some(m) => m.peek(address, len),
             None => {
@@ -386,6 +405,11 @@ impl SimDevice {
             Some(Some(m)) => m.poke(address, data),
             _ => false,
         }
+    }
+
+    /// A partition of a U-Boot-like device ([`Profile::partitions`]).
+    pub fn medium(&self, alt: u8) -> Option<&Medium> {
+        self.media.get(usize::from(alt))?.as_ref()
     }
 
     /// DFU 1.1: the installed application image (alt 0).
@@ -449,6 +473,8 @@ impl SimDevice {
         self.done = false;
         self.next_block = None;
         self.image.clear();
+        self.buffer = Vec::new();
+        self.buffer_at = 0;
         self.detach_deadline = None;
         self.dfu_detached = false;
         self.uploaded = false;

@@ -71,6 +71,21 @@ pub struct Profile {
     pub dfu_protocol: u8,
     /// Device bugs, for the quirk tests.
     pub bugs: Bugs,
+    /// DFU 1.1 alts that are partitions of a block medium (U-Boot), instead of an
+    /// image installed at manifestation.
+    pub partitions: Option<Partitions>,
+}
+
+/// How a U-Boot-like device writes a partition (`drivers/dfu/dfu.c`): blocks collect in a
+/// RAM buffer that is written to the medium when it is full and at the end of the
+/// image; an UPLOAD reads the whole partition (`capacity` bytes), short at its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Partitions {
+    /// CONFIG_SYS_DFU_DATA_BUF_SIZE.
+    pub buffer: u32,
+    /// Writing to the medium, ms per MiB (reported as the poll timeout of the block that
+    /// fills the buffer; U-Boot holds that request instead, and the host waits the same).
+    pub ms_per_mib: u32,
 }
 
 /// Misbehaviour of real devices (digest §9), off by default.
@@ -124,6 +139,7 @@ const NAMES: &[&str] = &[
     "hydrabus",
     "realtek-detach-attach",
     "mstack-upload-attach",
+    "uboot-emmc",
 ];
 
 fn stm32f4() -> Profile {
@@ -174,6 +190,7 @@ fn stm32f4() -> Profile {
         runtime_getstatus: true,
         dfu_protocol: 2,
         bugs: Bugs::default(),
+        partitions: None,
     }
 }
 
@@ -181,6 +198,59 @@ fn demo_firmware() -> Vec<u8> {
     let mut f = b"DEMO-WIDGET-FIRMWARE v1.00\n".to_vec();
     f.extend((0..3000u32).map(|i| (i.wrapping_mul(31) >> 3) as u8));
     f
+}
+
+/// A board running U-Boot's `dfu` command over eMMC (`drivers/usb/gadget/f_dfu.c`,
+/// `drivers/dfu/`): DFU mode only, one alt per `dfu_alt_info` entry named after it,
+/// bmAttributes 0x0F, wTransferSize 4096, an 8 MiB write buffer, and partitions that
+/// read back whole. Every failure is errUNKNOWN.
+fn uboot() -> Profile {
+    let mut p = dfu11();
+    p.name = "uboot-emmc".into();
+    // The sunxi default ids (CONFIG_USB_GADGET_VENDOR_NUM / _PRODUCT_NUM).
+    p.vendor = 0x1f3a;
+    p.runtime_product = None;
+    p.dfu_product = 0x1010;
+    // (U_BOOT_VERSION_NUM << 4) | U_BOOT_VERSION_NUM_PATCH for 2024.01.
+    p.release = 0x7e81;
+    p.manufacturer = "U-Boot".into();
+    p.product = "USB download gadget".into();
+    p.serial = Some("02c00042a1b2c3d4".into());
+    p.attributes = 0x0F;
+    p.detach_timeout = 0;
+    p.transfer_size = 4096;
+    p.alts = [
+        ("u-boot", 4u64 << 20),
+        ("boot", 128 << 20),
+        ("rootfs", 3 << 30),
+    ]
+    .into_iter()
+    .map(|(name, size)| AltProfile {
+        name: name.into(),
+        capacity: usize::try_from(size).unwrap_or(usize::MAX),
+    })
+    .collect();
+    p.timing = Timing {
+        // High speed: a control transfer per microframe, about 16 MB/s on endpoint 0.
+        request_us: 125,
+        byte_ns: 60,
+        first_block_erase_ms: 0,
+        program_ms: 0,
+        command_ms: 0,
+        mass_erase_ms: 0,
+        manifest_ms: 0,
+        detach_delay_ms: 0,
+        reattach_ms: 2000,
+    };
+    p.firmware = Vec::new();
+    p.version_in_firmware = false;
+    p.bugs.lenient_busy = true;
+    p.partitions = Some(Partitions {
+        buffer: 8 << 20,
+        // eMMC at about 20 MB/s.
+        ms_per_mib: 50,
+    });
+    p
 }
 
 fn dfu11() -> Profile {
@@ -227,6 +297,7 @@ fn dfu11() -> Profile {
         runtime_getstatus: true,
         dfu_protocol: 2,
         bugs: Bugs::default(),
+        partitions: None,
     }
 }
 
@@ -355,6 +426,7 @@ impl Profile {
                 quirky(name)
             }
             "hostile" => hostile(),
+            "uboot-emmc" => uboot(),
             _ => return None,
         };
         p.name = name.to_string();
@@ -414,6 +486,7 @@ impl Profile {
             | "lpc-rom"
             | "flatfrog"
             | "hostile"
+            | "uboot-emmc"
             | "poly-manifest-poll" => {}
             _ => return None,
         }

@@ -73,6 +73,7 @@ pub fn full_reason(why: NoCompare) -> Option<String> {
         NoCompare::NotReadable { .. } => "compare.full.not_readable",
         NoCompare::NotErasable { .. } => "compare.full.not_erasable",
         NoCompare::Refused => "compare.full.refused",
+        NoCompare::Streamed => "compare.full.streamed",
     };
     Some(text(key))
 }

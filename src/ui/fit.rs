@@ -73,7 +73,7 @@ impl FirmwareView {
             facts.push((text("fit.fact.start_address"), format!("{e:#010x}")));
         }
         let targets = match &f.image {
-            Image::Raw(_) => Vec::new(),
+            Image::Raw(_) | Image::Stream(_) => Vec::new(),
             Image::Addressed(ts) => ts
                 .iter()
                 .map(|t| Table {
@@ -182,12 +182,14 @@ pub fn misfit_text(m: &Misfit, name: &str) -> String {
         Misfit::OutsideMemory {
             address,
             len,
+            room,
             memory,
             ..
         } => fill(
             "fit.misfit.outside_memory",
             &[
                 ("size", &size(*len)),
+                ("room", &size(*room)),
                 ("address", &format!("{address:#010x}")),
                 ("memory", &clean(memory)),
             ],

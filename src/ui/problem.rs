@@ -202,6 +202,7 @@ pub fn remedy(e: &Error) -> String {
         ErrorKind::VerifyMismatch { .. } | ErrorKind::ShortRead { .. } => {
             "problem.remedy.not_stored"
         }
+        ErrorKind::FileUnreadable { .. } => "problem.remedy.file_unreadable",
         ErrorKind::Cancelled => "problem.remedy.cancelled",
         ErrorKind::Internal { .. } => "problem.remedy.internal",
         _ => "problem.remedy.retry",

@@ -27,9 +27,20 @@ fn hex8(v: u8) -> String {
 pub fn file_error(e: &FileError) -> String {
     match e {
         FileError::Empty => t!("words.file.empty"),
-        FileError::TooLarge { size, limit } => {
-            t!("words.file.too_large", size = size, limit = limit)
-        }
+        FileError::TooLarge { size, limit } => fill(
+            "words.file.too_large",
+            &[
+                ("size", &super::device::size(*size)),
+                ("limit", &super::device::size(*limit)),
+            ],
+        ),
+        FileError::Changed { size, read } => fill(
+            "words.file.changed",
+            &[
+                ("size", &super::device::size(*size)),
+                ("read", &super::device::size(*read)),
+            ],
+        ),
         FileError::CorruptCrc { stored, computed } => fill(
             "words.file.corrupt_crc",
             &[("stored", &hex32(*stored)), ("computed", &hex32(*computed))],
@@ -271,6 +282,9 @@ fn reason(e: &Error) -> Option<String> {
                 ("expected", &hex8(*expected)),
             ],
         ),
+        ErrorKind::FileUnreadable { offset } => {
+            t!("words.device.reason.file_unreadable", offset = offset)
+        }
         ErrorKind::ShortRead { address, missing } => fill(
             "words.device.reason.short_read",
             &[

@@ -2,6 +2,7 @@
 //! `catalog` (in `catalog_cmd`).
 
 mod catalog_cmd;
+mod stream;
 
 use dfu_flasher::core::file::{self, FileError, FirmwareFile, Image, ParseOptions};
 use dfu_flasher::driver::sim::SimTransport;
@@ -31,6 +32,21 @@ fn sha256(b: &[u8]) -> String {
         .iter()
         .map(|x| format!("{x:02x}"))
         .collect()
+}
+
+/// SHA-256 of what the simulated device holds, read in slices (an image may be GiBs).
+fn memory_sha256(sim: &SimDevice, alt: u8, address: u32, size: usize) -> String {
+    let mut h = Sha256::new();
+    let mut off = 0usize;
+    while off < size {
+        let n = (size - off).min(1 << 20);
+        match sim.read_memory(alt, address.wrapping_add(off as u32), n) {
+            Some(d) => h.update(&d),
+            None => return "unreadable".into(),
+        }
+        off += n;
+    }
+    h.finalize().iter().map(|x| format!("{x:02x}")).collect()
 }
 
 fn die(msg: &str) -> ! {
@@ -202,6 +218,12 @@ fn profile(name: &str) -> Profile {
 }
 
 fn read_and_parse(path: &str, ignore_crc: bool) -> Result<FirmwareFile, FileError> {
+    let len = std::fs::metadata(path)
+        .unwrap_or_else(|e| die(&format!("cannot read {path}: {e}")))
+        .len();
+    if stream::streamed(len) {
+        return stream::scan(path, len, &ParseOptions { ignore_crc });
+    }
     let bytes = std::fs::read(path).unwrap_or_else(|e| die(&format!("cannot read {path}: {e}")));
     file::parse_named(&bytes, path, &ParseOptions { ignore_crc })
 }
@@ -316,10 +338,11 @@ fn inspect(a: &Args) {
         payload_size: f.payload_len(),
         payload_sha256: match &f.image {
             Image::Raw(d) => Some(sha256(d)),
+            Image::Stream(s) => stream::sha256_prefix(path, s.len),
             Image::Addressed(_) => None,
         },
         targets: match &f.image {
-            Image::Raw(_) => Vec::new(),
+            Image::Raw(_) | Image::Stream(_) => Vec::new(),
             Image::Addressed(t) => t
                 .iter()
                 .map(|t| TargetOut {
@@ -438,7 +461,14 @@ fn simulate(a: &Args) {
     };
     let mut t = SimTransport::new(SimDevice::new(profile));
     let mut quiet = |_: &driver::ProgressReport| {};
-    let result = block_on(driver::flash(&mut t, &image, opts, &mut quiet))
+    let mut file_source = match &image {
+        FlashImage::Stream(_) => Some(
+            stream::FileSource::open(path).unwrap_or_else(|| die(&format!("cannot read {path}"))),
+        ),
+        _ => None,
+    };
+    let source = file_source.as_mut().map(|s| s as &mut dyn driver::Source);
+    let result = block_on(driver::flash_from(&mut t, &image, source, opts, &mut quiet))
         .unwrap_or_else(|| die("internal error: the simulated transfer did not complete"));
     let sim = &t.device;
     let ranges: Vec<(u8, u32, usize)> = match (&image, &result) {
@@ -448,6 +478,9 @@ fn simulate(a: &Args) {
             vec![(opts.alt, 0, d.len())]
         }
         (FlashImage::Raw(d), Ok(r)) => vec![(opts.alt, r.address.unwrap_or(0), d.len())],
+        (FlashImage::Stream(s), Ok(r)) => {
+            vec![(opts.alt, r.address.unwrap_or(0), s.len as usize)]
+        }
         (FlashImage::Targets(ts), _) => ts
             .iter()
             .flat_map(|t| t.elements.iter().map(move |(a, d)| (t.alt, *a, d.len())))
@@ -511,10 +544,7 @@ fn simulate(a: &Args) {
                 alt,
                 address: format!("{address:#010x}"),
                 size,
-                sha256: sim
-                    .read_memory(alt, address, size)
-                    .map(|d| sha256(&d))
-                    .unwrap_or_else(|| "unreadable".into()),
+                sha256: memory_sha256(sim, alt, address, size),
             })
             .collect(),
         violations: sim

@@ -5,11 +5,13 @@
 pub mod dfuse;
 pub mod ihex;
 pub mod sniff;
+pub mod stream;
 pub mod suffix;
 
 pub use dfuse::FilePart;
 pub use ihex::HexProblem;
 pub use sniff::NotFirmware;
+pub use stream::{Scan, Streamed, MAX_STREAM};
 pub use suffix::{jamcrc, Suffix};
 
 use std::fmt;
@@ -82,6 +84,9 @@ pub enum Image {
     Raw(Vec<u8>),
     /// Addressed elements per alt setting (DfuSe files, Intel HEX).
     Addressed(Vec<Target>),
+    /// A plain image too large to hold, sent from its file as [`Image::Raw`] would be
+    /// ([`stream`]).
+    Stream(Streamed),
 }
 
 /// Something odd but not fatal about a file.
@@ -191,6 +196,12 @@ pub enum FileError {
     NotFirmware(NotFirmware),
     /// A file named `.dfu` that is neither a DfuSe file nor carries a DFU suffix.
     DfuWithoutSuffix,
+    /// The file's length changed while it was read: it was `size` bytes when chosen,
+    /// and `read` bytes came.
+    Changed {
+        size: u64,
+        read: u64,
+    },
 }
 
 impl fmt::Display for FileError {
@@ -326,10 +337,16 @@ impl FirmwareFile {
         matches!(&self.image, Image::Raw(d) if (d.len() as u64) < TINY_IMAGE)
     }
 
+    /// The image is sent from its file, not held ([`Image::Stream`]).
+    pub fn is_streamed(&self) -> bool {
+        matches!(self.image, Image::Stream(_))
+    }
+
     /// Total payload bytes.
     pub fn payload_len(&self) -> u64 {
         match &self.image {
             Image::Raw(d) => d.len() as u64,
+            Image::Stream(s) => s.len,
             Image::Addressed(t) => t
                 .iter()
                 .flat_map(|t| &t.elements)
@@ -442,12 +459,15 @@ pub fn parse_named(
     opts: &ParseOptions,
 ) -> Result<FirmwareFile, FileError> {
     let f = parse(bytes, opts)?;
-    let dfu_name = name
-        .trim_end()
-        .rsplit_once('.')
-        .is_some_and(|(_, ext)| ext.eq_ignore_ascii_case("dfu"));
-    if dfu_name && !matches!(f.format, Format::DfuSuffix | Format::Dfuse) {
+    if dfu_name(name) && !matches!(f.format, Format::DfuSuffix | Format::Dfuse) {
         return Err(FileError::DfuWithoutSuffix);
     }
     Ok(f)
+}
+
+/// A file named `*.dfu`.
+fn dfu_name(name: &str) -> bool {
+    name.trim_end()
+        .rsplit_once('.')
+        .is_some_and(|(_, ext)| ext.eq_ignore_ascii_case("dfu"))
 }

@@ -29,9 +29,7 @@ const CRC_TABLE: [u32; 256] = {
 
 /// CRC-32/JAMCRC: reflected CRC-32, init 0xFFFFFFFF, no final XOR (= !crc32).
 pub fn jamcrc(data: &[u8]) -> u32 {
-    data.iter().fold(0xFFFF_FFFFu32, |c, &b| {
-        CRC_TABLE[((c ^ u32::from(b)) & 0xFF) as usize] ^ (c >> 8)
-    })
+    jamcrc_update(0xFFFF_FFFF, data)
 }
 
 /// The fields of a DFU suffix.
@@ -59,23 +57,39 @@ impl Suffix {
     }
 }
 
+/// CRC-32/JAMCRC continued over `data`: `jamcrc_update(0xFFFF_FFFF, a ++ b)` is
+/// `jamcrc_update(jamcrc_update(0xFFFF_FFFF, a), b)`, so a file can be checked in slices.
+pub fn jamcrc_update(crc: u32, data: &[u8]) -> u32 {
+    data.iter().fold(crc, |c, &b| {
+        CRC_TABLE[((c ^ u32::from(b)) & 0xFF) as usize] ^ (c >> 8)
+    })
+}
+
 /// Find a suffix at the end of `bytes` by its signature. Returns the suffix and the
 /// payload length (what precedes the suffix), or `None` if there is no signature.
 /// `Err(len)` if the signature is there but bLength is below 16 or past the start.
 pub fn find(bytes: &[u8]) -> Option<Result<(Suffix, usize), u8>> {
-    if bytes.len() < SUFFIX_LEN {
+    let crc = jamcrc(&bytes[..bytes.len().saturating_sub(4)]);
+    read(bytes, bytes.len() as u64, crc).map(|r| r.map(|(s, len)| (s, len as usize)))
+}
+
+/// The suffix of a file of `total` bytes from its last bytes `last` (16 of them, or the
+/// whole file if it is shorter), where `crc` is the JAMCRC of all but the file's last four
+/// bytes. As [`find`], for a file read in slices.
+pub fn read(last: &[u8], total: u64, crc: u32) -> Option<Result<(Suffix, u64), u8>> {
+    if total < SUFFIX_LEN as u64 || last.len() < SUFFIX_LEN {
         return None;
     }
-    let s = &bytes[bytes.len() - SUFFIX_LEN..];
+    let s = &last[last.len() - SUFFIX_LEN..];
     if s[8..11] != SIGNATURE {
         return None;
     }
     let length = s[11];
-    if usize::from(length) < SUFFIX_LEN || usize::from(length) > bytes.len() {
+    if usize::from(length) < SUFFIX_LEN || u64::from(length) > total {
         return Some(Err(length));
     }
     let le = |i: usize| u16::from_le_bytes([s[i], s[i + 1]]);
-    let crc = u32::from_le_bytes([s[12], s[13], s[14], s[15]]);
+    let stored = u32::from_le_bytes([s[12], s[13], s[14], s[15]]);
     Some(Ok((
         Suffix {
             device: le(0),
@@ -83,10 +97,10 @@ pub fn find(bytes: &[u8]) -> Option<Result<(Suffix, usize), u8>> {
             vendor: le(4),
             bcd_dfu: le(6),
             length,
-            crc,
-            computed_crc: jamcrc(&bytes[..bytes.len() - 4]),
+            crc: stored,
+            computed_crc: crc,
         },
-        bytes.len() - usize::from(length),
+        total - u64::from(length),
     )))
 }
 

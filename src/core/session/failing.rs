@@ -36,7 +36,12 @@ impl Session {
             Reply::Failed(l) => ErrorKind::Link(l),
             // Data, a completed OUT, a wait or a reset where this request's failure was
             // due: the driver answered another request.
-            Reply::In(_) | Reply::Out | Reply::Waited | Reply::ResetDone => {
+            Reply::In(_)
+            | Reply::Out
+            | Reply::Waited
+            | Reply::ResetDone
+            | Reply::Data(_)
+            | Reply::Unreadable => {
                 let _ = self.internal(Fault::ReplyDoesNotFit);
                 return;
             }

@@ -48,6 +48,9 @@ pub enum Action {
     Wait { ms: u32 },
     /// Issue a USB bus reset and report [`Reply::ResetDone`] or the failure.
     Reset,
+    /// Read `len` bytes of the image's source (its file) from `offset`, and report them
+    /// as [`Reply::Data`], or [`Reply::Unreadable`] (a streamed image only).
+    Read { offset: u64, len: usize },
     /// The operation succeeded.
     Done(Outcome),
     /// The operation failed.
@@ -67,6 +70,10 @@ pub enum Reply {
     Waited,
     /// The bus reset was issued.
     ResetDone,
+    /// The bytes an [`Action::Read`] asked for (fewer only if the source ended).
+    Data(Vec<u8>),
+    /// The source could not be read.
+    Unreadable,
     /// The transfer or reset failed.
     Failed(LinkError),
 }
@@ -116,6 +123,8 @@ enum Stage {
     SentStatus,
     SentClear,
     SentAbort,
+    /// Awaiting the bytes of an [`Action::Read`].
+    SentRead,
     /// After a wait on a non-tolerant device in dfuMANIFEST: go to the reset decision.
     WaitingThenReset,
     SentReset,
@@ -147,6 +156,8 @@ pub struct Session {
     progress: Progress,
     outcome: Outcome,
     read: Vec<u8>,
+    /// The source bytes the front step needs, once read ([`Action::Read`]).
+    fetched: Option<Vec<u8>>,
     /// The error being recovered from (CLRSTATUS/ABORT in progress).
     failing: Option<Error>,
     /// The last status reply, if nothing was sent since: spares a GETSTATUS when
@@ -192,6 +203,7 @@ impl Session {
                 compare_refused: false,
             },
             read: Vec::new(),
+            fetched: None,
             failing: None,
             last_status: None,
             cancel: false,
@@ -216,6 +228,26 @@ impl Session {
         opts: DownloadOptions,
     ) -> Result<Session, PlanError> {
         Plan::download(target, image, opts).map(Session::new)
+    }
+
+    /// DFU 1.1 download of a streamed image ([`Plan::download_streamed`]).
+    pub fn download_streamed(
+        target: Target,
+        len: u64,
+        opts: DownloadOptions,
+    ) -> Result<Session, PlanError> {
+        Plan::download_streamed(target, len, opts).map(Session::new)
+    }
+
+    /// DfuSe download of a streamed image ([`Plan::dfuse_download_streamed`]).
+    pub fn dfuse_download_streamed(
+        target: Target,
+        map: &super::memmap::MemoryMap,
+        address: u32,
+        len: u64,
+        opts: DfuseOptions,
+    ) -> Result<Session, PlanError> {
+        Plan::dfuse_download_streamed(target, map, address, len, opts).map(Session::new)
     }
 
     /// DFU 1.1 upload ([`Plan::upload`]).
@@ -324,6 +356,29 @@ impl Session {
             self.progress.enter(step.phase);
             match self.stage {
                 Stage::Start => match &step.kind {
+                    StepKind::Blocks { .. } | StepKind::Check { .. } => {
+                        self.expand();
+                        continue;
+                    }
+                    StepKind::Dnload {
+                        payload: Payload::Source { offset, len },
+                        ..
+                    }
+                    | StepKind::CompareSource { offset, len, .. }
+                        if self.fetched.is_none() =>
+                    {
+                        let (offset, len) = (*offset, *len);
+                        self.stage = Stage::SentRead;
+                        return Action::Read { offset, len };
+                    }
+                    StepKind::CompareSource {
+                        offset, address, ..
+                    } => {
+                        let (offset, address) = (*offset, *address);
+                        let data = self.fetched.take().unwrap_or_default();
+                        self.compare_source(offset, address, data);
+                        continue;
+                    }
                     StepKind::Compare { run, offset, len } => {
                         let (run, offset, len) = (*run, *offset, *len);
                         self.compare(run, offset, len);
@@ -404,6 +459,16 @@ impl Session {
             StepKind::Dnload { block, payload } => {
                 let bytes = match payload {
                     Payload::Command(c) => c.encode(),
+                    Payload::Source { offset, len } => match self.fetched.take() {
+                        Some(b) if b.len() == *len => b,
+                        // The file ended early: it changed since it was checked.
+                        Some(_) => {
+                            let offset = *offset;
+                            self.fail(ErrorKind::FileUnreadable { offset });
+                            return self.advance();
+                        }
+                        None => return self.internal(Fault::BlockOutsideImage),
+                    },
                     Payload::Run { run, offset, len } => {
                         let slice = self
                             .runs
@@ -437,9 +502,11 @@ impl Session {
                 Action::Reset
             }
             // Handled in `advance` without a request.
-            StepKind::Compare { .. } | StepKind::Decide(_) => {
-                self.internal(Fault::CompareAsRequest)
-            }
+            StepKind::Compare { .. }
+            | StepKind::Decide(_)
+            | StepKind::Blocks { .. }
+            | StepKind::Check { .. }
+            | StepKind::CompareSource { .. } => self.internal(Fault::CompareAsRequest),
         }
     }
 
@@ -453,6 +520,21 @@ impl Session {
             self.last_status = StatusRecord::parse(b);
         }
         match (self.stage, reply) {
+            (Stage::SentRead, Reply::Data(b)) => {
+                self.fetched = Some(b);
+                self.stage = Stage::Start;
+            }
+            (Stage::SentRead, _) => {
+                let offset = match &kind {
+                    StepKind::Dnload {
+                        payload: Payload::Source { offset, .. },
+                        ..
+                    }
+                    | StepKind::CompareSource { offset, .. } => *offset,
+                    _ => 0,
+                };
+                self.fail(ErrorKind::FileUnreadable { offset });
+            }
             (Stage::Waiting, Reply::Waited) => self.stage = Stage::NeedStatus,
             (Stage::WaitingThenReset, Reply::Waited) => self.stage = Stage::WaitingThenReset,
             (Stage::Waiting | Stage::WaitingThenReset, _) => {
@@ -546,8 +628,24 @@ impl Session {
         }
     }
 
+    /// Plan the first block of the lazily planned step at the front.
+    fn expand(&mut self) {
+        let ts = u64::from(self.target.transfer_size.max(1));
+        let Some(front) = self.steps.front_mut() else {
+            return;
+        };
+        let now = super::plan::split_front(front, ts);
+        if super::plan::spent_step(front) {
+            self.steps.pop_front();
+        }
+        for s in now.into_iter().rev() {
+            self.steps.push_front(s);
+        }
+    }
+
     fn next_step(&mut self) {
         self.steps.pop_front();
+        self.fetched = None;
         self.stage = Stage::Start;
         self.polls = 0;
         self.waited_ms = 0;

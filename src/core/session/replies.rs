@@ -286,6 +286,48 @@ impl Session {
         self.next_step();
     }
 
+    /// A block read back from a streamed image's device: compare it with the source's
+    /// bytes `data` from `offset` (at `address` on the device).
+    pub(super) fn compare_source(&mut self, offset: u64, address: u32, data: Vec<u8>) {
+        let read = std::mem::take(&mut self.read);
+        let want = match self.step() {
+            Some(Step {
+                kind: StepKind::CompareSource { len, .. },
+                ..
+            }) => *len,
+            _ => {
+                let _ = self.internal(Fault::CompareWithoutImage);
+                return;
+            }
+        };
+        if data.len() != want {
+            // The file ended early: it changed since it was checked.
+            return self.fail(ErrorKind::FileUnreadable { offset });
+        }
+        if read.len() < data.len() {
+            let missing = (data.len() - read.len()) as u64;
+            return self.fail(ErrorKind::ShortRead { address, missing });
+        }
+        if let Some(i) = data.iter().zip(&read).position(|(a, b)| a != b) {
+            let (expected, found) = (data[i], read[i]);
+            return self.fail(ErrorKind::VerifyMismatch {
+                address: address.wrapping_add(i as u32),
+                expected,
+                found,
+            });
+        }
+        let more = self.steps.iter().skip(1).any(|s| {
+            matches!(
+                s.kind,
+                StepKind::Check { .. } | StepKind::CompareSource { .. } | StepKind::Compare { .. }
+            )
+        });
+        if !more {
+            self.outcome.verified = true;
+        }
+        self.next_step();
+    }
+
     /// The compare's reads are in: plan the erase, write and verify of the sectors that
     /// differ in place of the full update's steps, and say what was found.
     pub(super) fn decide(&mut self, p: crate::core::compare::Pending) {

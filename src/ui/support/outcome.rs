@@ -306,6 +306,7 @@ fn kind(k: &ErrorKind) -> Vec<Line> {
             "Mismatch",
             format!("at {address:#010x}: expected {expected:#04x}, found {found:#04x}"),
         ),
+        ErrorKind::FileUnreadable { offset } => one("File unreadable", format!("at byte {offset}")),
         ErrorKind::ShortRead { address, missing } => one(
             "Short read",
             format!("at {address:#010x}: {missing} bytes missing"),
