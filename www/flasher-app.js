@@ -112,13 +112,14 @@ function renderFit() {
     show('force-box', false);
     return;
   }
+  renderAlts();
   if (!device || !firmware || state.finished) {
     fit.hidden = true;
-    $('update').disabled = !device || !firmware || state.busy || !!state.confirming || !device.check(firmware).ok;
+    $('update').disabled = !device || !firmware || state.busy || !!state.confirming || !device.check(firmware, { alt: chosenAlt() }).ok;
     show('force-box', false);
     return;
   }
-  const c = device.check(firmware);
+  const c = device.check(firmware, { alt: chosenAlt() });
   fit.hidden = false;
   // fits: green; provisional (checked again in update mode): blue; confirm: amber; refused: red.
   fit.className = 'verdict ' + ({ fits: 'ok', provisional: 'pending', confirm: 'warn', refused: 'bad' }[c.stage] || 'bad');
@@ -136,10 +137,36 @@ function renderFit() {
   $('update').disabled = state.busy || !!state.confirming || !(c.ok || (c.canForce && $('force').checked));
 }
 
+// Where a plain image goes on a device with several areas (U-Boot partitions, memories):
+// the user's choice, offered only then. Names come from the device: set as text.
+function renderAlts() {
+  const { device, firmware } = state;
+  const targets = device && firmware && firmware.describe().plain ? device.describe().targets : [];
+  const box = $('alt-box');
+  const select = $('alt-select');
+  const key = JSON.stringify(targets);
+  if (select.dataset.key !== key) {
+    const before = select.value;
+    select.replaceChildren(...targets.map(([alt, name]) => {
+      const o = el('option', name);
+      o.value = String(alt);
+      return o;
+    }));
+    if (targets.some(([alt]) => String(alt) === before)) select.value = before;
+    select.dataset.key = key;
+  }
+  box.hidden = targets.length < 2;
+  select.disabled = state.busy;
+}
+
+function chosenAlt() {
+  return $('alt-box').hidden ? undefined : Number($('alt-select').value);
+}
+
 function setBusy(busy) {
   state.busy = busy;
   resetProgress();
-  for (const id of ['connect', 'demo', 'file', 'disconnect', 'demo-profile', 'offer-action', 'offer-secondary', 'offer-install', 'beta']) $(id).disabled = busy;
+  for (const id of ['connect', 'demo', 'file', 'disconnect', 'demo-profile', 'offer-action', 'offer-secondary', 'offer-install', 'beta', 'alt-select']) $(id).disabled = busy;
   show('cancel', busy);
   $('cancel').disabled = false;
   if (!busy) show('stop', false);
@@ -420,12 +447,19 @@ async function loadFile(file) {
   state.finished = false;
   $('result').hidden = true;
   tabTitle(null);
-  const bytes = new Uint8Array(await file.arrayBuffer());
+  const chosen = state.files;
+  // A large file takes a moment to check: say so.
+  if (file.size > (16 << 20)) fileNote(t('page.file.checking', { name: file.name }), [], false);
   try {
-    state.firmware = Firmware.parse(bytes, file.name);
+    // Read whole, or in slices when larger than memory should hold (then sent from it).
+    const fw = await Firmware.fromFile(file, file.name);
+    if (chosen !== state.files) { fw.free(); return; }
+    state.note = null;
+    state.firmware = fw;
     emit('state', { state: 'file', file: file.name });
     $('fit').hidden = true;
   } catch (e) {
+    if (chosen !== state.files) return;
     state.firmware = null;
     show('file-panel', false);
     // Stays shown (also once a device is connected) until another file is chosen.
@@ -495,7 +529,7 @@ function stopNow() {
   if (!$('progress').hidden) $('progress').focus();
 }
 
-async function update(expect = null, alt = undefined) {
+async function update(expect = null, alt = chosenAlt()) {
   const { device, firmware } = state;
   if (!device || !firmware || state.busy || state.confirming) return;
   $('result').hidden = true;
@@ -777,6 +811,7 @@ function start() {
   };
   $('file').onchange = (e) => { if (e.target.files[0]) loadFile(e.target.files[0]); };
   $('force').onchange = renderFit;
+  $('alt-select').onchange = renderFit;
   $('update').onclick = () => update();
   $('backup').onclick = backup;
   $('cancel').onclick = cancelPressed;

@@ -102,6 +102,10 @@ export const MARKUP = `
 
   <section id="step-update" class="card" aria-labelledby="update-title">
     <h2 id="update-title"><span class="num" aria-hidden="true">3</span> <span data-t="page.step.update"></span></h2>
+    <div class="row" id="alt-box" hidden>
+      <label for="alt-select" data-t="page.alt"></label>
+      <select id="alt-select"></select>
+    </div>
     <div class="row">
       <label class="inline"><input id="verify" type="checkbox" checked> <span data-t="page.verify"></span></label>
     </div>

@@ -139,6 +139,8 @@ pub struct SimDevice {
     /// How many times each activity has begun (for [`Trigger::DuringRun`]).
     activity_runs: Vec<(Activity, usize)>,
     transcript: Vec<TranscriptEntry>,
+    /// At most this many requests are kept in the transcript (the counts go on).
+    transcript_limit: usize,
     violations: Vec<Violation>,
 }
 
@@ -242,6 +244,7 @@ impl SimDevice {
             activity_counts: BTreeMap::new(),
             activity_runs: Vec::new(),
             transcript: Vec::new(),
+            transcript_limit: usize::MAX,
             violations: Vec::new(),
         }
     }
@@ -339,6 +342,13 @@ impl SimDevice {
 
     pub fn transcript(&self) -> &[TranscriptEntry] {
         &self.transcript
+    }
+
+    /// Keep only the first `n` requests in the transcript (the demo: an image of GiBs
+    /// would otherwise cost more memory for its transcript than the page needs).
+    pub fn limit_transcript(&mut self, n: usize) {
+        self.transcript_limit = n;
+        self.transcript.truncate(n);
     }
 
     pub fn violations(&self) -> &[Violation] {
@@ -633,6 +643,9 @@ impl SimDevice {
         outcome: &'static str,
     ) {
         *self.counts.entry(name).or_insert(0) += 1;
+        if self.transcript.len() >= self.transcript_limit {
+            return;
+        }
         self.transcript.push(TranscriptEntry {
             at_us: self.now_us,
             name,

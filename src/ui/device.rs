@@ -39,6 +39,11 @@ pub struct DeviceView {
     pub facts: Vec<(String, String)>,
     /// One table per alt setting (memory map where the device gives one).
     pub alts: Vec<Table>,
+    /// Where a plain image can be written, `(alt, name)`, in update mode: every alt
+    /// setting of a DFU 1.1 device (a U-Boot partition, a settings area), the alts with
+    /// writable memory of a DfuSe device. The page lets the user choose when there are
+    /// several.
+    pub targets: Vec<(u8, String)>,
     pub can_upload: bool,
     pub upload_note: String,
 }
@@ -320,11 +325,33 @@ impl DeviceView {
                 rows: vec![],
             });
         }
+        let targets = if d.mode == Mode::Runtime {
+            Vec::new()
+        } else {
+            d.alts
+                .iter()
+                .filter(|a| {
+                    d.version != DfuVersion::DfuSe
+                        || a.memory_map
+                            .as_ref()
+                            .is_some_and(|m| m.segments.iter().any(|s| s.writable))
+                })
+                .map(|a| {
+                    let name = match (&a.memory_map, &a.name) {
+                        (Some(m), _) if !clean(&m.name).is_empty() => clean(&m.name),
+                        (_, Some(n)) if !clean(n).is_empty() => clean(n),
+                        _ => fill("device.area.numbered", &[("alt", &a.alt.to_string())]),
+                    };
+                    (a.alt, name)
+                })
+                .collect()
+        };
         DeviceView {
             title,
             mode_text,
             facts,
             alts,
+            targets,
             can_upload: d.attributes.can_upload,
             upload_note: if d.attributes.can_upload {
                 String::new()

@@ -17,6 +17,8 @@ pub struct FirmwareView {
     pub facts: Vec<(String, String)>,
     pub targets: Vec<Table>,
     pub warnings: Vec<String>,
+    /// A plain image: where it goes is chosen on the device (its alt setting).
+    pub plain: bool,
 }
 
 /// The kind of file, in words (the core's `Format::label` is the command line's).
@@ -99,6 +101,7 @@ impl FirmwareView {
             facts,
             targets,
             warnings: f.warnings.iter().map(super::words::file_warning).collect(),
+            plain: matches!(f.image, Image::Raw(_) | Image::Stream(_)),
         }
     }
 }

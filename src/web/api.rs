@@ -129,6 +129,10 @@ pub fn demo_profiles() -> JsValue {
             name: "stm32f4",
             label: ui::text::text("page.demo.stm32f4"),
         },
+        P {
+            name: "uboot-emmc",
+            label: ui::text::text("page.demo.uboot"),
+        },
     ])
 }
 
@@ -261,7 +265,7 @@ pub async fn open_device(device: JsValue) -> Result<DeviceHandle, JsValue> {
     Ok(DeviceHandle::new(Backend::Usb(t), info))
 }
 
-/// Open the demo device (`dfu11-runtime` or `stm32f4`).
+/// Open the demo device (`dfu11-runtime`, `stm32f4` or `uboot-emmc`).
 #[wasm_bindgen(js_name = openDemo)]
 pub async fn open_demo(profile: String) -> Result<DeviceHandle, JsValue> {
     let mut t = DemoTransport::new(&profile)
@@ -271,4 +275,11 @@ pub async fn open_demo(profile: String) -> Result<DeviceHandle, JsValue> {
         .map_err(|e| open_failed(&FlashError::Describe(e), None))?;
     t.grant(info.vendor_id, info.product_id);
     Ok(DeviceHandle::new(Backend::Demo(Box::new(t)), info))
+}
+
+/// Bytes of linear memory the wasm module has (it never shrinks: the peak so far), for
+/// the benchmarks and the tests that check an image is not held in memory.
+#[wasm_bindgen(js_name = memoryBytes)]
+pub fn memory_bytes() -> f64 {
+    (core::arch::wasm32::memory_size(0) * 65536) as f64
 }

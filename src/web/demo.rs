@@ -21,7 +21,8 @@ pub struct DemoTransport {
     /// Ids the "browser" has permission for (the demo models WebUSB's per-id grants).
     granted: Rc<RefCell<BTreeSet<(u16, u16)>>>,
     repair: Option<Rc<PageRepair>>,
-    transfers: u32,
+    /// When the page last had a turn ([`DemoTransport::pace`]).
+    breathed: f64,
 }
 
 thread_local! {
@@ -46,6 +47,7 @@ impl DemoTransport {
     pub fn new(profile: &str) -> Option<DemoTransport> {
         let p = Profile::by_name(profile)?;
         let mut device = SimDevice::new(p);
+        device.limit_transcript(1024);
         CHIPS.with(|c| {
             if let Some((_, m)) = c.borrow().iter().find(|(n, _)| n == profile) {
                 device.restore_memory(m);
@@ -56,7 +58,7 @@ impl DemoTransport {
             sim,
             granted: Rc::new(RefCell::new(BTreeSet::new())),
             repair: None,
-            transfers: 0,
+            breathed: 0.0,
         })
     }
 
@@ -77,11 +79,13 @@ impl DemoTransport {
         &mut self.sim.device
     }
 
-    /// Let the page breathe: a zero timer every few transfers so progress renders.
+    /// Let the page breathe: a zero timer once a frame's time (16 ms) has gone by since
+    /// the last, so progress renders and the page answers, whatever a transfer costs.
     async fn pace(&mut self) {
-        self.transfers += 1;
-        if self.transfers % 8 == 0 {
+        let now = super::clock::now_ms();
+        if now - self.breathed >= 16.0 {
             super::clock::sleep(0).await;
+            self.breathed = super::clock::now_ms();
         }
     }
 }

@@ -347,6 +347,7 @@ impl DeviceHandle {
         let inner = self.inner.clone();
         let cancel = self.cancel.clone();
         let file = firmware.file.clone();
+        let blob = firmware.blob.clone();
         let file_name = firmware.name().to_string();
         future_to_promise(async move {
             let _awake = Awake::new();
@@ -392,7 +393,9 @@ impl DeviceHandle {
             let resuming = UNFINISHED.with(|u| u.borrow().as_ref() == Some(&attempt));
             support::record(|l, t| l.update_started(t, &fopts, &file_name));
             let mut report = page_progress(&on_progress, resuming);
-            let r = driver::flash(&mut t, &image, fopts, &mut report).await;
+            let mut source = blob.map(super::firmware::BlobSource::new);
+            let from = source.as_mut().map(|s| s as &mut dyn driver::Source);
+            let r = driver::flash_from(&mut t, &image, from, fopts, &mut report).await;
             UNFINISHED.with(|u| {
                 *u.borrow_mut() = match &r {
                     Err(e) if e.left != driver::Left::AsItWas => Some(attempt),
