@@ -278,3 +278,78 @@ fn simulate_says_what_the_compare_did_and_full_writes_everything() {
         assert_eq!(x["device_holds"][0]["sha256"], sha(&app));
     }
 }
+
+/// A disk image larger than the 64 MiB held in memory, suffixed by `dfu-suffix`: checked
+/// and sent from the disk in slices, onto a partition of the U-Boot board, byte for byte.
+#[test]
+fn a_file_larger_than_memory_made_by_dfu_suffix_is_streamed() {
+    let d = scratch("cli-stream");
+    let path = d.join("boot.img");
+    let len: usize = 80 << 20;
+    let mut payload = vec![0u8; len];
+    for m in 0..(len >> 20) {
+        for i in 0..4096 {
+            payload[(m << 20) + i] = ((m * 131 + i * 7) as u8) | 1;
+        }
+    }
+    std::fs::write(&path, &payload).expect("write");
+    tool(
+        &d,
+        "dfu-suffix",
+        &["-v", "0x1f3a", "-p", "0x1010", "-a", "boot.img"],
+    );
+    let f = path.to_str().expect("utf-8");
+    let o = bin().args(["inspect", f, "--json"]).output().expect("runs");
+    assert!(o.status.success(), "{}", stdout(&o));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(j["format"], "dfu_suffix");
+    assert_eq!(j["suffix"]["crc_ok"], true, "the CRC, computed in slices");
+    assert_eq!(j["payload_size"], len);
+    assert_eq!(j["payload_sha256"], sha(&payload));
+    let o = bin()
+        .args([
+            "simulate",
+            f,
+            "--device",
+            "uboot-emmc",
+            "--alt",
+            "1",
+            "--json",
+        ])
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", stdout(&o));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(j["outcome"], "success");
+    assert_eq!(j["verified"], true);
+    assert_eq!(j["device_holds"][0]["sha256"], sha(&payload));
+    assert_eq!(
+        j["requests"]["UPLOAD"],
+        len / 4096,
+        "read back block by block"
+    );
+    // One corrupted byte in the middle: the suffix CRC, computed in slices, says so.
+    let mut file = std::fs::read(&path).expect("read");
+    file[len / 2] ^= 0xFF;
+    std::fs::write(&path, &file).expect("write");
+    let o = bin().args(["inspect", f]).output().expect("runs");
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("CRC") || err.contains("checksum"), "{err}");
+}
+
+/// A 5 GiB file (sparse: it takes no disk) is refused at once, with both sizes.
+#[test]
+fn a_file_larger_than_4_gib_is_refused_with_both_sizes() {
+    let d = scratch("cli-huge");
+    let path = d.join("disk.img");
+    let f = std::fs::File::create(&path).expect("create");
+    f.set_len(5 << 30).expect("sparse");
+    let o = bin()
+        .args(["inspect", path.to_str().expect("utf-8")])
+        .output()
+        .expect("runs");
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("5 GiB") && err.contains("4 GiB"), "{err}");
+}

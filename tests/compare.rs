@@ -527,3 +527,47 @@ fn two_changed_sectors_with_an_unchanged_one_between_are_written_apart() {
     assert_eq!(r.written, 2 * 16384);
     assert_eq!(memory(&t, new.len()), new);
 }
+
+/// Every fault of the fault matrix's write phase, in the middle of sector 5 of a 256 KiB
+/// image: whatever stopped the update, the retry compares and erases and writes only
+/// the sector that was not finished, and the device ends up holding the image.
+#[test]
+fn the_retry_after_any_write_fault_resumes_with_only_the_unfinished_sector() {
+    let mut effects = vec![
+        Effect::Stall,
+        Effect::Disconnect {
+            reattach_ms: Some(500),
+        },
+        Effect::Timeout,
+        Effect::ShortStatus,
+        Effect::GarbageStatus,
+        Effect::PollTimeout(0xFF_FFFF),
+    ];
+    effects.extend((0x01..=0x0F).map(Effect::ErrorStatus));
+    let img = FlashImage::Raw(program(256 * 1024, 9));
+    let mut failed = 0;
+    for effect in effects {
+        let mut t = device();
+        t.device.add_fault(Fault {
+            trigger: Trigger::Address(BASE + 0x2_8000),
+            effect: effect.clone(),
+        });
+        let first =
+            block_on(driver::flash(&mut t, &img, opts(false), &mut |_| {})).expect("never blocks");
+        let Err(e) = first else {
+            // Ridden out (a garbled status asked again): nothing to resume.
+            assert_eq!(memory(&t, 256 * 1024), program(256 * 1024, 9), "{effect:?}");
+            continue;
+        };
+        failed += 1;
+        assert_eq!(e.left, driver::Left::Incomplete, "{effect:?}");
+        t.device.sleep(2000);
+        let before = t.device.transcript().len();
+        let r = flash(&mut t, &img, opts(false));
+        let c = r.compared.expect("compared");
+        assert_eq!((c.sectors, c.same), (6, 5), "{effect:?}");
+        assert_eq!(erases_and_blocks(&t, before), (1, 64), "{effect:?}");
+        assert_eq!(memory(&t, 256 * 1024), program(256 * 1024, 9), "{effect:?}");
+    }
+    assert!(failed >= 15, "most write faults stop the update ({failed})");
+}
