@@ -10,6 +10,8 @@ use dfu_flasher::sim::{Profile, SimDevice};
 
 #[path = "figures/incremental.rs"]
 mod incremental;
+#[path = "figures/stream.rs"]
+mod stream;
 
 fn die(msg: &str) -> ! {
     eprintln!("bench: {msg}");
@@ -17,6 +19,10 @@ fn die(msg: &str) -> ! {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some(stream::CHILD) {
+        return stream::child(args.get(2).map_or("", String::as_str));
+    }
     bench();
 }
 
@@ -216,6 +222,7 @@ fn bench() {
     // Updates that write only what changed (virtual time, one run each: the simulator
     // is deterministic).
     incremental::figures(&mut |figure, ms, note| row(figure, 1, &mut [ms], "", note));
+    stream::figures(&mut |figure, v, unit, note| row(figure, v.len(), v, unit, note));
     if let Ok(m) = std::fs::metadata("www/pkg/dfu_flasher_bg.wasm") {
         row(
             "wasm module size (after wasm-opt -Oz)",
