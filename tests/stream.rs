@@ -412,6 +412,10 @@ fn too_large_and_changed_files() {
         }
     );
     assert!(Scan::new(0).is_err());
+    // Up to 64 MiB a file is read whole; one byte more and it is read in slices.
+    assert!(!file::stream::streamed(file::MAX_FILE as u64));
+    assert!(file::stream::streamed(file::MAX_FILE as u64 + 1));
+    assert!(Scan::new(4 << 30).is_ok(), "4 GiB exactly is taken");
 }
 
 /// Restarting at the end works for a streamed image as for a held one.
@@ -428,4 +432,55 @@ fn streamed_update_restarts_the_device() {
     assert_eq!(r.finish, Finish::Restarting);
     assert!(r.detached);
     assert_eq!(t.device.firmware(), data.as_slice());
+}
+
+/// Where no read-back can be trusted, a streamed image is written without one, as a held
+/// image is: a device that is not manifestation-tolerant (DFU 1.1), and one whose UPLOAD
+/// is known broken (DfuSe, the quirk).
+#[test]
+fn no_read_back_where_it_cannot_be_trusted() {
+    let data = program(20_000);
+    let mut t = device("dfu11-nontolerant");
+    let mut src = Bytes::new(data.clone());
+    let r = flash_from(&mut t, &streamed(&data), &mut src, opts(0)).expect("written");
+    assert!(!r.verified);
+    assert!(t.device.transcript().iter().all(|e| e.name != "UPLOAD"));
+
+    use dfu_flasher::core::memmap::MemoryMap;
+    use dfu_flasher::core::{DfuseOptions, Plan, Session};
+    let mut t = device("stm32f4");
+    let info = block_on(driver::describe(&mut t))
+        .expect("never blocks")
+        .expect("described");
+    let mut target = info.target();
+    target.quirks.broken_upload = true;
+    let map = MemoryMap::parse("@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg")
+        .expect("map");
+    let o = DfuseOptions {
+        verify: true,
+        ..DfuseOptions::default()
+    };
+    let plan = Plan::dfuse_download_streamed(target, &map, 0x0800_0000, 20_000, o).expect("plan");
+    let mut s = Session::new(plan);
+    let mut src = Bytes::new(data.clone());
+    let out = block_on(driver::run_from(&mut t, &mut s, Some(&mut src), &mut |_| {}))
+        .expect("never blocks")
+        .expect("written");
+    assert!(!out.verified);
+    assert!(t.device.transcript().iter().all(|e| e.name != "UPLOAD"));
+    assert_eq!(t.device.read_memory(0, 0x0800_0000, data.len()), Some(data));
+}
+
+/// A DfuSe container or a HEX file larger than 64 MiB is not firmware for any USB device:
+/// the scan refuses it rather than sending it as a plain image.
+#[test]
+fn large_dfuse_and_hex_files_are_refused_by_the_scan() {
+    for start in [&b"DfuSe\x01"[..], b":020000040800F2\n"] {
+        let mut s = Scan::new(1000).expect("fine");
+        let mut f = start.to_vec();
+        f.resize(1000, b'0');
+        s.feed(&f);
+        let e = s.finish("big.bin", &ParseOptions::default()).expect_err("refused");
+        assert!(matches!(e, FileError::TooLarge { size: 1000, .. }), "{e:?}");
+    }
 }

@@ -42,10 +42,6 @@ const DFUSE_FIRST_BLOCK: u16 = 2;
 pub struct Run {
     pub address: u32,
     pub data: Vec<u8>,
-    /// A streamed image: the run is the first `n` bytes of the image's source, read a
-    /// block at a time when they are sent ([`super::session::Action::Read`]), and `data`
-    /// is empty.
-    pub source: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -315,7 +311,6 @@ impl Plan {
         let runs = vec![Run {
             address: 0,
             data: image.to_vec(),
-            source: None,
         }];
         Ok(Plan {
             target,
@@ -728,7 +723,6 @@ fn merge_runs(elements: &[(u32, &[u8])]) -> Result<Vec<Run>, PlanError> {
         runs.push(Run {
             address: *address,
             data: data.to_vec(),
-            source: None,
         });
     }
     if runs.is_empty() {

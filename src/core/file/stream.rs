@@ -67,38 +67,19 @@ impl Scan {
         })
     }
 
-    /// The file's length, as given to [`Scan::new`].
-    pub fn len(&self) -> u64 {
-        self.len
-    }
-
-    /// Always false: an empty file is refused by [`Scan::new`].
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// Bytes fed so far.
-    pub fn seen(&self) -> u64 {
-        self.seen
-    }
-
     /// The next slice of the file. Bytes past the stated length are counted, so that
     /// [`Scan::finish`] can say the file changed while it was read.
     pub fn feed(&mut self, chunk: &[u8]) {
-        if self.head.len() < HEAD {
-            let n = (HEAD - self.head.len()).min(chunk.len());
-            self.head.extend_from_slice(&chunk[..n]);
-        }
+        let n = HEAD.saturating_sub(self.head.len()).min(chunk.len());
+        self.head.extend_from_slice(&chunk[..n]);
         // The CRC covers the file up to its last four bytes.
         let crc_end = self.len.saturating_sub(4);
         let covered = crc_end.saturating_sub(self.seen).min(chunk.len() as u64) as usize;
         self.crc = suffix::jamcrc_update(self.crc, &chunk[..covered]);
         let keep = chunk.len().min(SUFFIX_LEN);
         self.tail.extend_from_slice(&chunk[chunk.len() - keep..]);
-        if self.tail.len() > SUFFIX_LEN {
-            let drop = self.tail.len() - SUFFIX_LEN;
-            self.tail.drain(..drop);
-        }
+        let excess = self.tail.len().saturating_sub(SUFFIX_LEN);
+        self.tail.drain(..excess);
         self.seen += chunk.len() as u64;
     }
 

@@ -5,19 +5,11 @@
 
 use super::{
     clear, dfuse_command, push_restart, set_address, step, DfuseOptions, DownloadOptions, Plan,
-    PlanError, Run, Step, StepKind, Target, DFUSE_FIRST_BLOCK,
+    PlanError, Step, StepKind, Target, DFUSE_FIRST_BLOCK,
 };
 use crate::core::dfuse::DfuseCommand;
 use crate::core::memmap::MemoryMap;
 use crate::core::progress::Phase;
-
-fn source_run(address: u32, len: u64) -> Vec<Run> {
-    vec![Run {
-        address,
-        data: Vec::new(),
-        source: Some(len),
-    }]
-}
 
 impl Plan {
     /// DFU 1.1 download of the first `len` bytes of the image's source: the requests of
@@ -51,8 +43,8 @@ impl Plan {
             len,
             None,
         ));
-        // The block numbers wrap at 65535, as DFU 1.1 allows.
-        let end = (blocks % 0x1_0000) as u16;
+        // The block numbers wrap at 65535, as DFU 1.1 allows: the truncation is the wrap.
+        let end = blocks as u16;
         steps.push(step(
             StepKind::EndOfImage { block: end },
             Phase::Manifest,
@@ -77,7 +69,8 @@ impl Plan {
         push_restart(&mut steps, target, opts, verify, ts);
         Ok(Plan {
             target,
-            runs: source_run(0, len),
+            // The bytes come from the source (`Payload::Source`), not from a run.
+            runs: Vec::new(),
             steps,
         })
     }
@@ -169,7 +162,7 @@ impl Plan {
         }
         Ok(Plan {
             target,
-            runs: source_run(address, len),
+            runs: Vec::new(),
             steps,
         })
     }
