@@ -454,8 +454,8 @@ fn no_read_back_where_it_cannot_be_trusted() {
         .expect("described");
     let mut target = info.target();
     target.quirks.broken_upload = true;
-    let map = MemoryMap::parse("@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg")
-        .expect("map");
+    let map =
+        MemoryMap::parse("@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg").expect("map");
     let o = DfuseOptions {
         verify: true,
         ..DfuseOptions::default()
@@ -463,9 +463,14 @@ fn no_read_back_where_it_cannot_be_trusted() {
     let plan = Plan::dfuse_download_streamed(target, &map, 0x0800_0000, 20_000, o).expect("plan");
     let mut s = Session::new(plan);
     let mut src = Bytes::new(data.clone());
-    let out = block_on(driver::run_from(&mut t, &mut s, Some(&mut src), &mut |_| {}))
-        .expect("never blocks")
-        .expect("written");
+    let out = block_on(driver::run_from(
+        &mut t,
+        &mut s,
+        Some(&mut src),
+        &mut |_| {},
+    ))
+    .expect("never blocks")
+    .expect("written");
     assert!(!out.verified);
     assert!(t.device.transcript().iter().all(|e| e.name != "UPLOAD"));
     assert_eq!(t.device.read_memory(0, 0x0800_0000, data.len()), Some(data));
@@ -480,7 +485,9 @@ fn large_dfuse_and_hex_files_are_refused_by_the_scan() {
         let mut f = start.to_vec();
         f.resize(1000, b'0');
         s.feed(&f);
-        let e = s.finish("big.bin", &ParseOptions::default()).expect_err("refused");
+        let e = s
+            .finish("big.bin", &ParseOptions::default())
+            .expect_err("refused");
         assert!(matches!(e, FileError::TooLarge { size: 1000, .. }), "{e:?}");
     }
 }
