@@ -17,6 +17,21 @@ const counts = async (r) => Object.fromEntries([...(await r.ask('report')).match
 const ready = (page) => page.waitForFunction(() => window.dfuPage.device && window.dfuPage.device.usbDevice()
   && !document.querySelector('dfu-flasher').shadowRoot.querySelector('#update').disabled, null, { timeout: 30000 });
 
+// Update and confirm once the device is back. The page may open the device once more
+// just after it came back (a second arrival event), which makes a question asked
+// meanwhile stale (the page dismisses it): ask again then, as a customer would.
+async function startAfterReplug(page) {
+  for (let k = 0; k < 3; k++) {
+    await ready(page);
+    await page.click('#update');
+    try {
+      await page.click('#confirm-go', { timeout: 5000 });
+      return;
+    } catch (_) { /* dismissed as stale: the device was opened again */ }
+  }
+  throw new Error('the confirmation never stayed up');
+}
+
 function dfuse(name, len, seed) {
   const app = bytes(len, seed);
   writeFileSync(join(dir, `${name}.bin`), app);
@@ -97,9 +112,7 @@ for (const row of rows) {
       await r.next('removed ');
       await r.ask('plug');
     }
-    await ready(page);
-    await page.click('#update');
-    await page.click('#confirm-go');
+    await startAfterReplug(page);
     await doneText(page);
     await page.shot('2-retry');
     assert.match(await page.textContent('#result'), /Done!/, `${row.phase}: the retry succeeds`);
