@@ -251,17 +251,7 @@ impl Plan {
         image: &[u8],
         opts: DownloadOptions,
     ) -> Result<Plan, PlanError> {
-        if image.is_empty() {
-            return Err(PlanError::EmptyImage);
-        }
-        if !target.attributes.can_download {
-            return Err(PlanError::DownloadNotSupported);
-        }
-        let verify =
-            opts.verify && target.attributes.manifestation_tolerant && !target.quirks.broken_upload;
-        if verify && !target.attributes.can_upload {
-            return Err(PlanError::UploadNotSupported);
-        }
+        let verify = dfu11_verify(target, image.len() as u64, opts)?;
         let ts = usize::from(target.transfer_size.max(1));
         let mut steps = vec![clear(Phase::Prepare)];
         let mut block: u16 = 0;
@@ -605,6 +595,24 @@ pub(crate) fn dfuse_tail(
         ));
     }
     steps
+}
+
+/// Whether a DFU 1.1 download of `len` bytes can be made, and whether it is read back:
+/// only from a manifestation-tolerant device (the others leave DFU mode) whose UPLOAD
+/// is not known broken.
+fn dfu11_verify(target: Target, len: u64, opts: DownloadOptions) -> Result<bool, PlanError> {
+    if len == 0 {
+        return Err(PlanError::EmptyImage);
+    }
+    if !target.attributes.can_download {
+        return Err(PlanError::DownloadNotSupported);
+    }
+    let verify =
+        opts.verify && target.attributes.manifestation_tolerant && !target.quirks.broken_upload;
+    if verify && !target.attributes.can_upload {
+        return Err(PlanError::UploadNotSupported);
+    }
+    Ok(verify)
 }
 
 /// The end of a DFU 1.1 download with `restart`: the quirks' UPLOAD or DETACH, then the

@@ -383,21 +383,7 @@ pub fn parse(bytes: &[u8], opts: &ParseOptions) -> Result<FirmwareFile, FileErro
         None => (None, bytes),
         Some(Err(length)) => return Err(FileError::BadSuffixLength { length }),
         Some(Ok((s, len))) => {
-            if !s.crc_ok() {
-                if !opts.ignore_crc {
-                    return Err(FileError::CorruptCrc {
-                        stored: s.crc,
-                        computed: s.computed_crc,
-                    });
-                }
-                warnings.push(Warning::CrcIgnored {
-                    stored: s.crc,
-                    computed: s.computed_crc,
-                });
-            }
-            if usize::from(s.length) != suffix::SUFFIX_LEN {
-                warnings.push(Warning::OddSuffixLength { length: s.length });
-            }
+            check_suffix(&s, opts, &mut warnings)?;
             (Some(s), &bytes[..len])
         }
     };
@@ -470,4 +456,29 @@ fn dfu_name(name: &str) -> bool {
     name.trim_end()
         .rsplit_once('.')
         .is_some_and(|(_, ext)| ext.eq_ignore_ascii_case("dfu"))
+}
+
+/// A suffix's CRC (refused when wrong, unless the user insists) and its bLength (a
+/// warning when it is not 16): the same for a file held whole and one read in slices.
+fn check_suffix(
+    s: &Suffix,
+    opts: &ParseOptions,
+    warnings: &mut Vec<Warning>,
+) -> Result<(), FileError> {
+    if !s.crc_ok() {
+        if !opts.ignore_crc {
+            return Err(FileError::CorruptCrc {
+                stored: s.crc,
+                computed: s.computed_crc,
+            });
+        }
+        warnings.push(Warning::CrcIgnored {
+            stored: s.crc,
+            computed: s.computed_crc,
+        });
+    }
+    if usize::from(s.length) != suffix::SUFFIX_LEN {
+        warnings.push(Warning::OddSuffixLength { length: s.length });
+    }
+    Ok(())
 }

@@ -8,7 +8,7 @@
 
 use super::sniff;
 use super::suffix::{self, Suffix, SUFFIX_LEN};
-use super::{FileError, FirmwareFile, Format, Image, ParseOptions, Warning, MAX_FILE};
+use super::{FileError, FirmwareFile, Format, Image, ParseOptions, MAX_FILE};
 
 /// The largest file accepted: 4 GiB, the most a 32-bit address space or a U-Boot
 /// partition image written over DFU holds.
@@ -98,21 +98,7 @@ impl Scan {
             None => (None, self.len),
             Some(Err(length)) => return Err(FileError::BadSuffixLength { length }),
             Some(Ok(s)) => {
-                if !s.crc_ok() {
-                    if !opts.ignore_crc {
-                        return Err(FileError::CorruptCrc {
-                            stored: s.crc,
-                            computed: s.computed_crc,
-                        });
-                    }
-                    warnings.push(Warning::CrcIgnored {
-                        stored: s.crc,
-                        computed: s.computed_crc,
-                    });
-                }
-                if usize::from(s.length) != SUFFIX_LEN {
-                    warnings.push(Warning::OddSuffixLength { length: s.length });
-                }
+                super::check_suffix(&s, opts, &mut warnings)?;
                 (Some(s), self.len - u64::from(s.length))
             }
         };

@@ -4,8 +4,8 @@
 //! the plan and the session stay small whatever the image's size.
 
 use super::{
-    clear, dfuse_command, push_restart, set_address, step, DfuseOptions, DownloadOptions, Plan,
-    PlanError, Step, StepKind, Target, DFUSE_FIRST_BLOCK,
+    clear, dfu11_verify, dfuse_command, push_restart, set_address, step, DfuseOptions,
+    DownloadOptions, Plan, PlanError, Step, StepKind, Target, DFUSE_FIRST_BLOCK,
 };
 use crate::core::dfuse::DfuseCommand;
 use crate::core::memmap::MemoryMap;
@@ -19,17 +19,7 @@ impl Plan {
         len: u64,
         opts: DownloadOptions,
     ) -> Result<Plan, PlanError> {
-        if len == 0 {
-            return Err(PlanError::EmptyImage);
-        }
-        if !target.attributes.can_download {
-            return Err(PlanError::DownloadNotSupported);
-        }
-        let verify =
-            opts.verify && target.attributes.manifestation_tolerant && !target.quirks.broken_upload;
-        if verify && !target.attributes.can_upload {
-            return Err(PlanError::UploadNotSupported);
-        }
+        let verify = dfu11_verify(target, len, opts)?;
         let ts = usize::from(target.transfer_size.max(1));
         let blocks = len.div_ceil(ts as u64);
         let mut steps = vec![clear(Phase::Prepare)];
