@@ -88,6 +88,14 @@ pub trait Transport {
     async fn reset(&mut self) -> Result<(), TransferError>;
     /// Sleep `ms` milliseconds.
     async fn sleep(&mut self, ms: u32);
+    /// Sleep until `at_ms` on [`Transport::now_ms`]'s clock, never less. By default in
+    /// whole milliseconds, rounded up; a transport with a finer clock may do better.
+    async fn sleep_until(&mut self, at_ms: f64) {
+        let rest = at_ms - self.now_ms();
+        if rest > 0.0 {
+            self.sleep(rest.ceil() as u32).await;
+        }
+    }
     /// Milliseconds on the transport's clock (virtual for the simulator).
     fn now_ms(&self) -> f64;
     /// Claim `interface` and select `alt` (SET_INTERFACE).
@@ -174,11 +182,7 @@ pub async fn run_from<'s, T: Transport>(
             }
             Action::Wait { ms } => {
                 // The wait counts from the last status reply.
-                let elapsed = t.now_ms() - last_status_at;
-                let rest = f64::from(ms) - elapsed;
-                if rest > 0.0 {
-                    t.sleep(rest.ceil() as u32).await;
-                }
+                t.sleep_until(last_status_at + f64::from(ms)).await;
                 session.handle(Reply::Waited);
             }
             Action::Reset => {

@@ -50,6 +50,24 @@ pub async fn sleep(ms: u32) {
     }
 }
 
+/// How much of a wait [`sleep_until`] spends watching the clock rather than on a timer:
+/// about a timer's lateness, and short enough not to hold up the page.
+const SPIN_MS: f64 = 1.5;
+
+/// Wait until `at` on [`now_ms`]'s clock: never less, and hardly more. A timer for all
+/// but the last [`SPIN_MS`] (a timer fires at its time or up to a millisecond or so
+/// later), the rest by watching the clock. Rounding every poll wait up to whole
+/// milliseconds on a timer instead cost 0.5–0.8 ms per wait, 2–4 % of an update.
+pub async fn sleep_until(at: f64) {
+    let rest = at - now_ms() - SPIN_MS;
+    if rest >= 1.0 {
+        sleep(rest as u32).await;
+    }
+    while now_ms() < at {
+        std::hint::spin_loop();
+    }
+}
+
 /// Resolve `f`, or `None` after `ms` milliseconds.
 pub async fn with_timeout<F: IntoFuture>(f: F, ms: u32) -> Option<F::Output> {
     let mut f = pin!(f.into_future());

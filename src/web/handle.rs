@@ -69,6 +69,12 @@ impl Transport for Active<'_> {
             Backend::Demo(d) => d.sleep(ms).await,
         }
     }
+    async fn sleep_until(&mut self, at_ms: f64) {
+        match self.backend {
+            Backend::Usb(u) => u.sleep_until(at_ms).await,
+            Backend::Demo(d) => d.sleep_until(at_ms).await,
+        }
+    }
     fn now_ms(&self) -> f64 {
         match &*self.backend {
             Backend::Usb(u) => u.now_ms(),

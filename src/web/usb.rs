@@ -246,6 +246,10 @@ impl Transport for WebUsbTransport {
         super::clock::sleep(ms).await;
     }
 
+    async fn sleep_until(&mut self, at_ms: f64) {
+        super::clock::sleep_until(at_ms).await;
+    }
+
     fn now_ms(&self) -> f64 {
         // Sub-millisecond: waits count from the status reply, and a clock that ticks in
         // whole milliseconds would add up to one to every bwPollTimeout.
