@@ -4,6 +4,8 @@
 //! flash refuses to program a byte that is not erased, and against a full update of the
 //! same image onto the same device contents.
 
+mod common;
+
 use dfu_flasher::core::compare::{self, NoCompare};
 use dfu_flasher::core::descriptor::Attributes;
 use dfu_flasher::core::memmap::MemoryMap;
@@ -533,17 +535,7 @@ fn two_changed_sectors_with_an_unchanged_one_between_are_written_apart() {
 /// the sector that was not finished, and the device ends up holding the image.
 #[test]
 fn the_retry_after_any_write_fault_resumes_with_only_the_unfinished_sector() {
-    let mut effects = vec![
-        Effect::Stall,
-        Effect::Disconnect {
-            reattach_ms: Some(500),
-        },
-        Effect::Timeout,
-        Effect::ShortStatus,
-        Effect::GarbageStatus,
-        Effect::PollTimeout(0xFF_FFFF),
-    ];
-    effects.extend((0x01..=0x0F).map(Effect::ErrorStatus));
+    let effects = common::device_faults();
     let img = FlashImage::Raw(program(256 * 1024, 9));
     let mut failed = 0;
     for effect in effects {

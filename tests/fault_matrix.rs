@@ -3,6 +3,8 @@
 //! left recoverable (dfuIDLE where it still answers); and a retry succeeds once the
 //! fault is gone.
 
+mod common;
+
 use dfu_flasher::core::Phase;
 use dfu_flasher::driver::sim::SimTransport;
 use dfu_flasher::driver::{
@@ -22,18 +24,7 @@ const PHASES: [Phase; 8] = [
 ];
 
 fn faults() -> Vec<Effect> {
-    let mut f = vec![
-        Effect::Stall,
-        Effect::Disconnect {
-            reattach_ms: Some(500),
-        },
-        Effect::Timeout,
-        Effect::ShortStatus,
-        Effect::GarbageStatus,
-        Effect::PollTimeout(0xFF_FFFF),
-    ];
-    f.extend((0x01..=0x0F).map(Effect::ErrorStatus));
-    f
+    common::device_faults()
 }
 
 /// The faults an update rides out, and why; every other one must fail it.

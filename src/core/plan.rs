@@ -510,23 +510,7 @@ pub(crate) fn dfuse_tail(
 ) -> Vec<Step> {
     let ts = usize::from(target.transfer_size.max(1));
     let mut steps = Vec::new();
-    if opts.mass_erase {
-        steps.push(dfuse_command(
-            DfuseCommand::MassErase,
-            Phase::Erase,
-            map_size,
-            None,
-        ));
-    } else {
-        for &(page, size) in pages {
-            steps.push(dfuse_command(
-                DfuseCommand::ErasePage(page),
-                Phase::Erase,
-                u64::from(size),
-                Some(page),
-            ));
-        }
-    }
+    push_erase(&mut steps, pages, map_size, opts.mass_erase);
     // Blocks per Set-Address: wValue runs from 2 up to 0xFFFF.
     let max_blocks = usize::from(u16::MAX - DFUSE_FIRST_BLOCK) + 1;
     for &(ri, from, len) in writes {
@@ -571,30 +555,56 @@ pub(crate) fn dfuse_tail(
             ));
         }
     }
-    if !opts.leave {
-        // Leave the device in dfuIDLE rather than dfuDNLOAD-IDLE (part of the write, or
-        // of the compare when it found nothing to write).
-        let phase = if writes.is_empty() {
-            Phase::Compare
-        } else {
-            Phase::Write
-        };
-        steps.push(step(StepKind::Abort, phase, 0, None));
+    // Left in dfuIDLE rather than dfuDNLOAD-IDLE, the ABORT is part of the write, or of
+    // the compare when it found nothing to write.
+    let abort = if writes.is_empty() {
+        Phase::Compare
     } else {
-        let to = opts
-            .leave_address
-            .unwrap_or_else(|| runs.first().map_or(0, |r| r.address));
-        steps.push(set_address(to, Phase::Leave));
-        steps.push(step(
-            StepKind::Leave {
-                block: DFUSE_FIRST_BLOCK,
-            },
-            Phase::Leave,
-            1,
-            Some(to),
+        Phase::Write
+    };
+    let first = runs.first().map_or(0, |r| r.address);
+    push_end(&mut steps, opts, first, abort);
+    steps
+}
+
+/// A DfuSe update's erase: `pages` one by one, or one mass erase counting `map_size`.
+fn push_erase(steps: &mut Vec<Step>, pages: &[(u32, u32)], map_size: u64, mass: bool) {
+    if mass {
+        steps.push(dfuse_command(
+            DfuseCommand::MassErase,
+            Phase::Erase,
+            map_size,
+            None,
+        ));
+        return;
+    }
+    for &(page, size) in pages {
+        steps.push(dfuse_command(
+            DfuseCommand::ErasePage(page),
+            Phase::Erase,
+            u64::from(size),
+            Some(page),
         ));
     }
-    steps
+}
+
+/// A DfuSe update's end: leave for the firmware at `opts.leave_address` (else `first`,
+/// the image's lowest address), or an ABORT back to dfuIDLE counted in phase `abort`.
+fn push_end(steps: &mut Vec<Step>, opts: DfuseOptions, first: u32, abort: Phase) {
+    if !opts.leave {
+        steps.push(step(StepKind::Abort, abort, 0, None));
+        return;
+    }
+    let to = opts.leave_address.unwrap_or(first);
+    steps.push(set_address(to, Phase::Leave));
+    steps.push(step(
+        StepKind::Leave {
+            block: DFUSE_FIRST_BLOCK,
+        },
+        Phase::Leave,
+        1,
+        Some(to),
+    ));
 }
 
 /// Whether a DFU 1.1 download of `len` bytes can be made, and whether it is read back:

@@ -1,4 +1,5 @@
-//! Helpers shared by the integration tests that run the command line and the Debian tools.
+//! Helpers shared by the integration tests: the command line and the Debian tools, and the
+//! device faults of the fault matrix.
 #![allow(dead_code)] // Each test file uses what it needs.
 
 use std::path::{Path, PathBuf};
@@ -25,4 +26,23 @@ pub fn tool(dir: &Path, cmd: &str, args: &[&str]) {
         .unwrap_or_else(|e| panic!("`{cmd}` missing ({e}); `cargo xtask test` installs it"))
         .success();
     assert!(ok, "{cmd} {args:?}");
+}
+
+/// Every fault the fault matrix injects: a stall, a device that vanishes (and comes back
+/// 500 ms later), a transfer that never completes, a short or garbled status, an absurd
+/// poll timeout, and each error status 0x01–0x0F.
+pub fn device_faults() -> Vec<dfu_flasher::sim::Effect> {
+    use dfu_flasher::sim::Effect;
+    let mut f = vec![
+        Effect::Stall,
+        Effect::Disconnect {
+            reattach_ms: Some(500),
+        },
+        Effect::Timeout,
+        Effect::ShortStatus,
+        Effect::GarbageStatus,
+        Effect::PollTimeout(0xFF_FFFF),
+    ];
+    f.extend((0x01..=0x0F).map(Effect::ErrorStatus));
+    f
 }

@@ -417,10 +417,24 @@ pub fn parse(bytes: &[u8], opts: &ParseOptions) -> Result<FirmwareFile, FileErro
             warnings,
         });
     }
-    if payload.is_empty() {
+    plain(payload.is_empty(), payload, suffix, warnings, || {
+        Image::Raw(payload.to_vec())
+    })
+}
+
+/// A plain image, with or without a DFU suffix: refused when `empty`, or when its first
+/// bytes `start` are plainly not firmware; else `image()` (held whole, or streamed).
+fn plain(
+    empty: bool,
+    start: &[u8],
+    suffix: Option<Suffix>,
+    warnings: Vec<Warning>,
+    image: impl FnOnce() -> Image,
+) -> Result<FirmwareFile, FileError> {
+    if empty {
         return Err(FileError::Empty);
     }
-    if let Some(kind) = sniff::sniff(payload) {
+    if let Some(kind) = sniff::sniff(start) {
         return Err(FileError::NotFirmware(kind));
     }
     Ok(FirmwareFile {
@@ -430,7 +444,7 @@ pub fn parse(bytes: &[u8], opts: &ParseOptions) -> Result<FirmwareFile, FileErro
             Format::Raw
         },
         suffix,
-        image: Image::Raw(payload.to_vec()),
+        image: image(),
         entry_point: None,
         warnings,
     })

@@ -6,9 +6,8 @@
 //! tell the format, check the DFU suffix and recognise a file that is not firmware. The
 //! image is then sent from the file itself, a block at a time ([`super::Image::Stream`]).
 
-use super::sniff;
 use super::suffix::{self, Suffix, SUFFIX_LEN};
-use super::{FileError, FirmwareFile, Format, Image, ParseOptions, MAX_FILE};
+use super::{FileError, FirmwareFile, Image, ParseOptions, MAX_FILE};
 
 /// The largest file accepted: 4 GiB, the most a 32-bit address space or a U-Boot
 /// partition image written over DFU holds.
@@ -115,29 +114,16 @@ impl Scan {
                 limit: MAX_FILE as u64,
             });
         }
-        if payload == 0 {
-            return Err(FileError::Empty);
-        }
-        if let Some(kind) = sniff::sniff(head) {
-            return Err(FileError::NotFirmware(kind));
-        }
+        let f = super::plain(payload == 0, head, suffix, warnings, || {
+            Image::Stream(Streamed {
+                len: payload,
+                head: head.to_vec(),
+            })
+        })?;
         if super::dfu_name(name) && suffix.is_none() {
             return Err(FileError::DfuWithoutSuffix);
         }
-        Ok(FirmwareFile {
-            format: if suffix.is_some() {
-                Format::DfuSuffix
-            } else {
-                Format::Raw
-            },
-            suffix,
-            image: Image::Stream(Streamed {
-                len: payload,
-                head: head.to_vec(),
-            }),
-            entry_point: None,
-            warnings,
-        })
+        Ok(f)
     }
 
     /// The suffix in the last 16 bytes, with the CRC computed over the file.

@@ -4,10 +4,9 @@
 //! the plan and the session stay small whatever the image's size.
 
 use super::{
-    clear, dfu11_verify, dfuse_command, push_restart, set_address, step, DfuseOptions,
+    clear, dfu11_verify, push_end, push_erase, push_restart, set_address, step, DfuseOptions,
     DownloadOptions, Plan, PlanError, Step, StepKind, Target, DFUSE_FIRST_BLOCK,
 };
-use crate::core::dfuse::DfuseCommand;
 use crate::core::memmap::MemoryMap;
 use crate::core::progress::Phase;
 
@@ -94,26 +93,10 @@ impl Plan {
         }
         let ts = usize::from(target.transfer_size.max(1)) as u64;
         let mut steps = vec![clear(Phase::Prepare)];
-        if opts.mass_erase {
-            steps.push(dfuse_command(
-                DfuseCommand::MassErase,
-                Phase::Erase,
-                map.size(),
-                None,
-            ));
-        } else {
-            let mut pages = map.pages_touching(address, len);
-            pages.sort_unstable();
-            pages.dedup();
-            for (page, size) in pages {
-                steps.push(dfuse_command(
-                    DfuseCommand::ErasePage(page),
-                    Phase::Erase,
-                    u64::from(size),
-                    Some(page),
-                ));
-            }
-        }
+        let mut pages = map.pages_touching(address, len);
+        pages.sort_unstable();
+        pages.dedup();
+        push_erase(&mut steps, &pages, map.size(), opts.mass_erase);
         // Blocks per Set-Address: wValue runs from 2 up to 0xFFFF.
         let group = (u64::from(u16::MAX - DFUSE_FIRST_BLOCK) + 1) * ts;
         let mut offset = 0;
@@ -136,20 +119,7 @@ impl Plan {
         if opts.verify {
             push_dfuse_check(&mut steps, ts, address, len, group);
         }
-        if opts.leave {
-            let to = opts.leave_address.unwrap_or(address);
-            steps.push(set_address(to, Phase::Leave));
-            steps.push(step(
-                StepKind::Leave {
-                    block: DFUSE_FIRST_BLOCK,
-                },
-                Phase::Leave,
-                1,
-                Some(to),
-            ));
-        } else {
-            steps.push(step(StepKind::Abort, Phase::Write, 0, None));
-        }
+        push_end(&mut steps, opts, address, Phase::Write);
         Ok(Plan {
             target,
             runs: Vec::new(),
