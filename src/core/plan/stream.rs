@@ -128,7 +128,7 @@ impl Plan {
     }
 }
 
-/// The DfuSe read-back of `len` bytes at `address`, as [`super::push_dfuse_read`] reads
+/// The DfuSe read-back of `len` bytes at `address`, as [`super::dfuse::push_dfuse_read`] reads
 /// (Set-Address and ABORT per group of blocks, a partial last block on its own address),
 /// each block compared with the source as it comes.
 fn push_dfuse_check(steps: &mut Vec<Step>, ts: u64, address: u32, len: u64, group: u64) {
