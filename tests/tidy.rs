@@ -479,3 +479,26 @@ fn the_clause_scan_sees_clauses_and_only_them() {
     assert!(clauses(r#"format!("{v:#04x}"), "Raw binary image""#).is_empty());
     assert!(clauses(r#"what: "configuration descriptor header","#).is_empty());
 }
+
+/// The first screen opens the browser's chooser before the wasm is here, with its own copy
+/// of the devices that hide their DFU interface: it is the quirk table's list.
+#[test]
+fn the_first_screens_chooser_lists_the_quirk_tables_hidden_devices() {
+    let js = fs::read_to_string(root().join("www/dfu-flasher.js")).unwrap();
+    let begin = js.find("// without_runtime_interface: begin").unwrap();
+    let end = js.find("// without_runtime_interface: end").unwrap();
+    let hex = |s: &str| u16::from_str_radix(s.trim().trim_start_matches("0x"), 16).unwrap();
+    let listed: Vec<(u16, u16)> = js[begin..end]
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let l = l.trim().strip_prefix('[')?.strip_suffix("],")?;
+            let (v, p) = l.split_once(',')?;
+            Some((hex(v), hex(p)))
+        })
+        .collect();
+    let expected: Vec<(u16, u16)> =
+        dfu_flasher::core::quirks::without_runtime_interface().collect();
+    assert!(!expected.is_empty());
+    assert_eq!(listed, expected, "www/dfu-flasher.js HIDE_DFU_INTERFACE");
+}

@@ -5,9 +5,23 @@
 import {
   environment, knownDevices, requestDevice, requestDfuDevice, openDevice, openDemo,
   demoProfiles, watchDevices, firmwareLink, firmwareDownloadProblem, linkVendors, Firmware,
-  lostDevice, VendorCatalog, supportLog, text as t,
+  lostDevice, VendorCatalog, supportLog, text as t, setLanguage,
 } from './pkg/dfu_flasher.js';
 import { translate } from './flasher-lang.js';
+
+// Make `tag` the language of every message the wasm words. English is compiled in;
+// another language's whole table (`lang/<tag>.json`) is downloaded once. Resolves to the
+// tag; rejects if the table cannot be had (the caller falls back to English).
+const tables = new Map();
+export async function useLanguage(tag) {
+  if (tag !== 'en' && !tables.has(tag)) {
+    const r = await fetch(new URL(`./lang/${tag}.json`, import.meta.url), { credentials: 'same-origin' });
+    if (!r.ok) throw new Error(`lang/${tag}.json: HTTP ${r.status}`);
+    tables.set(tag, await r.text());
+  }
+  setLanguage(tag, tag === 'en' ? '' : tables.get(tag));
+  return tag;
+}
 
 // `root`: the element's shadow root; `host`: the element (its attributes are the options,
 // its events tell the host page what happens).
@@ -742,12 +756,16 @@ function warnUnload(ev) {
 // Everything the element shows again in the current language: its fixed texts and what
 // the Rust API words (the device, the file, the verdict, the offer, the help).
 function rewrite() {
-  translate(root);
+  translate(root, t);
   const env = environment();
   $('unsupported-text').textContent = env.advice;
-  const profile = $('demo-profile').value;
-  $('demo-profile').replaceChildren(...demoProfiles().map((p) => { const o = el('option', p.label); o.value = p.name; return o; }));
-  if (profile) $('demo-profile').value = profile;
+  // The demo devices, labelled anew (the first screen listed them; a tester may add one).
+  const pick = $('demo-profile');
+  for (const p of demoProfiles()) {
+    let o = [...pick.options].find((x) => x.value === p.name);
+    if (!o) { o = el('option'); o.value = p.name; pick.append(o); }
+    o.textContent = p.label;
+  }
   renderDevice();
   renderFirmware();
   renderFit();
@@ -839,8 +857,15 @@ function start() {
   } else {
     loadLinked();
   }
-  emit('state', { state: 'ready' });
 }
 
-return { state, start, rewrite, text: (k, a) => t(k, a), fail: (e) => showResult(false, t('page.start_failed'), [{ text: e.message || String(e) }]) };
+// What the first screen (dfu-flasher.js) hands over when the user acted before the wasm
+// was here: `connect(chosen)` opens the device the chooser gave (a promise: the chooser
+// had to open in the click itself); the file chosen or dropped; the help asked for.
+return {
+  state, start, rewrite, text: (k, a) => t(k, a),
+  connect: (chosen) => useDevice(async () => openDevice(await chosen)),
+  loadFile, toggleHelp,
+  fail: (e) => showResult(false, t('page.start_failed'), [{ text: e.message || String(e) }]),
+};
 }

@@ -1,6 +1,7 @@
-// Languages of the element. English is compiled into the wasm; another language's table
-// (`lang/<tag>.json`, next to this file) is downloaded only when it is chosen.
-import { text as t, setLanguage } from './pkg/dfu_flasher.js';
+// Languages of the element, before the wasm is here: the page's first screen is worded
+// from a small table (`lang/<tag>.first.json`: the `page.*` messages, written by
+// `cargo xtask build`); every other message comes from the wasm, which gets the whole
+// table (`lang/<tag>.json`) when it loads (see flasher-app.js `useLanguage`).
 
 // The languages there are tables for, each named in itself (the switch lists them without
 // downloading them). A vendor adding `lang/xx.json` adds a line here; a test checks that
@@ -31,22 +32,27 @@ export function rememberLanguage(tag) {
   try { localStorage.setItem(STORE, tag); } catch (_) { /* no storage */ }
 }
 
-// Make `tag` the language of every message. Resolves to the tag in use (English if the
-// table could not be downloaded or does not match English's keys).
-const tables = new Map();
-export async function useLanguage(tag) {
-  if (tag !== 'en' && !tables.has(tag)) {
-    const r = await fetch(new URL(`./lang/${tag}.json`, import.meta.url), { credentials: 'same-origin' });
-    if (!r.ok) throw new Error(`lang/${tag}.json: HTTP ${r.status}`);
-    tables.set(tag, await r.text());
+// The first screen's table of `tag`, downloaded once (rejects if it cannot be).
+const firsts = new Map();
+export function firstTable(tag) {
+  if (!firsts.has(tag)) {
+    const p = fetch(new URL(`./lang/${tag}.first.json`, import.meta.url), { credentials: 'same-origin' })
+      .then((r) => { if (!r.ok) throw new Error(`lang/${tag}.first.json: HTTP ${r.status}`); return r.json(); });
+    p.catch(() => firsts.delete(tag)); // tried again next time
+    firsts.set(tag, p);
   }
-  setLanguage(tag, tag === 'en' ? '' : tables.get(tag));
-  return tag;
+  return firsts.get(tag);
 }
 
-// The element's fixed texts: `data-t` names an element's text, `data-t-label` its
-// accessible name.
-export function translate(root) {
+// Message `key` of a first table, `{name}` filled from `args` (as the wasm's `text` does).
+export function firstText(table, key, args) {
+  const s = table && typeof table[key] === 'string' ? table[key] : key;
+  return s.replace(/\{([a-z_]+)\}/g, (m, k) => (args && k in args ? String(args[k]) : m));
+}
+
+// The element's fixed texts with `t`: `data-t` names an element's text, `data-t-label`
+// its accessible name.
+export function translate(root, t) {
   for (const e of root.querySelectorAll('[data-t]')) e.textContent = t(e.dataset.t);
   for (const e of root.querySelectorAll('[data-t-label]')) e.setAttribute('aria-label', t(e.dataset.tLabel));
 }

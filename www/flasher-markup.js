@@ -25,6 +25,7 @@ export const MARKUP = `
         <select id="demo-profile"></select>
       </label>
     </div>
+    <p id="loading" class="hint" role="status" data-t="page.loading" hidden></p>
     <p><button id="help-open" type="button" class="link" aria-expanded="false" aria-controls="help" data-t="page.help.open"></button></p>
     <section id="help" class="card inner attention" aria-labelledby="help-title" tabindex="-1" hidden>
       <h3 id="help-title" data-t="page.help.title"></h3>

@@ -28,7 +28,10 @@ flasher.addEventListener('dfu-flasher-state', (e) => {
   if (s === 'ready') {
     // For end-to-end tests: the current device and firmware handles; and for
     // `cargo xtask bench`, when the page became usable.
-    window.dfuPage = flasher.state;
+    // (The element's state exists once the rest of the updater is here: read it anew.)
+    if (!Object.getOwnPropertyDescriptor(window, 'dfuPage')) {
+      Object.defineProperty(window, 'dfuPage', { get: () => flasher.state, configurable: true });
+    }
     document.body.dataset.readyMs = String(Math.round(performance.now()));
     document.body.dataset.ready = 'true';
   }

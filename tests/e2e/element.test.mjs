@@ -221,6 +221,7 @@ test('lang="de" gives German texts, and setting lang="ja" later switches them to
   assert.equal(await page.$eval('#flasher', (e) => e.shadowRoot.querySelector('.flasher').lang), 'de');
   // The `help` attribute: the maker's words, as text, in the help.
   await page.click('#help-open');
+  await page.waitForSelector('#help:not([hidden])');
   assert.equal(await text(page, '#help-vendor'), 'Hold the button on the back while you plug the Widget in.');
   assert.equal(await text(page, '#help-open'), 'Mein Gerät steht nicht in der Liste');
   await page.evaluate(() => document.getElementById('flasher').setAttribute('lang', 'ja'));
@@ -272,7 +273,7 @@ test('a cancelled update is a dfu-flasher-error event with its title, details an
 // policy also sent as a header. `cargo xtask e2e` hands over the folder in E2E_BUNDLE;
 // otherwise it is written here from what `cargo xtask build` left in www/.
 const ELEMENT_FILES = ['dfu-flasher.js', 'flasher-app.js', 'flasher-lang.js', 'flasher-markup.js',
-  'flasher.css', 'timer-worker.js', 'lang/de.json', 'lang/en.json', 'lang/ja.json',
+  'flasher.css', 'timer-worker.js', 'lang/de.json', 'lang/en.json', 'lang/ja.json', 'lang/en.first.json',
   'pkg/dfu_flasher.js', 'pkg/dfu_flasher_bg.wasm'];
 const POLICY = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; object-src 'none'; frame-ancestors 'none'";
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css',
@@ -298,7 +299,7 @@ test('the element runs from a copy of the dist/dfu-flasher/ folder alone', async
   const files = listFiles(element);
   for (const f of ELEMENT_FILES) assert.ok(files.includes(f), `the bundle has ${f}`);
   for (const f of files) {
-    assert.ok(/^(dfu-flasher\.js|flasher-[\w-]+\.js|flasher\.css|timer-worker\.js|lang\/[\w-]+\.json|pkg\/.+)$/.test(f),
+    assert.ok(/^(dfu-flasher\.js|flasher-[\w-]+\.js|flasher\.css|timer-worker\.js|lang\/[\w-]+(\.first)?\.json|pkg\/.+)$/.test(f),
       `${f} is not part of the element`);
   }
   const served = [];

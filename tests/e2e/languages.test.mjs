@@ -38,7 +38,7 @@ async function open(name, { locale = 'en-US', query = '', width = 1280, height =
   page.on('pageerror', (e) => page.errors.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') page.errors.push(m.text()); });
   page.langFiles = [];
-  page.on('request', (r) => { const m = /\/lang\/([a-z-]+)\.json$/.exec(r.url()); if (m) page.langFiles.push(m[1]); });
+  page.on('request', (r) => { const m = /\/lang\/([a-z-]+(?:\.first)?)\.json$/.exec(r.url()); if (m) page.langFiles.push(m[1]); });
   await page.goto(URL + query);
   await page.waitForSelector('body[data-ready=true]', { timeout: 20000 });
   page.shot = async (step) => {
@@ -74,13 +74,18 @@ const WORDS = {
   ja: { connect: 'デバイスを接続', update: 'ファームウェアを更新', keep: /^このページに「完了」と表示されるまで、Demo Widget を接続したままにしてください。$/, done: /^完了しました/ },
 };
 
+// Before the user acts, only its first screen's table (`.first`); the whole table comes
+// with the rest of the updater.
 test('the browser\'s language is used, and only its table is downloaded', async () => {
   for (const [locale, lang] of [['de-DE', 'de'], ['ja-JP', 'ja'], ['en-GB', 'en'], ['fr-FR', 'en']]) {
     const page = await open(`auto-${lang}`, { locale });
     assert.equal((await page.textContent('#connect')).trim(), WORDS[lang].connect, locale);
     assert.equal((await look(page)).lang, lang, `${locale}: the element says which language it speaks`);
     assert.equal(await page.evaluate(() => document.documentElement.lang), lang);
-    assert.deepEqual(page.langFiles, lang === 'en' ? [] : [lang], `${locale}: downloaded ${page.langFiles}`);
+    assert.deepEqual(page.langFiles, [`${lang}.first`], `${locale}: downloaded ${page.langFiles}`);
+    await page.click('#demo');
+    await page.waitForSelector('#device-panel:not([hidden])');
+    assert.deepEqual(page.langFiles, lang === 'en' ? ['en.first'] : [`${lang}.first`, lang], `${locale}: then ${page.langFiles}`);
     assert.deepEqual(page.errors, []);
     await page.done();
   }

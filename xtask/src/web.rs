@@ -66,9 +66,44 @@ fn copy_languages() -> Result<(), String> {
         if p.extension().is_some_and(|x| x == "json") {
             let to = out.join(e.file_name());
             fs::copy(&p, &to).map_err(|e| format!("cannot copy {}: {e}", p.display()))?;
+            let text =
+                fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+            let first = first_table(&text).map_err(|e| format!("{}: {e}", p.display()))?;
+            let name = format!(
+                "{}.first.json",
+                p.file_stem().and_then(|s| s.to_str()).unwrap_or("?")
+            );
+            fs::write(out.join(&name), first)
+                .map_err(|e| format!("cannot write www/lang/{name}: {e}"))?;
         }
     }
     Ok(())
+}
+
+/// The first screen's table of a language: its `page.*` messages and `language.name`
+/// (what `www/dfu-flasher.js` words before the wasm is here). The tables hold one
+/// `"key": "text"` pair a line (src/ui/text.rs writes and checks them so).
+fn first_table(table: &str) -> Result<String, String> {
+    let mut kept = Vec::new();
+    for (n, line) in table.lines().enumerate() {
+        let l = line.trim().trim_end_matches(',');
+        if !l.starts_with('"') {
+            continue;
+        }
+        let Some((key, value)) = l.split_once("\": ") else {
+            return Err(format!("line {}: not one \"key\": \"text\" pair", n + 1));
+        };
+        if !(value.starts_with('"') && value.ends_with('"') && value.len() >= 2) {
+            return Err(format!("line {}: not one \"key\": \"text\" pair", n + 1));
+        }
+        if key.starts_with("\"page.") || key == "\"language.name" {
+            kept.push(format!("  {key}\": {value}"));
+        }
+    }
+    if kept.is_empty() {
+        return Err("no page.* messages".into());
+    }
+    Ok(format!("{{\n{}\n}}\n", kept.join(",\n")))
 }
 
 /// Files of the static site, relative to the project root: `index.html` and everything
