@@ -295,5 +295,6 @@ fn bench() -> Result<(), String> {
     // The native figures: examples/figures.rs, outside the shipped binary, built as shipped.
     run(cargo().args(["run", "--release", "--quiet", "--example", "figures"]))?;
     web::page_sizes()?;
+    web::page_bench()?;
     web::browser_bench()
 }

@@ -148,6 +148,18 @@ pub fn page_sizes() -> Result<(), String> {
     Ok(())
 }
 
+/// The page's weight and load rows of `cargo xtask bench` (tests/bench/page.mjs: what is
+/// downloaded before the user acts, navigation to usable under throttling, peak memory of
+/// a 1 MiB update). Says why when it cannot run.
+pub fn page_bench() -> Result<(), String> {
+    println!();
+    if let Err(why) = deps::browser_tools().and_then(|()| deps::test_tools()) {
+        println!("page rows: not measured: {why}");
+        return Ok(());
+    }
+    run(Command::new("node").arg("tests/bench/page.mjs"))
+}
+
 /// The browser rows of `cargo xtask bench`: the page updating an emulated device in real
 /// Chromium against the device-mandated time and a minimal JS loop, and navigation to
 /// ready. Needs what the real-browser USB tests need; says why when it cannot run.
