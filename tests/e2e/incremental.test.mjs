@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launch } from './chromium.mjs';
 
 const URL = process.env.E2E_URL || 'http://127.0.0.1:8000/';
 const SHOTS = process.env.E2E_SCREENSHOTS || '';
@@ -15,7 +15,7 @@ const dir = mkdtempSync(join(tmpdir(), 'dfu-inc-'));
 let browser;
 
 before(async () => {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+  browser = await launch();
 });
 after(async () => { await browser?.close(); });
 
