@@ -146,3 +146,56 @@ fn bad_lines_get_an_error_line_not_a_panic() {
         assert!(r.starts_with("error "), "{bad:?} -> {r}");
     }
 }
+
+/// `span` on a DFU 1.1 device, with a clock that reads `at[i]` µs for line `i`: one
+/// block (erase and program, 126 ms), the zero-length DNLOAD and the manifestation
+/// (200 ms), then a bus reset, after which nothing counts.
+#[test]
+fn span_times_from_the_first_dnload_to_the_last_request_on_the_device_clock() {
+    let mut d = device("dfu11-dfumode");
+    let block = "ab".repeat(16);
+    let script = [
+        ("span", 500),
+        ("mark", 1_000),
+        ("span", 1_500),
+        ("in a1 3 0 0 6", 2_000), // before the first DNLOAD: not counted
+        (&*format!("out 21 1 0 0 {block}"), 5_000),
+        ("in a1 3 0 0 6", 6_000), // dfuDNBUSY, 126 ms
+        ("span", 6_500),          // that poll timeout is not yet a wait kept
+        ("in a1 3 0 0 6", 132_000),
+        ("out 21 1 1 0 -", 133_000),
+        ("in a1 3 0 0 6", 134_000), // dfuMANIFEST, 200 ms
+        ("in a1 3 0 0 6", 334_000),
+        ("reset", 335_000),
+        ("in a1 3 0 0 6", 336_000), // after the reset: not counted
+        ("span", 337_000),
+        ("transcript", 338_000),
+    ];
+    let input: String = script.iter().map(|(l, _)| format!("{l}\n")).collect();
+    let mut times = script.iter().map(|&(_, t)| t);
+    let mut out = Vec::new();
+    serve(&mut d, input.as_bytes(), &mut out, || {
+        times.next().expect("a time per line")
+    })
+    .expect("in-memory I/O");
+    let lines: Vec<String> = String::from_utf8(out)
+        .expect("text")
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(lines[0], "error no mark");
+    assert_eq!(lines[2], "error no DNLOAD since mark");
+    // DNLOAD at 5 ms, GETSTATUS at 6 ms: no wait kept yet, two transfers.
+    assert_eq!(lines[6], "ok 5000 6000 0 2");
+    // DNLOAD, GETSTATUS, GETSTATUS, DNLOAD (zero length), GETSTATUS, GETSTATUS: six
+    // transfers from 5 ms to 334 ms, 126 + 200 ms of them demanded by the device.
+    assert_eq!(lines[13], "ok 5000 334000 326000 6");
+    // The transcript is what it was: the requests since mark, the device time.
+    let t = &lines[14];
+    assert!(
+        t.starts_with("ok 326000 in a1 3 0 0 6;out 21 1 0 0 "),
+        "{t}"
+    );
+    assert_eq!(t.matches(';').count(), 8, "{t}"); // nine requests
+    assert_eq!(d.violations().len(), 0, "{:?}", d.violations());
+}

@@ -17,6 +17,7 @@
 //! | `report`                         | `ok REQUEST=COUNT… violations=N device_us=N` |
 //! | `mark`                           | `ok` (start recording transfers)           |
 //! | `transcript`                     | `ok DEVICE_US REQUEST;REQUEST;…`           |
+//! | `span`                           | `ok FIRST_DNLOAD_US LAST_US BUSY_US TRANSFERS`, `error TEXT` |
 //!
 //! `hang` means the transfer never completes (the emulator must leave it pending until
 //! the device is unplugged). Faults: EFFECT is `stall`, `hang`, `vanish` or `status:NN`;
@@ -24,6 +25,15 @@
 //! clock to the caller's wall clock, so poll timeouts are real time. `transcript` gives the
 //! `in`, `out` and `reset` requests since `mark`, as they were sent, and the time the
 //! device demanded meanwhile (the sum of its poll timeouts): benchmarks replay it.
+//!
+//! `span` measures a host on the device's clock (decimal µs, [`SimDevice::now_us`]),
+//! since the last `mark` (which it does not end): when the first DNLOAD (class OUT
+//! request 1) arrived, when the last `in` or `out` request after it arrived, the time the
+//! device demanded in between (the poll timeouts of the replies before that last request:
+//! the waits the host had to keep) and how many `in` and `out` requests there were from
+//! the first DNLOAD to the last one, both included. The span ends when the device leaves
+//! the bus or is reset (a leave, a bus reset, an unplug): what a host does after it came back is not part
+//! of the transfer it measures. `error no mark`, `error no DNLOAD since mark`.
 
 use super::{Effect, Fault, Setup, SimDevice, SimError, Trigger};
 use std::fmt::Write as _;
@@ -235,6 +245,59 @@ pub fn answer(device: &mut SimDevice, line: &str) -> String {
     }
 }
 
+/// What `span` reports: the requests from the first DNLOAD since `mark` on, while the
+/// device stays on the bus as the same enumeration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    enumeration: u32,
+    first_us: u64,
+    last_us: u64,
+    /// The device-mandated time when the first DNLOAD and the last request arrived.
+    busy_first_us: u64,
+    busy_last_us: u64,
+    transfers: u64,
+    /// The device left the bus: later requests are not counted.
+    ended: bool,
+}
+
+/// Count one `in` or `out` request in the span, before it is answered.
+fn follow_span(span: &mut Option<Span>, device: &SimDevice, line: &str) {
+    let w: Vec<&str> = line.split_whitespace().collect();
+    let here = device.is_attached();
+    let (enumeration, now, busy) = (
+        device.enumeration(),
+        device.now_us(),
+        device.device_time_us(),
+    );
+    match span {
+        None => {
+            let rt = num::<u8>(w.get(1).copied());
+            let req = num::<u8>(w.get(2).copied());
+            let dnload = w.first() == Some(&"out")
+                && rt.is_some_and(|t| t & 0x60 == 0x20 && t & 0x80 == 0)
+                && req == Some(1);
+            if dnload && here {
+                *span = Some(Span {
+                    enumeration,
+                    first_us: now,
+                    last_us: now,
+                    busy_first_us: busy,
+                    busy_last_us: busy,
+                    transfers: 1,
+                    ended: false,
+                });
+            }
+        }
+        Some(s) if s.ended => {}
+        Some(s) if !here || enumeration != s.enumeration => s.ended = true,
+        Some(s) => {
+            s.last_us = now;
+            s.busy_last_us = busy;
+            s.transfers += 1;
+        }
+    }
+}
+
 /// Serve requests until the input ends. `clock_us` reads the caller's wall clock.
 pub fn serve(
     device: &mut SimDevice,
@@ -245,14 +308,28 @@ pub fn serve(
     device.set_real_time();
     // Transfers since `mark`, and the device-mandated time at the mark.
     let mut recording: Option<(Vec<String>, u64)> = None;
+    // `span`: None before a mark; Some(None) after it, until the first DNLOAD.
+    let mut span: Option<Option<Span>> = None;
     for line in input.lines() {
         let line = line?;
         device.advance_to_us(clock_us());
         let reply = match line.split_whitespace().next() {
             Some("mark") => {
                 recording = Some((Vec::new(), device.device_time_us()));
+                span = Some(None);
                 "ok".to_string()
             }
+            Some("span") => match span {
+                None => "error no mark".to_string(),
+                Some(None) => "error no DNLOAD since mark".to_string(),
+                Some(Some(s)) => format!(
+                    "ok {} {} {} {}",
+                    s.first_us,
+                    s.last_us,
+                    s.busy_last_us - s.busy_first_us,
+                    s.transfers
+                ),
+            },
             Some("transcript") => match recording.take() {
                 Some((lines, since)) => format!(
                     "ok {} {}",
@@ -262,6 +339,12 @@ pub fn serve(
                 None => "error no mark".to_string(),
             },
             word => {
+                match (word, &mut span) {
+                    (Some("in" | "out"), Some(s)) => follow_span(s, device, &line),
+                    // A bus reset ends the DFU session being measured.
+                    (Some("reset"), Some(Some(s))) => s.ended = true,
+                    _ => {}
+                }
                 if let (Some("in" | "out" | "reset"), Some((lines, _))) = (word, &mut recording) {
                     lines.push(line.trim().to_string());
                 }

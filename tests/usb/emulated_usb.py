@@ -20,6 +20,7 @@ with one line on standard output:
     read ALT ADDR LEN       the simulator's memory, hex
     report                  request counts and protocol violations
     bus                     attached ENUM VID PID | detached
+    mark | transcript | span  passed to the simulator (timing a host, see src/sim/wire.rs)
     quit
 Events are printed as they happen: `ready ROOT`, `added VID PID DEVNUM`, `removed DEVNUM`.
 EMULATED_USB_DEBUG=1 logs every ioctl and control transfer to standard error.
