@@ -1,13 +1,16 @@
 // `cargo xtask bench`, the browser rows: the page in Debian's Chromium updating an
-// emulated device (tests/usb/rig.mjs) against (a) the time the device demanded and (b) a
-// minimal hand-written JS loop sending the same control transfers in the same browser;
-// and the page's time from navigation to ready. Prints table rows; fails only if it
-// cannot measure.
+// emulated device (tests/usb/rig.mjs), DfuSe stm32f4 and DFU 1.1, at real device timing
+// and at /10, alternating with an independent minimal hand-written WebUSB loop doing the
+// same work in the same browser, both timed on the device's clock (the simulator's
+// `span`: first DNLOAD to last reply, the poll timeouts it demanded, the transfers); the
+// page's own update from the click; the page's time from navigation to ready; and the
+// issue 12 rows. Prints table rows; fails only if it cannot measure (or a host left the
+// device without the image). BENCH_REPS pairs (default 5).
 import { execFileSync } from 'node:child_process';
 import { writeFileSync, openSync, ftruncateSync, writeSync, closeSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { join } from 'node:path';
-import { rig, pick, bytes, dir, cleanup, URL } from './rig.mjs';
+import { rig, pick, bytes, dir, cleanup, memory, sha, URL } from './rig.mjs';
 
 const REPS = Number(process.env.BENCH_REPS || 5);
 const LOADS = 10;
@@ -19,39 +22,113 @@ function row(figure, values, unit, note = '') {
   console.log(`${figure.padEnd(58)} ${String(v.length).padStart(5)} ${`${f(median)} ${unit}`.padStart(14)} ${`${f(v[0])}–${f(v[v.length - 1])}`.padStart(23)}  ${note}`);
 }
 
-// The minimal host: the recorded requests, in order, waiting before a GETSTATUS only
-// until the poll timeout the previous GETSTATUS reported has passed.
-async function replay(lines) {
+// The minimal host (issue 13), evaluated in the page with nothing of the page: plain
+// WebUSB calls writing `b64` (the raw image) as DfuSe at `address` or as DFU 1.1, the
+// best a hand-written host can do (each wait ends at the poll timeout, counted from the
+// status reply: a timer until 1.5 ms before, then the clock watched). Returns what it
+// sent and the host's own wall time.
+async function minimal({ b64, dfuse, address }) {
+  const img = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
   const [d] = await navigator.usb.getDevices();
+  if (!d) throw new Error('minimal loop: no device');
   if (!d.opened) await d.open();
   if (!d.configuration) await d.selectConfiguration(1);
   await d.claimInterface(0);
-  const kinds = ['standard', 'class', 'vendor', 'reserved'];
-  const recipients = ['device', 'interface', 'endpoint', 'other'];
-  const hex = (s) => (s === '-' ? new Uint8Array(0) : new Uint8Array(s.match(/../g).map((x) => parseInt(x, 16))));
-  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-  let until = 0;
-  const t0 = performance.now();
-  for (const l of lines) {
-    const w = l.split(' ');
-    if (w[0] === 'reset') { await d.reset().catch(() => {}); continue; }
-    const [rt, request, value, index] = w.slice(1, 5).map((x) => parseInt(x, 16));
-    if (rt === 0x01 && request === 0x0b) { await d.selectAlternateInterface(index, value); continue; }
-    const setup = { requestType: kinds[(rt >> 5) & 3], recipient: recipients[rt & 3], request, value, index };
-    const status = (rt & 0x60) === 0x20 && request === 3;
-    // setTimeout takes whole milliseconds; never less than the device asked for.
-    while (status && until > performance.now()) await sleep(Math.ceil(until - performance.now()));
-    if (w[0] === 'in') {
-      const r = await d.controlTransferIn(setup, parseInt(w[5], 16));
-      if (status && r.data && r.data.byteLength >= 4) {
-        until = performance.now() + (r.data.getUint8(1) | (r.data.getUint8(2) << 8) | (r.data.getUint8(3) << 16));
-      }
-    } else {
-      // The last request may find the device already leaving.
-      await d.controlTransferOut(setup, hex(w[5])).catch(() => {});
-    }
+  const iface = d.configuration.interfaces.find((i) => i.interfaceNumber === 0);
+  if (iface.alternate && iface.alternate.alternateSetting !== 0) await d.selectAlternateInterface(0, 0);
+  const std = (value, index = 0) => ({ requestType: 'standard', recipient: 'device', request: 6, value, index });
+  const cls = (request, value = 0) => ({ requestType: 'class', recipient: 'interface', request, value, index: 0 });
+  // The configuration descriptor: the DFU functional descriptor (wTransferSize) and the
+  // alt setting's iInterface.
+  const head = await d.controlTransferIn(std(0x0200), 9);
+  const total = head.data.getUint16(2, true);
+  const cfg = new Uint8Array((await d.controlTransferIn(std(0x0200), total)).data.buffer);
+  let transferSize = 0;
+  let iInterface = 0;
+  for (let i = 0; i + 1 < cfg.length && cfg[i] > 0; i += cfg[i]) {
+    if (cfg[i + 1] === 4 && cfg[i + 2] === 0 && cfg[i + 3] === 0) iInterface = cfg[i + 8];
+    if (cfg[i + 1] === 0x21) transferSize = cfg[i + 5] | (cfg[i + 6] << 8);
   }
-  return performance.now() - t0;
+  if (!transferSize) throw new Error('minimal loop: no DFU functional descriptor');
+  const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
+  const until = async (t) => {
+    const early = t - performance.now() - 1.5;
+    if (early > 0) await sleep(early);
+    while (performance.now() < t) { /* the last 1.5 ms on the clock */ }
+  };
+  let transfers = 0;
+  const getStatus = async () => {
+    transfers += 1;
+    const r = await d.controlTransferIn(cls(3), 6);
+    const t = performance.now();
+    const v = r.data;
+    return { status: v.getUint8(0), poll: v.getUint8(1) | (v.getUint8(2) << 8) | (v.getUint8(3) << 16), state: v.getUint8(4), t };
+  };
+  // GETSTATUS until the device is idle again, waiting each poll timeout it asks for.
+  const settle = async () => {
+    for (;;) {
+      const s = await getStatus();
+      if (s.status !== 0) throw new Error(`minimal loop: status ${s.status} in state ${s.state}`);
+      if (s.state === 5 || s.state === 2 || s.state === 8) return s.state;
+      if (s.state !== 4 && s.state !== 7 && s.state !== 3 && s.state !== 6) throw new Error(`minimal loop: state ${s.state}`);
+      if (s.poll > 0) await until(s.t + s.poll);
+    }
+  };
+  const dnload = async (block, data) => {
+    transfers += 1;
+    const r = await d.controlTransferOut(cls(1, block), data);
+    if (r.status !== 'ok') throw new Error(`minimal loop: DNLOAD ${block}: ${r.status}`);
+  };
+  // First, an idle device.
+  const first = await getStatus();
+  if (first.state === 10) await d.controlTransferOut(cls(4));
+  else if (first.state !== 2) await d.controlTransferOut(cls(6));
+  if ((await getStatus()).state !== 2) throw new Error('minimal loop: the device is not idle');
+  transfers = 0;
+  const t0 = performance.now();
+  if (dfuse) {
+    // The memory map from the alt setting's own string.
+    const s = new Uint8Array((await d.controlTransferIn(std(0x0300 | iInterface, 0x0409), 255)).data.buffer);
+    let name = '';
+    for (let i = 2; i + 1 < s[0]; i += 2) name += String.fromCharCode(s[i] | (s[i + 1] << 8));
+    const parts = name.split('/');
+    const sectors = [];
+    for (let z = 1; z + 1 < parts.length; z += 2) {
+      let at = parseInt(parts[z], 16);
+      for (const g of parts[z + 1].split(',')) {
+        const m = /^\s*(\d+)\*(\d+)\s*([BKM ])/.exec(g);
+        if (!m) throw new Error(`minimal loop: sector group ${g}`);
+        const size = Number(m[2]) * ({ B: 1, ' ': 1, K: 1024, M: 1048576 })[m[3]];
+        for (let k = 0; k < Number(m[1]); k++) { sectors.push([at, size]); at += size; }
+      }
+    }
+    const le = (cmd, a) => new Uint8Array([cmd, a & 0xff, (a >>> 8) & 0xff, (a >>> 16) & 0xff, (a >>> 24) & 0xff]);
+    const end = address + img.length;
+    for (const [at, size] of sectors) {
+      if (at < end && at + size > address) { await dnload(0, le(0x41, at)); await settle(); }
+    }
+    await dnload(0, le(0x21, address)); await settle();
+    for (let i = 0, off = 0; off < img.length; i++, off += transferSize) {
+      await dnload(2 + i, img.subarray(off, off + transferSize)); await settle();
+    }
+    // The leave: the address to start, a zero-length DNLOAD, one GETSTATUS (on which the
+    // device goes).
+    await dnload(0, le(0x21, address)); await settle();
+    await dnload(2, new Uint8Array(0));
+    await getStatus().catch(() => {});
+  } else {
+    let block = 0;
+    for (let off = 0; off < img.length; off += transferSize, block++) {
+      await dnload(block & 0xffff, img.subarray(off, off + transferSize)); await settle();
+    }
+    await dnload(block & 0xffff, new Uint8Array(0));
+    await settle().catch(() => {});
+  }
+  const ms = performance.now() - t0;
+  // Back to the firmware (as the page does after a manifestation); outside the span.
+  if (!dfuse) await d.reset().catch(() => {});
+  await d.close().catch(() => {});
+  return { ms, transfers, transferSize };
 }
 
 // The page has the device open, and it is the device as it is now (not the object from
@@ -69,6 +146,138 @@ async function ready(r, page, update = true) {
     await new Promise((res) => setTimeout(res, 50));
   }
   throw new Error('the page did not reconnect to the device');
+}
+
+// The two device kinds of issue 13's comparison.
+const KINDS = [
+  { label: 'stm32f4 DfuSe', profile: 'stm32f4', ids: [[0x0483, 0xdf11]], pick: /STM32/, added: 'added 0483 df11', dfuse: true },
+  { label: 'DFU 1.1', profile: 'dfu11-dfumode', ids: [[0x1209, 0x2302]], pick: /\(1209:2302\)/, added: 'added 1209 2302', dfuse: false },
+];
+const ADDRESS = 0x08000000;
+
+// The page has the device again after it went (a leave, a reset): it reconnected by
+// itself, or it lists it and we open it.
+async function reconnect(r, page, kind) {
+  await page.waitForFunction((src) => (window.dfuPage.device && window.dfuPage.device.usbDevice())
+    || new RegExp(src).test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#known-list').textContent),
+  kind.pick.source, { timeout: 30000 });
+  if (!(await page.evaluate(() => !!(window.dfuPage.device && window.dfuPage.device.usbDevice())))) {
+    await page.click('#known-list button');
+  }
+  await ready(r, page, false);
+}
+
+// Update through the page as the user does it: Update, Start, until the result shows.
+async function clickUpdate(page) {
+  await page.evaluate(() => {
+    const root = document.querySelector('dfu-flasher').shadowRoot;
+    window.benchDone = new Promise((resolve) => {
+      let t0;
+      root.querySelector('#confirm-go').addEventListener('click', () => { t0 = performance.now(); }, { once: true, capture: true });
+      const res = root.querySelector('#result');
+      const obs = new MutationObserver(() => {
+        if (t0 !== undefined && !res.hidden) { obs.disconnect(); resolve({ ms: performance.now() - t0, text: res.textContent }); }
+      });
+      obs.observe(res, { attributes: true, childList: true, subtree: true });
+    });
+  });
+  await page.click('#update');
+  await page.click('#confirm-go');
+  return page.evaluate(() => window.benchDone);
+}
+
+// `span` since the last mark: the transfer on the device's clock.
+async function span(r) {
+  const w = (await r.ask('span')).split(' ');
+  if (w[0] !== 'ok') throw new Error(`span: ${w.join(' ')}`);
+  const [first, last, busy, transfers] = w.slice(1).map(Number);
+  return { wall: (last - first) / 1000, busy: busy / 1000, transfers, host: (last - first - busy) / 1000 / transfers };
+}
+
+// The device holds `payload` and no host broke a protocol rule.
+async function holds(r, kind, payload, who) {
+  const got = await memory(r, 0, kind.dfuse ? ADDRESS : 0, payload.length);
+  if (sha(got) !== sha(payload)) throw new Error(`${who}: the device does not hold the image afterwards`);
+  const v = await r.violations();
+  if (v !== 0) throw new Error(`${who}: ${v} protocol violations`);
+}
+
+// Issue 13: the page's host time per control transfer against the minimal loop,
+// alternating page (JS API, compare and verify off: the same work) and minimal loop,
+// REPS pairs, on `kind` at device timing /`faster`; and the page's own update (click,
+// compare and verify on) once per rep.
+async function alternating(kind, faster) {
+  const len = 256 << 10;
+  const tag = `${kind.profile}-${faster}`;
+  let n = 0;
+  const image = () => {
+    n += 1;
+    const payload = bytes(len, 61 + n + faster * 7);
+    const bin = join(dir, `alt-${tag}-${n}.bin`);
+    writeFileSync(bin, payload);
+    if (kind.dfuse) {
+      execFileSync('dfuse-pack', ['-b', `0x08000000:${bin}`, '-D', '0x0483:0xdf11', `${bin}.dfu`], { cwd: dir });
+    } else {
+      writeFileSync(`${bin}.dfu`, payload);
+      execFileSync('dfu-suffix', ['-v', '1209', '-p', '2302', '-a', `${bin}.dfu`], { cwd: dir, stdio: 'ignore' });
+    }
+    return { payload, file: `${bin}.dfu` };
+  };
+  const r = await rig(`alt-${tag}`, kind.profile, kind.ids, { faster });
+  const { page } = r;
+  await pick(page, kind.pick);
+  await ready(r, page, false);
+  const clicks = [];
+  const pageRuns = [];
+  const loopRuns = [];
+  for (let i = 0; i < REPS; i++) {
+    // The page's default update, from the click.
+    if (i > 0) await reconnect(r, page, kind);
+    const a = image();
+    await page.setInputFiles('#file', a.file);
+    await page.waitForSelector('#fit.ok');
+    const got = await clickUpdate(page);
+    if (!/Done!/.test(got.text)) throw new Error(`${kind.label}: the page's update: ${got.text}`);
+    await r.next(kind.added, 30000);
+    await holds(r, kind, a.payload, 'the page (click)');
+    clicks.push(got.ms);
+    // A: the page, the minimal loop's work.
+    await reconnect(r, page, kind);
+    const b = image();
+    await page.setInputFiles('#file', b.file);
+    await page.waitForSelector('#fit.ok');
+    await r.ask('mark');
+    await page.evaluate(() => window.dfuPage.device.update(window.dfuPage.firmware, { verify: false, compare: false }, () => {}, () => {}));
+    const ps = await span(r);
+    await r.next(kind.added, 30000);
+    await holds(r, kind, b.payload, 'the page (JS API)');
+    pageRuns.push(ps);
+    // B: the page lets go of the device, and the minimal loop has it alone.
+    await reconnect(r, page, kind);
+    await page.click('#disconnect');
+    await page.waitForTimeout(300);
+    const c = image();
+    await r.ask('mark');
+    const res = await page.evaluate(minimal, { b64: c.payload.toString('base64'), dfuse: kind.dfuse, address: ADDRESS });
+    const ms = await span(r);
+    await r.next(kind.added, 30000);
+    await holds(r, kind, c.payload, 'the minimal loop');
+    if (res.transfers !== ms.transfers) console.error(`note: the minimal loop counted ${res.transfers} transfers, the device ${ms.transfers}`);
+    loopRuns.push(ms);
+  }
+  const k = `${kind.label} ${faster === 1 ? 'real timing' : `timing /${faster}`}`;
+  const pick2 = (runs, f) => runs.map((x) => x[f]);
+  row(`${k}: page click → Done! (compare, verify)`, clicks, 'ms', '256 KiB, the page default');
+  row(`${k}: page (JS API) first DNLOAD → last reply`, pick2(pageRuns, 'wall'), 'ms', 'device clock; verify, compare off');
+  row(`${k}: minimal loop first DNLOAD → last reply`, pick2(loopRuns, 'wall'), 'ms', 'device clock');
+  row(`${k}: device busy: page`, pick2(pageRuns, 'busy'), 'ms', 'sum of poll timeouts in the span');
+  row(`${k}: device busy: minimal loop`, pick2(loopRuns, 'busy'), 'ms');
+  row(`${k}: transfers: page`, pick2(pageRuns, 'transfers'), '', 'first DNLOAD to last, both included');
+  row(`${k}: transfers: minimal loop`, pick2(loopRuns, 'transfers'), '');
+  row(`${k}: host per transfer: page`, pick2(pageRuns, 'host').map((x) => x * 1000), 'µs', '(wall − busy) / transfers');
+  row(`${k}: host per transfer: minimal loop`, pick2(loopRuns, 'host').map((x) => x * 1000), 'µs');
+  row(`${k}: page / minimal loop, wall`, pageRuns.map((p, i) => p.wall / loopRuns[i].wall), '×', `target ≤ 1.03 (${pageRuns.length} pairs)`);
+  return r;
 }
 
 // Issue 12 in the browser, at the device's real timings (an update's time is then the
@@ -173,79 +382,29 @@ async function incremental() {
 }
 
 async function main() {
-  const len = 256 << 10;
-  // Another image each time: every update erases and writes everything (an update of
-  // what the device already holds writes nothing; that is measured below).
-  const image = (i) => {
-    writeFileSync(join(dir, `bench${i}.bin`), bytes(len, 21 + i));
-    execFileSync('dfuse-pack', ['-b', `0x08000000:bench${i}.bin`, '-D', '0x0483:0xdf11', `bench${i}.dfu`], { cwd: dir });
-    return join(dir, `bench${i}.dfu`);
-  };
-  const r = await rig('bench', 'stm32f4', [[0x0483, 0xdf11]], { faster: 20 });
-  const { page } = r;
-  await pick(page, /STM32/);
-  const ours = [];
-  const base = [];
-  const mandated = [];
-  for (let i = 0; i < REPS; i++) {
-    if (i > 0) {
-      // The page either reconnected by itself or lists the device: open it if needed.
-      await page.waitForFunction(() => (window.dfuPage.device && window.dfuPage.device.usbDevice())
-        || /STM32/.test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#known-list').textContent), null, { timeout: 30000 });
-      if (!(await page.evaluate(() => !!(window.dfuPage.device && window.dfuPage.device.usbDevice())))) {
-        await page.click('#known-list button');
-      }
+  // BENCH_COMBOS=stm32f4-1,dfu11-dfumode-10 (profile-divisor) picks combinations;
+  // BENCH_ONLY=alternating skips the issue 12 rows (incremental, streamed).
+  const combos = (process.env.BENCH_COMBOS || '').split(',').filter(Boolean);
+  let r;
+  for (const kind of KINDS) {
+    for (const faster of [1, 10]) {
+      if (combos.length && !combos.includes(`${kind.profile}-${faster}`)) continue;
+      if (r) await r.close();
+      r = await alternating(kind, faster);
     }
-    await ready(r, page, i > 0);
-    await page.setInputFiles('#file', image(i));
-    await page.waitForSelector('#fit.ok');
-    await r.ask('mark');
-    await page.evaluate(() => {
-      window.benchDone = new Promise((resolve) => {
-        let t0;
-        // From the confirmation's "Start the update" (the question waits for the user).
-        document.querySelector('dfu-flasher').shadowRoot.querySelector('#confirm-go').addEventListener('click', () => { t0 = performance.now(); }, { once: true, capture: true });
-        const res = document.querySelector('dfu-flasher').shadowRoot.querySelector('#result');
-        const obs = new MutationObserver(() => {
-          if (t0 !== undefined && !res.hidden) { obs.disconnect(); resolve({ ms: performance.now() - t0, ok: /Done!/.test(res.textContent) }); }
-        });
-        obs.observe(res, { attributes: true, childList: true, subtree: true });
-      });
-    });
-    await page.click('#update');
-    await page.click('#confirm-go');
-    const got = await page.evaluate(() => window.benchDone);
-    if (!got.ok) throw new Error(`the update failed: ${await page.textContent('#result')}`);
-    const t = (await r.ask('transcript')).split(' ');
-    const deviceMs = Number(t[1]) / 1000;
-    const lines = t.slice(2).join(' ').split(';');
-    // The leave resets the device; the page reconnects by itself. Then the page lets go
-    // of it (as "Use another device" does), and the minimal loop has it alone.
-    await r.next('added 0483 df11', 30000);
-    await ready(r, page);
-    await page.click('#disconnect');
-    await page.waitForTimeout(300); // let the page's own event handling settle
-    const baseMs = await page.evaluate(replay, lines);
-    await r.next('added 0483 df11', 30000);
-    ours.push(got.ms);
-    base.push(baseMs);
-    mandated.push(deviceMs);
   }
-  const n = ours.length;
-  row('Chromium+umockdev stm32f4 256 KiB: page update wall time', ours, 'ms', 'erase, write, verify, leave; device timing /20');
-  row('Chromium+umockdev: minimal JS loop, same transfers', base, 'ms');
-  row('Chromium+umockdev: device-mandated time', mandated, 'ms', 'sum of bwPollTimeout');
-  row('Chromium+umockdev: page / minimal JS loop', ours.map((x, i) => x / base[i]), '×', `target ≤ 1.03 (${n} pairs)`);
-  row('Chromium+umockdev: page / device-mandated', ours.map((x, i) => x / mandated[i]), '×');
+  if (!r) r = await rig('bench', 'stm32f4', [[0x0483, 0xdf11]], { faster: 10 });
+  const { page } = r;
   // Navigation to ready: the first load and nine reloads.
   const loads = [];
   for (let i = 0; i < LOADS; i++) {
-    if (i === 0) await page.goto(new URL('/', page.url()).href); else await page.reload();
+    if (i === 0) await page.goto(new globalThis.URL('/', page.url()).href); else await page.reload();
     await page.waitForSelector('body[data-ready=true]');
     loads.push(Number(await page.getAttribute('body', 'data-ready-ms')));
   }
   row('page: navigation to ready (1 cold + 9 reloads)', loads, 'ms', 'target ≤ 300 ms');
   await r.close();
+  if (process.env.BENCH_ONLY === 'alternating') return;
   await incremental();
   await streamed();
 }
