@@ -7,7 +7,7 @@
 // issue 12 rows. Prints table rows; fails only if it cannot measure (or a host left the
 // device without the image). BENCH_REPS pairs (default 5).
 import { execFileSync } from 'node:child_process';
-import { writeFileSync, openSync, ftruncateSync, writeSync, closeSync } from 'node:fs';
+import { readFileSync, writeFileSync, openSync, ftruncateSync, writeSync, closeSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { join } from 'node:path';
 import { rig, pick, bytes, dir, cleanup, memory, sha, URL } from './rig.mjs';
@@ -148,6 +148,48 @@ async function ready(r, page, update = true) {
   throw new Error('the page did not reconnect to the device');
 }
 
+// webdfu (devanlai/webdfu), an optional third host: WEBDFU_DIR holds its dfu.js and
+// dfuse.js (nothing of it is in this repository). Evaluated in the page after they are
+// injected; used as its demo page uses it (the alt setting's name for the DfuSe memory
+// map, read by webdfu itself if the browser does not give it).
+async function webdfuRun({ b64, isDfuse, address, transferSize }) {
+  const img = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const [d] = await navigator.usb.getDevices();
+  const settings = dfu.findDeviceDfuInterfaces(d)
+    .find((s) => s.interface.interfaceNumber === 0 && s.alternate.alternateSetting === 0);
+  if (!settings) throw new Error('webdfu: no DFU interface');
+  const dev = isDfuse ? new dfuse.Device(d, settings) : new dfu.Device(d, settings);
+  for (const log of ['logDebug', 'logInfo', 'logWarning', 'logProgress']) dev[log] = () => {};
+  globalThis.device = dev; // some versions of dfu.js poll through the demo's global `device`
+  await dev.open();
+  if (isDfuse && !dev.memoryInfo) {
+    const names = await dev.readInterfaceNames();
+    settings.name = names[settings.configuration.configurationValue][0][0];
+    dev.memoryInfo = dfuse.parseMemoryDescriptor(settings.name);
+  }
+  if (isDfuse) dev.startAddress = address;
+  const t0 = performance.now();
+  // Not manifestation-tolerant: one GETSTATUS, then a bus reset (DfuSe leaves anyway).
+  await dev.do_download(transferSize, img.buffer.slice(0), false);
+  const ms = performance.now() - t0;
+  await dev.close();
+  return { ms };
+}
+
+const WEBDFU_DIR = process.env.WEBDFU_DIR || '';
+
+// Put webdfu's two scripts into the page (as script tags; where a Content-Security-Policy
+// refuses inline scripts, evaluated through DevTools instead). True if they are there.
+async function injectWebdfu(page) {
+  const files = ['dfu.js', 'dfuse.js'].map((f) => join(WEBDFU_DIR, f));
+  for (const f of files) await page.addScriptTag({ path: f }).catch(() => {});
+  if (await page.evaluate(() => typeof dfu !== 'undefined' && typeof dfuse !== 'undefined')) return true;
+  const [a, b] = files.map((f) => readFileSync(f, 'utf8'));
+  await page.evaluate(`(() => { ${a}\n;globalThis.dfu = dfu; })()`);
+  await page.evaluate(`(() => { ${b}\n;globalThis.dfuse = dfuse; })()`);
+  return page.evaluate(() => typeof dfu !== 'undefined' && typeof dfuse !== 'undefined');
+}
+
 // The two device kinds of issue 13's comparison.
 const KINDS = [
   { label: 'stm32f4 DfuSe', profile: 'stm32f4', ids: [[0x0483, 0xdf11]], pick: /STM32/, added: 'added 0483 df11', dfuse: true },
@@ -158,11 +200,13 @@ const ADDRESS = 0x08000000;
 // The page has the device again after it went (a leave, a reset): it reconnected by
 // itself, or it lists it and we open it.
 async function reconnect(r, page, kind) {
-  await page.waitForFunction((src) => (window.dfuPage.device && window.dfuPage.device.usbDevice())
-    || new RegExp(src).test(document.querySelector('dfu-flasher').shadowRoot.querySelector('#known-list').textContent),
-  kind.pick.source, { timeout: 30000 });
-  if (!(await page.evaluate(() => !!(window.dfuPage.device && window.dfuPage.device.usbDevice())))) {
-    await page.click('#known-list button');
+  const end = Date.now() + 30000;
+  while (Date.now() < end) {
+    if (await page.evaluate(() => !!(window.dfuPage.device && window.dfuPage.device.usbDevice()))) break;
+    // It may reconnect by itself meanwhile: the button then goes (a missed click is fine).
+    const b = await page.$('#known-list button');
+    if (b && await b.isVisible() && kind.pick.test(await b.textContent())) await b.click({ timeout: 2000 }).catch(() => {});
+    await page.waitForTimeout(200);
   }
   await ready(r, page, false);
 }
@@ -228,15 +272,25 @@ async function alternating(kind, faster) {
   await pick(page, kind.pick);
   await ready(r, page, false);
   const clicks = [];
+  const clickSpans = [];
   const pageRuns = [];
   const loopRuns = [];
+  const webdfuRuns = [];
+  let webdfu = '';
+  if (WEBDFU_DIR) {
+    try {
+      if (!(await injectWebdfu(page))) webdfu = 'its scripts did not load';
+    } catch (e) { webdfu = `its scripts did not load: ${e.message || e}`; }
+  } else webdfu = "set WEBDFU_DIR to a checkout of devanlai/webdfu's dfu.js and dfuse.js";
   for (let i = 0; i < REPS; i++) {
     // The page's default update, from the click.
     if (i > 0) await reconnect(r, page, kind);
     const a = image();
     await page.setInputFiles('#file', a.file);
     await page.waitForSelector('#fit.ok');
+    await r.ask('mark');
     const got = await clickUpdate(page);
+    clickSpans.push(await span(r));
     if (!/Done!/.test(got.text)) throw new Error(`${kind.label}: the page's update: ${got.text}`);
     await r.next(kind.added, 30000);
     await holds(r, kind, a.payload, 'the page (click)');
@@ -264,10 +318,32 @@ async function alternating(kind, faster) {
     await holds(r, kind, c.payload, 'the minimal loop');
     if (res.transfers !== ms.transfers) console.error(`note: the minimal loop counted ${res.transfers} transfers, the device ${ms.transfers}`);
     loopRuns.push(ms);
+    // C (optional): webdfu, also alone with the device.
+    if (!webdfu) {
+      const w = image();
+      await page.waitForTimeout(300);
+      await page.waitForFunction(async () => (await navigator.usb.getDevices()).length > 0, null, { timeout: 20000 });
+      await r.ask('mark');
+      try {
+        await page.evaluate(webdfuRun, { b64: w.payload.toString('base64'), isDfuse: kind.dfuse, address: ADDRESS, transferSize: res.transferSize });
+        const ws = await span(r);
+        await r.next(kind.added, 30000);
+        await holds(r, kind, w.payload, 'webdfu');
+        webdfuRuns.push(ws);
+      } catch (e) {
+        webdfu = `failed: ${String(e.message || e).split('\n')[0]}`;
+        // Start the device afresh for the page.
+        await r.ask('unplug');
+        await r.next('removed ', 20000).catch(() => {});
+        await r.ask('plug');
+        await r.next(kind.added, 30000);
+      }
+    }
   }
   const k = `${kind.label} ${faster === 1 ? 'real timing' : `timing /${faster}`}`;
   const pick2 = (runs, f) => runs.map((x) => x[f]);
   row(`${k}: page click → Done! (compare, verify)`, clicks, 'ms', '256 KiB, the page default');
+  row(`${k}: transfers: page click (compare, verify)`, pick2(clickSpans, 'transfers'), '', 'first DNLOAD to last; the compare reads before it');
   row(`${k}: page (JS API) first DNLOAD → last reply`, pick2(pageRuns, 'wall'), 'ms', 'device clock; verify, compare off');
   row(`${k}: minimal loop first DNLOAD → last reply`, pick2(loopRuns, 'wall'), 'ms', 'device clock');
   row(`${k}: device busy: page`, pick2(pageRuns, 'busy'), 'ms', 'sum of poll timeouts in the span');
@@ -277,6 +353,15 @@ async function alternating(kind, faster) {
   row(`${k}: host per transfer: page`, pick2(pageRuns, 'host').map((x) => x * 1000), 'µs', '(wall − busy) / transfers');
   row(`${k}: host per transfer: minimal loop`, pick2(loopRuns, 'host').map((x) => x * 1000), 'µs');
   row(`${k}: page / minimal loop, wall`, pageRuns.map((p, i) => p.wall / loopRuns[i].wall), '×', `target ≤ 1.03 (${pageRuns.length} pairs)`);
+  if (webdfuRuns.length) {
+    row(`${k}: webdfu first DNLOAD → last reply`, pick2(webdfuRuns, 'wall'), 'ms', `device clock${webdfu ? `; then ${webdfu}` : ''}`);
+    row(`${k}: device busy: webdfu`, pick2(webdfuRuns, 'busy'), 'ms');
+    row(`${k}: transfers: webdfu`, pick2(webdfuRuns, 'transfers'), '');
+    row(`${k}: host per transfer: webdfu`, pick2(webdfuRuns, 'host').map((x) => x * 1000), 'µs');
+    row(`${k}: webdfu / minimal loop, wall`, webdfuRuns.map((p, i) => p.wall / loopRuns[i].wall), '×');
+  } else if (faster === 1 || WEBDFU_DIR) {
+    console.log(`${kind.label}: webdfu: not measured (${webdfu})`);
+  }
   return r;
 }
 
