@@ -401,23 +401,7 @@ async function incremental() {
     }
     await ready(r, page, false);
   };
-  const timed = async () => {
-    await page.evaluate(() => {
-      const root = document.querySelector('dfu-flasher').shadowRoot;
-      window.benchDone = new Promise((resolve) => {
-        let t0;
-        root.querySelector('#confirm-go').addEventListener('click', () => { t0 = performance.now(); }, { once: true, capture: true });
-        const res = root.querySelector('#result');
-        const obs = new MutationObserver(() => {
-          if (t0 !== undefined && !res.hidden) { obs.disconnect(); resolve({ ms: performance.now() - t0, text: res.textContent }); }
-        });
-        obs.observe(res, { attributes: true, childList: true, subtree: true });
-      });
-    });
-    await page.click('#update');
-    await page.click('#confirm-go');
-    return page.evaluate(() => window.benchDone);
-  };
+  const timed = () => clickUpdate(page);
   // A first update, not timed: the device holds image 0 afterwards.
   await page.setInputFiles('#file', image(0));
   await page.waitForSelector('#fit.ok');
