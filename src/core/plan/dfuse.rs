@@ -21,14 +21,7 @@ impl Plan {
         elements: &[(u32, &[u8])],
         opts: DfuseOptions,
     ) -> Result<Plan, PlanError> {
-        if !target.attributes.can_download {
-            return Err(PlanError::DownloadNotSupported);
-        }
-        let mut opts = opts;
-        opts.verify &= !target.quirks.broken_upload;
-        if opts.verify && !target.attributes.can_upload {
-            return Err(PlanError::UploadNotSupported);
-        }
+        let opts = dfuse_capable(target, opts)?;
         let runs = merge_runs(elements)?;
         for r in &runs {
             let len = r.data.len() as u64;
@@ -299,4 +292,18 @@ fn merge_runs(elements: &[(u32, &[u8])]) -> Result<Vec<Run>, PlanError> {
         return Err(PlanError::EmptyImage);
     }
     Ok(runs)
+}
+
+/// Can the device take a DfuSe download with `opts`? The options it can: no read-back on a
+/// device whose UPLOAD is broken (quirk); one that cannot upload refuses a read-back.
+pub(super) fn dfuse_capable(target: Target, opts: DfuseOptions) -> Result<DfuseOptions, PlanError> {
+    if !target.attributes.can_download {
+        return Err(PlanError::DownloadNotSupported);
+    }
+    let mut opts = opts;
+    opts.verify &= !target.quirks.broken_upload;
+    if opts.verify && !target.attributes.can_upload {
+        return Err(PlanError::UploadNotSupported);
+    }
+    Ok(opts)
 }

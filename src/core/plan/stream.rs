@@ -77,14 +77,7 @@ impl Plan {
         if len == 0 {
             return Err(PlanError::EmptyImage);
         }
-        if !target.attributes.can_download {
-            return Err(PlanError::DownloadNotSupported);
-        }
-        let mut opts = opts;
-        opts.verify &= !target.quirks.broken_upload;
-        if opts.verify && !target.attributes.can_upload {
-            return Err(PlanError::UploadNotSupported);
-        }
+        let opts = super::dfuse::dfuse_capable(target, opts)?;
         if u64::from(address) + len > 1 << 32 || !map.covers(address, len, |s| s.writable) {
             return Err(PlanError::NotWritable { address, len });
         }
