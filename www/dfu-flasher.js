@@ -192,6 +192,10 @@ class DfuFlasher extends HTMLElement {
     };
     // The rest of the updater handles these (its handlers replace these ones).
     for (const id of ['demo', 'help-open', 'support-copy']) $(id).onclick = () => this.upgrade(() => $(id).click());
+    // The demo needs its chip's module too: downloaded beside the rest, not after it.
+    $('demo').addEventListener('click', () => {
+      if (!this.app) import('./flasher-demo.js').then((m) => m.demoModule()).catch(() => {});
+    });
     $('file').onchange = (e) => { const f = e.target.files[0]; if (f) this.upgrade((app) => app.loadFile(f)); };
     const drop = $('drop');
     drop.addEventListener('dragover', (e) => { if (!this.app) { e.preventDefault(); drop.classList.add('over'); } });

@@ -8,6 +8,7 @@ import {
   lostDevice, VendorCatalog, supportLog, text as t, setLanguage,
 } from './pkg/dfu_flasher.js';
 import { translate } from './flasher-lang.js';
+import { demoModule } from './flasher-demo.js';
 
 // Make `tag` the language of every message the wasm words. English is compiled in;
 // another language's whole table (`lang/<tag>.json`) is downloaded once. Resolves to the
@@ -326,6 +327,20 @@ function onRepair(req) {
 // Open a device. `auto`: the page reconnects by itself to a device that came back; if
 // that fails (it may still be starting, or be gone again) it stays quiet, keeps what the
 // page says, and tries again at the next connect event.
+// A demo device: its chip from the demo module (downloaded now if it is not yet), opened
+// as a device.
+async function openDemoChip(profile) {
+  let m;
+  try {
+    m = await demoModule();
+  } catch (_) {
+    throw { title: t('page.problem.open'), details: [t('page.start_failed.retry')] };
+  }
+  const chip = m.DemoChip.open(profile);
+  if (!chip) throw new Error(`no demo device is called ${profile}`);
+  return openDemo(chip);
+}
+
 async function useDevice(opener, { auto = null } = {}) {
   if (!auto) { $('result').hidden = true; tabTitle(null); state.finished = false; }
   state.lost = null;
@@ -819,7 +834,7 @@ function start() {
   $('connect').onclick = () => useDevice(() => requestDevice({ vendors: state.vendors }));
   $('help-open').onclick = toggleHelp;
   $('support-copy').onclick = copySupport;
-  $('demo').onclick = () => useDevice(() => openDemo($('demo-profile').value));
+  $('demo').onclick = () => useDevice(() => openDemoChip($('demo-profile').value));
   $('disconnect').onclick = () => {
     if (state.device) state.device.close();
     state.device = null;

@@ -33,7 +33,8 @@ fn setup(s: Setup) -> sim::Setup {
     }
 }
 
-fn error(e: SimError) -> TransferError {
+/// The transport error for a simulator error.
+pub fn error(e: SimError) -> TransferError {
     match e {
         SimError::Stall => {
             TransferError::new(TransferErrorKind::Stall, "the device stalled the request")
@@ -86,21 +87,51 @@ impl Transport for SimTransport {
     }
 }
 
+/// Wait (virtual time, up to [`RECONNECT_TIMEOUT_MS`]) for `device` to come back as an
+/// enumeration other than `seen`; its enumeration number when it has.
+pub fn wait_for_return(device: &mut SimDevice, seen: u32) -> Result<u32, TransferError> {
+    let mut waited = 0;
+    while !(device.is_attached() && device.enumeration() != seen) {
+        if waited >= RECONNECT_TIMEOUT_MS {
+            return Err(TransferError::new(
+                TransferErrorKind::Disconnected,
+                DID_NOT_COME_BACK,
+            ));
+        }
+        device.sleep(10);
+        waited += 10;
+    }
+    Ok(device.enumeration())
+}
+
+/// Why [`wait_for_return`] failed.
+pub const DID_NOT_COME_BACK: &str = "the device did not come back";
+
+/// A simulator error by name, for a device in another module (the page's demo chip,
+/// `web::chip`, throws these): `stall`, `disconnected`, `timeout`, or `gone` for
+/// [`wait_for_return`]'s failure.
+pub fn error_name(e: SimError) -> &'static str {
+    match e {
+        SimError::Stall => "stall",
+        SimError::Disconnected => "disconnected",
+        SimError::Timeout => "timeout",
+    }
+}
+
+/// The transport error an [`error_name`] (or `gone`) stands for; `None` for any other text.
+pub fn named_error(name: &str) -> Option<TransferError> {
+    Some(match name {
+        "stall" => error(SimError::Stall),
+        "disconnected" => error(SimError::Disconnected),
+        "timeout" => error(SimError::Timeout),
+        "gone" => TransferError::new(TransferErrorKind::Disconnected, DID_NOT_COME_BACK),
+        _ => return None,
+    })
+}
+
 impl Reconnect for SimTransport {
     async fn reconnect(&mut self, _before: &DeviceInfo) -> Result<(), TransferError> {
-        let mut waited = 0;
-        // Wait for the device to come back as a new enumeration.
-        while !(self.device.is_attached() && self.device.enumeration() != self.seen) {
-            if waited >= RECONNECT_TIMEOUT_MS {
-                return Err(TransferError::new(
-                    TransferErrorKind::Disconnected,
-                    "the device did not come back",
-                ));
-            }
-            self.device.sleep(10);
-            waited += 10;
-        }
-        self.seen = self.device.enumeration();
+        self.seen = wait_for_return(&mut self.device, self.seen)?;
         Ok(())
     }
 }

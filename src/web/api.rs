@@ -3,7 +3,7 @@
 
 pub use super::catalog::VendorCatalog;
 use super::convert::{platform, to_js, whole_number};
-use super::demo::DemoTransport;
+use super::demo::{DemoChip, DemoTransport};
 use super::discover;
 pub use super::firmware::Firmware;
 use super::handle::Backend;
@@ -265,11 +265,11 @@ pub async fn open_device(device: JsValue) -> Result<DeviceHandle, JsValue> {
     Ok(DeviceHandle::new(Backend::Usb(t), info))
 }
 
-/// Open the demo device (`dfu11-runtime`, `stm32f4` or `uboot-emmc`).
+/// Open a demo device: `chip` is a `DemoChip` of the demo module (`www/pkg/dfu_demo.js`,
+/// `DemoChip.open(profile)`), which the page loads when the demo is chosen.
 #[wasm_bindgen(js_name = openDemo)]
-pub async fn open_demo(profile: String) -> Result<DeviceHandle, JsValue> {
-    let mut t = DemoTransport::new(&profile)
-        .ok_or_else(|| JsValue::from(js_sys::Error::new("unknown demo device")))?;
+pub async fn open_demo(chip: DemoChip) -> Result<DeviceHandle, JsValue> {
+    let mut t = DemoTransport::new(chip);
     let info = describe(&mut t)
         .await
         .map_err(|e| open_failed(&FlashError::Describe(e), None))?;

@@ -1,23 +1,73 @@
-//! The demo device: the simulator compiled into the page, running the real flows in real
-//! time (device waits scaled down), including the re-pair step after re-enumeration.
+//! The demo device: a chip of the demo module (`web::chip`, the simulator in a wasm module
+//! of its own, loaded when the demo is chosen), running the real flows in real time
+//! (device waits scaled down), including the re-pair step after re-enumeration.
 
 use super::page::PageRepair;
 use crate::core::descriptor;
 use crate::core::protocol::{Control, Setup};
-use crate::driver::sim::SimTransport;
+use crate::driver::sim::named_error;
 use crate::driver::{DeviceInfo, Reconnect, TransferError, TransferErrorKind, Transport};
-use crate::sim::{MemoryContents, Profile, SimDevice};
 use crate::ui::{Chooser, Repair};
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::rc::Rc;
+use wasm_bindgen::prelude::*;
 
 /// Real milliseconds per virtual millisecond of device time.
 pub const TIME_SCALE: f64 = 0.25;
 
-/// The simulator behind the transport interface, on the page's clock.
+#[wasm_bindgen]
+extern "C" {
+    /// A chip of the demo module (`web::chip`'s `DemoChip`, from `www/pkg/dfu_demo.js`).
+    pub type DemoChip;
+    #[wasm_bindgen(method, catch, js_name = controlIn)]
+    fn control_in(
+        this: &DemoChip,
+        request_type: u8,
+        request: u8,
+        value: u16,
+        index: u16,
+        length: u16,
+    ) -> Result<js_sys::Uint8Array, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = controlOut)]
+    fn control_out(
+        this: &DemoChip,
+        request_type: u8,
+        request: u8,
+        value: u16,
+        index: u16,
+        length: u16,
+        data: &[u8],
+    ) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn reset(this: &DemoChip) -> Result<(), JsValue>;
+    #[wasm_bindgen(method)]
+    fn sleep(this: &DemoChip, ms: u32);
+    #[wasm_bindgen(method, js_name = nowMs)]
+    fn now_ms(this: &DemoChip) -> f64;
+    #[wasm_bindgen(method, catch)]
+    fn reconnect(this: &DemoChip) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, js_name = readMemory)]
+    fn read_memory(this: &DemoChip, alt: u8, address: u32, length: usize) -> JsValue;
+    #[wasm_bindgen(method, js_name = unplugAt)]
+    fn unplug_at(this: &DemoChip, address: u32);
+    #[wasm_bindgen(method)]
+    fn close(this: &DemoChip);
+    #[wasm_bindgen(method)]
+    fn free(this: &DemoChip);
+}
+
+/// What the chip threw, as the transport's error. The chip throws only the names
+/// `driver::sim::error_name` gives (and `gone`); anything else (a trap in the chip's
+/// module) keeps the browser's own words.
+fn chip_error(e: JsValue) -> TransferError {
+    let name = e.as_string().unwrap_or_default();
+    named_error(&name).unwrap_or_else(|| super::convert::map_error(&e, "demo"))
+}
+
+/// The demo chip behind the transport interface, on the page's clock.
 pub struct DemoTransport {
-    sim: SimTransport,
+    chip: DemoChip,
     /// Ids the "browser" has permission for (the demo models WebUSB's per-id grants).
     granted: Rc<RefCell<BTreeSet<(u16, u16)>>>,
     repair: Option<Rc<PageRepair>>,
@@ -25,41 +75,22 @@ pub struct DemoTransport {
     breathed: f64,
 }
 
-thread_local! {
-    /// What each demo chip's flash holds, by profile: connecting the demo again is the
-    /// same chip put back in update mode, with what was written to it.
-    static CHIPS: RefCell<Vec<(String, MemoryContents)>> = const { RefCell::new(Vec::new()) };
-}
-
 impl Drop for DemoTransport {
     fn drop(&mut self) {
-        let name = self.sim.device.profile().name.clone();
-        let m = self.sim.device.memory_contents();
-        CHIPS.with(|c| {
-            let mut c = c.borrow_mut();
-            c.retain(|(n, _)| *n != name);
-            c.push((name, m));
-        });
+        // Connecting the demo again is the same chip, with what was written to it.
+        self.chip.close();
+        self.chip.free();
     }
 }
 
 impl DemoTransport {
-    pub fn new(profile: &str) -> Option<DemoTransport> {
-        let p = Profile::by_name(profile)?;
-        let mut device = SimDevice::new(p);
-        device.limit_transcript(1024);
-        CHIPS.with(|c| {
-            if let Some((_, m)) = c.borrow().iter().find(|(n, _)| n == profile) {
-                device.restore_memory(m);
-            }
-        });
-        let sim = SimTransport::new(device);
-        Some(DemoTransport {
-            sim,
+    pub fn new(chip: DemoChip) -> DemoTransport {
+        DemoTransport {
+            chip,
             granted: Rc::new(RefCell::new(BTreeSet::new())),
             repair: None,
             breathed: 0.0,
-        })
+        }
     }
 
     pub fn grant(&self, vendor: u16, product: u16) {
@@ -71,12 +102,15 @@ impl DemoTransport {
         self.repair = repair;
     }
 
-    pub fn sim(&self) -> &SimDevice {
-        &self.sim.device
+    /// What the chip holds at `address` of alt setting `alt`, if readable.
+    pub fn read_memory(&self, alt: u8, address: u32, length: usize) -> Option<Vec<u8>> {
+        let v = self.chip.read_memory(alt, address, length);
+        (!v.is_undefined() && !v.is_null()).then(|| js_sys::Uint8Array::new(&v).to_vec())
     }
 
-    pub fn sim_mut(&mut self) -> &mut SimDevice {
-        &mut self.sim.device
+    /// The cable slips when a write or erase next touches `address`.
+    pub fn unplug_at(&self, address: u32) {
+        self.chip.unplug_at(address);
     }
 
     /// Let the page breathe: a zero timer once a frame's time (16 ms) has gone by since
@@ -91,22 +125,28 @@ impl DemoTransport {
 }
 
 impl Transport for DemoTransport {
-    async fn control_in(&mut self, s: Setup, t: u32) -> Result<Vec<u8>, TransferError> {
+    async fn control_in(&mut self, s: Setup, _t: u32) -> Result<Vec<u8>, TransferError> {
         self.pace().await;
-        self.sim.control_in(s, t).await
+        let r = self
+            .chip
+            .control_in(s.request_type, s.request, s.value, s.index, s.length);
+        r.map(|a| a.to_vec()).map_err(chip_error)
     }
 
-    async fn control_out(&mut self, s: Setup, data: &[u8], t: u32) -> Result<(), TransferError> {
+    async fn control_out(&mut self, s: Setup, data: &[u8], _t: u32) -> Result<(), TransferError> {
         self.pace().await;
-        self.sim.control_out(s, data, t).await
+        let r = self
+            .chip
+            .control_out(s.request_type, s.request, s.value, s.index, s.length, data);
+        r.map_err(chip_error)
     }
 
     async fn reset(&mut self) -> Result<(), TransferError> {
-        self.sim.reset().await
+        self.chip.reset().map_err(chip_error)
     }
 
     async fn sleep(&mut self, ms: u32) {
-        self.sim.sleep(ms).await;
+        self.chip.sleep(ms);
         let real = (f64::from(ms) * TIME_SCALE) as u32;
         if real > 0 {
             super::clock::sleep(real).await;
@@ -114,11 +154,15 @@ impl Transport for DemoTransport {
     }
 
     fn now_ms(&self) -> f64 {
-        self.sim.now_ms()
+        self.chip.now_ms()
     }
 
     async fn select_alt(&mut self, interface: u8, alt: u8) -> Result<(), TransferError> {
-        self.sim.select_alt(interface, alt).await
+        // SET_INTERFACE, as the browser sends it.
+        let r = self
+            .chip
+            .control_out(0x01, 0x0B, u16::from(alt), u16::from(interface), 0, &[]);
+        r.map_err(chip_error)
     }
 }
 
@@ -126,10 +170,10 @@ impl Reconnect for DemoTransport {
     async fn reconnect(&mut self, before: &DeviceInfo) -> Result<(), TransferError> {
         // The device drops off the bus and comes back (virtual time, scaled).
         super::support::record(|l, t| l.repair(t, Repair::Looking));
-        self.sim.reconnect(before).await?;
+        self.chip.reconnect().map_err(chip_error)?;
         super::clock::sleep(600).await;
         let c = Control::get_descriptor(descriptor::DEVICE, 0, 0, 18);
-        let raw = self.sim.control_in(c.setup, 1000).await?;
+        let raw = self.control_in(c.setup, 1000).await?;
         let d = descriptor::DeviceDescriptor::parse(&raw).map_err(|e| {
             TransferError::new(
                 TransferErrorKind::Other,

@@ -289,7 +289,7 @@ impl DeviceHandle {
     pub fn demo_memory(&self, alt: u8, address: u32, length: usize) -> Option<Vec<u8>> {
         let i = self.inner.borrow();
         match &i.backend {
-            Some(Backend::Demo(d)) => d.sim().read_memory(alt, address, length),
+            Some(Backend::Demo(d)) => d.read_memory(alt, address, length),
             _ => None,
         }
     }
@@ -302,12 +302,7 @@ impl DeviceHandle {
         let mut i = self.inner.borrow_mut();
         match &mut i.backend {
             Some(Backend::Demo(d)) => {
-                d.sim_mut().add_fault(crate::sim::Fault {
-                    trigger: crate::sim::Trigger::Address(address),
-                    effect: crate::sim::Effect::Disconnect {
-                        reattach_ms: Some(500),
-                    },
-                });
+                d.unplug_at(address);
                 true
             }
             _ => false,

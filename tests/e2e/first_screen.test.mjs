@@ -2,8 +2,9 @@
 // the updater comes when the user acts. Before any action the page has fetched only its
 // first screen (no wasm, no wasm glue, no flasher-app.js); the chooser opened before the
 // wasm is here asks the browser for exactly the devices the wasm's own chooser asks for;
-// a file chosen, the demo, a catalog each bring the rest; a download that fails says so
-// in the customer's words and the next click tries again.
+// a file chosen, the demo, a catalog each bring the rest; the demo chip's module (the
+// simulator) comes only with the demo; a download that fails says so in the customer's
+// words and the next click tries again.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch } from './chromium.mjs';
@@ -43,6 +44,8 @@ async function open(query = '', { locale = 'en-US' } = {}) {
   return page;
 }
 const rest = (page) => page.fetched.filter((p) => REST.test(p));
+// The demo chip's module (its glue or its wasm) was downloaded.
+const demoChip = (page) => page.fetched.some((p) => /\/pkg\/dfu_demo/.test(p));
 
 test('before the user acts, only the first screen is fetched, and it is worded and usable', async () => {
   const page = await open();
@@ -77,6 +80,7 @@ test('connecting before the wasm asks for what the wasm asks for, and a closed c
   await page.waitForFunction(() => window.chooserAsked.length === 2);
   const [first, wasm] = await page.evaluate(() => window.chooserAsked);
   assert.deepEqual(first, wasm);
+  assert.equal(demoChip(page), false, 'a real device needs no simulator');
   // And what both asked for, written out: DFU interfaces of the two vendors, and the
   // devices of theirs that hide their DFU interface while they run.
   assert.deepEqual(first, [
@@ -106,6 +110,28 @@ test('a catalog brings the rest at once', async () => {
   const page = await open('?catalog=www/demo/catalog.json');
   await page.waitForFunction(() => window.dfuPage !== null, null, { timeout: 20000 });
   assert.ok(rest(page).some((p) => p.endsWith('.wasm')));
+  await page.waitForTimeout(500);
+  assert.equal(demoChip(page), false, 'a catalog needs no simulator');
+  await page.done();
+});
+
+test('the demo chip comes only with the demo; a failed download of it says so, and the next click tries again', async () => {
+  const page = await open();
+  await page.click('#connect');
+  await page.waitForSelector('#help:not([hidden])', { timeout: 20000 });
+  assert.equal(demoChip(page), false);
+  await page.route('**/dfu_demo_bg.wasm', (r) => r.abort('internetdisconnected'));
+  await page.click('#demo');
+  await page.waitForSelector('#result:not([hidden])', { timeout: 20000 });
+  const said = await page.textContent('#result');
+  assert.match(said, /Could not open the device/);
+  assert.match(said, /internet connection/);
+  await page.unroute('**/dfu_demo_bg.wasm');
+  await page.click('#demo');
+  await page.waitForSelector('#device-panel:not([hidden])', { timeout: 20000 });
+  assert.equal(await page.isHidden('#result'), true);
+  assert.match(await page.textContent('#device-panel'), /Demo Widget/);
+  assert.deepEqual(page.errors, []);
   await page.done();
 });
 

@@ -150,6 +150,20 @@ fn test(skip_real_usb: bool) -> Result<(), String> {
             "--",
             "-D",
             "warnings",
+        ]))?;
+        // The demo chip's module (`web::chip`), built with its own feature.
+        run(cargo().args([
+            "clippy",
+            "--lib",
+            "--features",
+            "demo-chip",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--target-dir",
+            "target/chip",
+            "--",
+            "-D",
+            "warnings",
         ]))
     })?;
     timed("JavaScript syntax (node --check)", &mut js_check)?;

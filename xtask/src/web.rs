@@ -9,32 +9,50 @@ use std::process::Command;
 use std::thread;
 
 const WASM: &str = "target/wasm32-unknown-unknown/release/dfu_flasher.wasm";
+const CHIP_WASM: &str = "target/chip/wasm32-unknown-unknown/release/dfu_flasher.wasm";
 const PKG: &str = "www/pkg";
 
-/// Build `www/pkg/` from the library: release wasm, wasm-bindgen --target web, wasm-opt -Oz.
+/// Build `www/pkg/` from the library: the page's module (`dfu_flasher`) and the demo
+/// chip's (`dfu_demo`, `--features demo-chip`, loaded when the demo is chosen), each
+/// release wasm → wasm-bindgen --target web → wasm-opt -Oz.
 pub fn build() -> Result<(), String> {
     deps::web_tools()?;
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    run(Command::new(&cargo).args([
-        "build",
-        "--release",
-        "--lib",
-        "--target",
-        "wasm32-unknown-unknown",
-    ]))?;
-    crate::wasm::check_no_env_imports(WASM)?;
     // wasm-bindgen never removes what an earlier build wrote (old `snippets/` folders).
     let _ = fs::remove_dir_all(PKG);
+    module(WASM, &[], "dfu_flasher")?;
+    module(
+        CHIP_WASM,
+        &["--features", "demo-chip", "--target-dir", "target/chip"],
+        "dfu_demo",
+    )?;
+    copy_languages()
+}
+
+/// One wasm module of the library into `www/pkg/<name>.js` and `<name>_bg.wasm`.
+fn module(wasm: &str, cargo_args: &[&str], name: &str) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    run(Command::new(&cargo)
+        .args([
+            "build",
+            "--release",
+            "--lib",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
+        .args(cargo_args))?;
+    crate::wasm::check_no_env_imports(wasm)?;
     run(Command::new(deps::wasm_bindgen_path()).args([
         "--target",
         "web",
         "--out-dir",
         PKG,
+        "--out-name",
+        name,
         "--no-typescript",
-        WASM,
+        wasm,
     ]))?;
-    let wasm = format!("{PKG}/dfu_flasher_bg.wasm");
-    let before = fs::metadata(&wasm).map(|m| m.len()).unwrap_or(0);
+    let out = format!("{PKG}/{name}_bg.wasm");
+    let before = fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
     run(Command::new(deps::wasm_opt_path()).args([
         "-Oz",
         "--enable-bulk-memory",
@@ -43,13 +61,13 @@ pub fn build() -> Result<(), String> {
         "--enable-nontrapping-float-to-int",
         "--enable-reference-types",
         "--enable-multivalue",
-        &wasm,
+        &out,
         "-o",
-        &wasm,
+        &out,
     ]))?;
-    let after = fs::metadata(&wasm).map(|m| m.len()).unwrap_or(0);
-    println!("wasm: {before} bytes → {after} bytes after wasm-opt -Oz");
-    copy_languages()
+    let after = fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+    println!("{name}.wasm: {before} bytes → {after} bytes after wasm-opt -Oz");
+    Ok(())
 }
 
 /// The message tables beside the element (`www/lang/`), where it downloads a language
@@ -230,6 +248,8 @@ fn bundle_files() -> Result<Vec<PathBuf>, String> {
         "flasher.css",
         "pkg/dfu_flasher.js",
         "pkg/dfu_flasher_bg.wasm",
+        "pkg/dfu_demo.js",
+        "pkg/dfu_demo_bg.wasm",
         "lang/en.json",
     ] {
         if !files.iter().any(|f| f == Path::new(needed)) {
