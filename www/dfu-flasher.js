@@ -54,14 +54,20 @@ const DEMOS = [['dfu11-runtime', 'page.demo.widget'], ['stm32f4', 'page.demo.stm
 
 // The rest of the updater, downloaded once for every element on the page (one wasm
 // instance, one language for all of them). A failed download is tried again at the next
-// request.
+// request. The wasm is the build with the vendor's catalog if an element on the page has
+// a `catalog` attribute, else the one without it (70 KB less).
 let loading = null;
 let loaded = null;
+function wantsCatalog() {
+  return [...elements].some((e) => e.hasAttribute('catalog')) || document.querySelector('dfu-flasher[catalog]') !== null;
+}
 function loadApp() {
   if (!loading) {
     loading = (async () => {
-      const [app, wasm] = await Promise.all([import('./flasher-app.js'), import('./pkg/dfu_flasher.js')]);
+      const module = wantsCatalog() ? import('./pkg/dfu_flasher.js') : import('./pkg/dfu_flasher_plain.js');
+      const [app, wasm] = await Promise.all([import('./flasher-app.js'), module]);
       await wasm.default();
+      app.useWasm(wasm);
       // Keeps poll waits at their length while the tab is hidden (see timer-worker.js).
       try {
         wasm.setTimerWorker(new Worker(new URL('./timer-worker.js', import.meta.url)));

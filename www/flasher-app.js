@@ -2,11 +2,19 @@
 // returns and forward clicks. Every decision (compatibility, wording, flow) is made in
 // Rust. Text that comes from a device, a file or a catalog is only ever set with
 // textContent.
-import {
-  environment, knownDevices, requestDevice, requestDfuDevice, openDevice, openDemo,
+// The page's wasm module, one of two builds (dfu-flasher.js picks it): `pkg/dfu_flasher`
+// with the vendor's catalog (`VendorCatalog`), `pkg/dfu_flasher_plain` without it, for a
+// page that is not given a catalog. `useWasm` is called once, before `mount`.
+let environment, knownDevices, requestDevice, requestDfuDevice, openDevice, openDemo,
   demoProfiles, watchDevices, firmwareLink, firmwareDownloadProblem, linkVendors, Firmware,
-  lostDevice, VendorCatalog, supportLog, text as t, setLanguage,
-} from './pkg/dfu_flasher.js';
+  lostDevice, VendorCatalog, supportLog, t, setLanguage;
+export function useWasm(m) {
+  ({
+    environment, knownDevices, requestDevice, requestDfuDevice, openDevice, openDemo,
+    demoProfiles, watchDevices, firmwareLink, firmwareDownloadProblem, linkVendors, Firmware,
+    lostDevice, VendorCatalog, supportLog, text: t, setLanguage,
+  } = m);
+}
 import { translate } from './flasher-lang.js';
 import { demoModule } from './flasher-demo.js';
 
@@ -607,6 +615,9 @@ async function loadCatalog(param) {
   // signed with it is used.
   const key = opt('public-key') || undefined;
   try {
+    // Loaded without the catalog code: this element got its `catalog` attribute after
+    // another element on the page had brought the updater (see dfu-flasher.js).
+    if (!VendorCatalog) throw new Error('this page loaded the updater without the vendor catalog: give the element its catalog attribute before it is added to the page');
     state.catalog = await VendorCatalog.load(href, location.origin, key);
   } catch (e) {
     status.className = 'lead-line bad';

@@ -1,6 +1,7 @@
 //! The JavaScript API (`#[wasm_bindgen]`): opaque handles, structured data through
 //! serde-wasm-bindgen. A vendor can use it from their own page; see the README.
 
+#[cfg(feature = "catalog")]
 pub use super::catalog::VendorCatalog;
 use super::convert::{platform, to_js, whole_number};
 use super::demo::{DemoChip, DemoTransport};

@@ -13,6 +13,7 @@ fn js_message(e: &JsValue) -> String {
 }
 
 /// The SHA-256 of `bytes` by WebCrypto.
+#[cfg(feature = "catalog")]
 pub(crate) async fn sha256(bytes: &[u8]) -> Result<Vec<u8>, String> {
     sha256_of(&Uint8Array::from(bytes)).await
 }

@@ -245,12 +245,14 @@ impl DeviceHandle {
 
     /// The flag Cancel sets, for work the page does for this device before an update
     /// (the download of a release), cleared.
+    #[cfg(feature = "catalog")]
     pub(super) fn fresh_cancel(&self) -> Rc<Cell<bool>> {
         self.cancel.set(false);
         self.cancel.clone()
     }
 
     /// The device as last described.
+    #[cfg(feature = "catalog")]
     pub(super) fn info(&self) -> DeviceInfo {
         self.inner.borrow().info.clone()
     }

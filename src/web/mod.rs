@@ -3,13 +3,15 @@
 //!
 //! Two wasm modules are built from it: the page's (everything but `chip`), and the demo
 //! chip's (`--features demo-chip`: `chip` alone, the simulator), which the page downloads
-//! only when the user chooses the demo.
+//! only when the user chooses the demo. The page's is built twice: with the vendor's
+//! catalog (`catalog`, the default feature) for an element given a catalog, and without
+//! it for every other page.
 
 #[cfg(not(feature = "demo-chip"))]
 pub mod api;
 #[cfg(not(feature = "demo-chip"))]
 mod awake;
-#[cfg(not(feature = "demo-chip"))]
+#[cfg(all(feature = "catalog", not(feature = "demo-chip")))]
 pub mod catalog;
 #[cfg(feature = "demo-chip")]
 pub mod chip;

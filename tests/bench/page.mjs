@@ -162,7 +162,7 @@ async function page(throttled) {
     const said = await p.textContent('#result');
     if (!/Done!/.test(said)) throw new Error(`the 1 MiB update failed: ${said}`);
     // Both wasm modules: the page's, and the demo chip's (its 1 MiB flash).
-    const w = await p.evaluate(async () => (await import('/www/pkg/dfu_flasher.js')).memoryBytes()
+    const w = await p.evaluate(async () => (await import('/www/pkg/dfu_flasher_plain.js')).memoryBytes()
       + (await import('/www/pkg/dfu_demo.js')).memoryBytes());
     heap.push(peak / 1048576);
     wasm.push(w / 1048576);

@@ -270,7 +270,7 @@ test('a cancelled update is a dfu-flasher-error event with its title, details an
 // otherwise it is written here from what `cargo xtask build` left in www/.
 const ELEMENT_FILES = ['dfu-flasher.js', 'flasher-app.js', 'flasher-lang.js', 'flasher-markup.js',
   'flasher.css', 'timer-worker.js', 'lang/de.json', 'lang/en.json', 'lang/ja.json', 'lang/en.first.json',
-  'pkg/dfu_flasher.js', 'pkg/dfu_flasher_bg.wasm'];
+  'pkg/dfu_flasher.js', 'pkg/dfu_flasher_bg.wasm', 'pkg/dfu_flasher_plain.js', 'pkg/dfu_flasher_plain_bg.wasm'];
 const POLICY = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; object-src 'none'; frame-ancestors 'none'";
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css',
   '.json': 'application/json', '.wasm': 'application/wasm', '.svg': 'image/svg+xml' };
@@ -319,9 +319,11 @@ test('the element runs from a copy of the dist/dfu-flasher/ folder alone', async
     assert.equal(await page.evaluate(() => window.definedTwice), 'kept');
     assert.deepEqual(await violations(page), []);
     assert.deepEqual(page.errors, []);
-    for (const f of ['/dfu-flasher/timer-worker.js', '/dfu-flasher/lang/de.json', '/dfu-flasher/pkg/dfu_flasher_bg.wasm']) {
+    // Not given a catalog, the element loads the page's module without the catalog code.
+    for (const f of ['/dfu-flasher/timer-worker.js', '/dfu-flasher/lang/de.json', '/dfu-flasher/pkg/dfu_flasher_plain_bg.wasm']) {
       assert.ok(served.includes(f), `${f} was served (${served.join(' ')})`);
     }
+    assert.ok(!served.includes('/dfu-flasher/pkg/dfu_flasher_bg.wasm'), 'nor the one with it');
     await page.close();
   } finally {
     server.close();

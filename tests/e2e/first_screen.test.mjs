@@ -46,6 +46,11 @@ async function open(query = '', { locale = 'en-US' } = {}) {
 const rest = (page) => page.fetched.filter((p) => REST.test(p));
 // The demo chip's module (its glue or its wasm) was downloaded.
 const demoChip = (page) => page.fetched.some((p) => /\/pkg\/dfu_demo/.test(p));
+// Which builds of the page's wasm were downloaded: with the catalog, without it.
+const pageWasm = (page) => ({
+  catalog: page.fetched.some((p) => p.endsWith('/pkg/dfu_flasher_bg.wasm')),
+  plain: page.fetched.some((p) => p.endsWith('/pkg/dfu_flasher_plain_bg.wasm')),
+});
 
 test('before the user acts, only the first screen is fetched, and it is worded and usable', async () => {
   const page = await open();
@@ -81,6 +86,7 @@ test('connecting before the wasm asks for what the wasm asks for, and a closed c
   const [first, wasm] = await page.evaluate(() => window.chooserAsked);
   assert.deepEqual(first, wasm);
   assert.equal(demoChip(page), false, 'a real device needs no simulator');
+  assert.deepEqual(pageWasm(page), { catalog: false, plain: true }, 'no catalog: the page\'s wasm without the catalog code');
   // And what both asked for, written out: DFU interfaces of the two vendors, and the
   // devices of theirs that hide their DFU interface while they run.
   assert.deepEqual(first, [
@@ -112,6 +118,34 @@ test('a catalog brings the rest at once', async () => {
   assert.ok(rest(page).some((p) => p.endsWith('.wasm')));
   await page.waitForTimeout(500);
   assert.equal(demoChip(page), false, 'a catalog needs no simulator');
+  assert.deepEqual(pageWasm(page), { catalog: true, plain: false }, 'the page\'s wasm with the catalog code, only');
+  // The catalog is read and offers its products.
+  await page.waitForFunction(() => /Connect/.test(document.querySelector('dfu-flasher').shadowRoot.getElementById('offer-status').textContent), null, { timeout: 20000 });
+  assert.deepEqual(page.errors, []);
+  await page.done();
+});
+
+test('an element given a catalog after the page loaded the updater without it says so, and reads nothing', async () => {
+  const page = await open();
+  await page.click('#connect');
+  await page.waitForSelector('#help:not([hidden])', { timeout: 20000 });
+  assert.deepEqual(pageWasm(page), { catalog: false, plain: true });
+  await page.evaluate(() => {
+    const e = document.createElement('dfu-flasher');
+    e.id = 'late';
+    e.setAttribute('catalog', 'www/demo/catalog.json');
+    document.body.append(e);
+  });
+  const said = () => page.evaluate(() => {
+    const r = document.getElementById('late').shadowRoot;
+    return [r.getElementById('offer-status').textContent, r.getElementById('offer-details').textContent];
+  });
+  await page.waitForFunction(() => /could not be loaded/.test(document.getElementById('late').shadowRoot.getElementById('offer-status').textContent), null, { timeout: 20000 });
+  const [title, details] = await said();
+  assert.equal(title, 'The firmware list could not be loaded');
+  assert.match(details, /give the element its catalog attribute before it is added to the page/);
+  assert.equal(page.fetched.some((p) => p.endsWith('/catalog.json')), false, 'the catalog is not read');
+  assert.deepEqual(pageWasm(page), { catalog: false, plain: true }, 'one wasm instance for the page');
   await page.done();
 });
 

@@ -156,7 +156,7 @@ test('an update in a tab the user switched away from keeps its pace', async () =
   await devtools(`/json/activate/${first.id}`);
   await tab.until("document.visibilityState === 'visible'", 'the tab to be visible again', 5000);
   await prepare(tab, file);
-  await tab.evaluate("import('./www/pkg/dfu_flasher.js').then((m) => m.setTimerWorker(null))");
+  await tab.evaluate("import('./www/pkg/dfu_flasher_plain.js').then((m) => m.setTimerWorker(null))");
   await devtools(`/json/activate/${other.id}`);
   await tab.until("document.visibilityState === 'hidden'", 'the tab to be hidden', 10000);
   const throttled = await update(tab);

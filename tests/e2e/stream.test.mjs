@@ -58,7 +58,7 @@ test('a 200 MB image is streamed from the file to the chosen partition, with bou
   await page.selectOption('#alt-select', '2');
   await page.waitForSelector('#fit.ok');
   await page.screenshot({ path: join(SHOTS || dir, 'stream-chosen.png') });
-  const mem = await page.evaluate(() => import('/www/pkg/dfu_flasher.js').then((m) => m.memoryBytes()));
+  const mem = await page.evaluate(() => import('/www/pkg/dfu_flasher_plain.js').then((m) => m.memoryBytes()));
   let heapPeak = 0;
   const sampler = setInterval(async () => {
     try { heapPeak = Math.max(heapPeak, (await cdp.send('Runtime.getHeapUsage')).usedSize); } catch (_) { /* closing */ }
@@ -73,7 +73,7 @@ test('a 200 MB image is streamed from the file to the chosen partition, with bou
   if (SHOTS) await page.screenshot({ path: join(SHOTS, 'stream-done.png'), fullPage: true });
   assert.match(said, /Done!/, said);
   assert.match(said, /Checked: the device holds exactly this firmware\./, said);
-  const wasm = await page.evaluate(() => import('/www/pkg/dfu_flasher.js').then((m) => m.memoryBytes()));
+  const wasm = await page.evaluate(() => import('/www/pkg/dfu_flasher_plain.js').then((m) => m.memoryBytes()));
   // What the partition holds, read in slices.
   const held = await page.evaluate(async (len) => {
     const d = window.dfuPage.device;

@@ -527,7 +527,7 @@ async function streamed() {
     if (!/Done!/.test(said)) throw new Error(`the streamed update failed: ${said}`);
     wall.push(Date.now() - t0);
     heap.push(peak / 1048576);
-    wasm.push(await page.evaluate(() => import('/www/pkg/dfu_flasher.js').then((m) => m.memoryBytes())) / 1048576);
+    wasm.push(await page.evaluate(() => import('/www/pkg/dfu_flasher_plain.js').then((m) => m.memoryBytes())) / 1048576);
     await page.close();
   }
   await browser.close();

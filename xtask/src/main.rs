@@ -151,6 +151,19 @@ fn test(skip_real_usb: bool) -> Result<(), String> {
             "-D",
             "warnings",
         ]))?;
+        // The page's module without the catalog.
+        run(cargo().args([
+            "clippy",
+            "--lib",
+            "--no-default-features",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--target-dir",
+            "target/plain",
+            "--",
+            "-D",
+            "warnings",
+        ]))?;
         // The demo chip's module (`web::chip`), built with its own feature.
         run(cargo().args([
             "clippy",

@@ -10,16 +10,24 @@ use std::thread;
 
 const WASM: &str = "target/wasm32-unknown-unknown/release/dfu_flasher.wasm";
 const CHIP_WASM: &str = "target/chip/wasm32-unknown-unknown/release/dfu_flasher.wasm";
+const PLAIN_WASM: &str = "target/plain/wasm32-unknown-unknown/release/dfu_flasher.wasm";
 const PKG: &str = "www/pkg";
 
-/// Build `www/pkg/` from the library: the page's module (`dfu_flasher`) and the demo
-/// chip's (`dfu_demo`, `--features demo-chip`, loaded when the demo is chosen), each
-/// release wasm → wasm-bindgen --target web → wasm-opt -Oz.
+/// Build `www/pkg/` from the library: the page's module with the vendor's catalog
+/// (`dfu_flasher`, loaded by an element given a catalog, and the API's), the same without
+/// it (`dfu_flasher_plain`, `--no-default-features`, loaded by every other element), and
+/// the demo chip's (`dfu_demo`, `--features demo-chip`, loaded when the demo is chosen),
+/// each release wasm → wasm-bindgen --target web → wasm-opt -Oz.
 pub fn build() -> Result<(), String> {
     deps::web_tools()?;
     // wasm-bindgen never removes what an earlier build wrote (old `snippets/` folders).
     let _ = fs::remove_dir_all(PKG);
     module(WASM, &[], "dfu_flasher")?;
+    module(
+        PLAIN_WASM,
+        &["--no-default-features", "--target-dir", "target/plain"],
+        "dfu_flasher_plain",
+    )?;
     module(
         CHIP_WASM,
         &["--features", "demo-chip", "--target-dir", "target/chip"],
@@ -248,6 +256,8 @@ fn bundle_files() -> Result<Vec<PathBuf>, String> {
         "flasher.css",
         "pkg/dfu_flasher.js",
         "pkg/dfu_flasher_bg.wasm",
+        "pkg/dfu_flasher_plain.js",
+        "pkg/dfu_flasher_plain_bg.wasm",
         "pkg/dfu_demo.js",
         "pkg/dfu_demo_bg.wasm",
         "lang/en.json",
