@@ -502,3 +502,36 @@ fn the_first_screens_chooser_lists_the_quirk_tables_hidden_devices() {
     assert!(!expected.is_empty());
     assert_eq!(listed, expected, "www/dfu-flasher.js HIDE_DFU_INTERFACE");
 }
+
+#[test]
+fn the_library_sorts_with_its_own_sort() {
+    // std's sorts are instantiated per element type, about 30 KB of the wasm for the dozen
+    // types the library sorts; `core::sort` is compiled once (README, the page's weight).
+    let std_sorts = [
+        ".sort()",
+        ".sort_by(",
+        ".sort_by_key(",
+        ".sort_by_cached_key(",
+        ".sort_unstable",
+    ];
+    let mut hits = Vec::new();
+    for dir in ["src/core", "src/ui", "src/driver", "src/web"] {
+        for f in rust_files(&root().join(dir)) {
+            if f.ends_with("core/sort.rs") {
+                continue; // the one sort, tested against std's
+            }
+            for (n, line) in code_lines(&f) {
+                for s in std_sorts {
+                    if line.contains(s) {
+                        hits.push(format!("{}:{n}: {}", f.display(), line.trim()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        hits.is_empty(),
+        "use crate::core::sort instead of std's slice sorts:\n{}",
+        hits.join("\n")
+    );
+}

@@ -325,7 +325,7 @@ fn plain(image: &FlashImage) -> &[u8] {
 fn room(map: &super::memmap::MemoryMap, address: u32) -> u64 {
     let mut at = u64::from(address);
     let mut segs: Vec<_> = map.segments.iter().filter(|s| s.writable).collect();
-    segs.sort_by_key(|s| s.start);
+    crate::core::sort::sort_by_key(&mut segs, |s| s.start);
     for s in segs {
         let (start, end) = (u64::from(s.start), s.end());
         if start <= at && at < end {
@@ -411,7 +411,7 @@ fn place_job(
         .iter()
         .flat_map(|(a, v)| map.pages_touching(*a, v.len() as u64))
         .collect();
-    pages.sort_unstable();
+    crate::core::sort::sort(&mut pages);
     pages.dedup();
     Some(Job {
         alt,

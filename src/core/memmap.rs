@@ -259,7 +259,7 @@ impl MemoryMap {
                 pages.push((page, s.sector_size));
             }
         }
-        pages.sort_unstable();
+        crate::core::sort::sort(&mut pages);
         pages.dedup();
         pages
     }

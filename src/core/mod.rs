@@ -17,6 +17,7 @@ pub mod progress;
 pub mod protocol;
 pub mod quirks;
 pub mod session;
+pub mod sort;
 pub mod vectors;
 
 pub use error::{Error, ErrorKind, Fault, LinkError, Operation};

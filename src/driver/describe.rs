@@ -82,7 +82,7 @@ pub async fn describe<T: Transport>(t: &mut T) -> Result<DeviceInfo, DescribeErr
     let config: Configuration = descriptor::parse_configuration(&raw)?;
     let mut interfaces = config.interfaces.clone();
     // Prefer a DFU-mode interface, then the first one.
-    interfaces.sort_by_key(|i| (i.mode(&dev) != Mode::Dfu, i.number));
+    crate::core::sort::sort_by_key(&mut interfaces, |i| (i.mode(&dev) != Mode::Dfu, i.number));
     let Some(intf): Option<DfuInterface> = interfaces.first().cloned() else {
         let q = crate::core::quirks::lookup(dev.vendor_id, dev.product_id, dev.device_version);
         return Err(if q.no_dfu_runtime {

@@ -87,7 +87,7 @@ impl Language {
                 _ => return Err(LanguageError::NotATable(format!("{k}: not a string"))),
             }
         }
-        messages.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        crate::core::sort::sort_by(&mut messages, |a, b| a.0.cmp(&b.0));
         Ok(Language {
             tag: tag.to_string(),
             messages,
@@ -148,7 +148,7 @@ pub fn placeholders(text: &str) -> Vec<String> {
             None => break,
         }
     }
-    names.sort_unstable();
+    crate::core::sort::sort(&mut names);
     names.dedup();
     names
 }

@@ -9,7 +9,6 @@ use crate::driver::sim::named_error;
 use crate::driver::{DeviceInfo, Reconnect, TransferError, TransferErrorKind, Transport};
 use crate::ui::{Chooser, Repair};
 use std::cell::RefCell;
-use std::collections::BTreeSet;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -68,8 +67,9 @@ fn chip_error(e: JsValue) -> TransferError {
 /// The demo chip behind the transport interface, on the page's clock.
 pub struct DemoTransport {
     chip: DemoChip,
-    /// Ids the "browser" has permission for (the demo models WebUSB's per-id grants).
-    granted: Rc<RefCell<BTreeSet<(u16, u16)>>>,
+    /// Ids the "browser" has permission for (the demo models WebUSB's per-id grants); a
+    /// few at most, so a list (a set type would add its code to the wasm).
+    granted: Rc<RefCell<Vec<(u16, u16)>>>,
     repair: Option<Rc<PageRepair>>,
     /// When the page last had a turn ([`DemoTransport::pace`]).
     breathed: f64,
@@ -87,14 +87,17 @@ impl DemoTransport {
     pub fn new(chip: DemoChip) -> DemoTransport {
         DemoTransport {
             chip,
-            granted: Rc::new(RefCell::new(BTreeSet::new())),
+            granted: Rc::new(RefCell::new(Vec::new())),
             repair: None,
             breathed: 0.0,
         }
     }
 
     pub fn grant(&self, vendor: u16, product: u16) {
-        self.granted.borrow_mut().insert((vendor, product));
+        let mut granted = self.granted.borrow_mut();
+        if !granted.contains(&(vendor, product)) {
+            granted.push((vendor, product));
+        }
     }
 
     /// How the user is asked for the device after it re-enumerated with new ids.
@@ -189,7 +192,7 @@ impl Reconnect for DemoTransport {
                 ));
             };
             repair.ask(before, Chooser::Demo).await?;
-            self.granted.borrow_mut().insert(ids);
+            self.grant(ids.0, ids.1);
         } else {
             super::support::record(|l, t| l.repair(t, Repair::Found));
         }

@@ -372,8 +372,7 @@ impl Product {
             .iter()
             .filter(|r| r.channel <= channel)
             .collect();
-        // Versions are unique per alt setting; unstable sorting is smaller in the wasm.
-        r.sort_unstable_by(|a, b| {
+        crate::core::sort::sort_by(&mut r, |a, b| {
             b.version
                 .cmp(&a.version)
                 .then(a.channel.cmp(&b.channel))

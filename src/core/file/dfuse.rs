@@ -153,7 +153,7 @@ pub fn check_overlaps(elements: &[Element], target: u8) -> Result<(), FileError>
         .filter(|e| !e.data.is_empty())
         .map(|e| (u64::from(e.address), e.end()))
         .collect();
-    spans.sort_unstable();
+    crate::core::sort::sort(&mut spans);
     for w in spans.windows(2) {
         if w[1].0 < w[0].1 {
             return Err(FileError::Overlap {

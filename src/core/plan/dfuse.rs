@@ -44,7 +44,7 @@ impl Plan {
             .iter()
             .flat_map(|r| map.pages_touching(r.address, r.data.len() as u64))
             .collect();
-        pages.sort_unstable();
+        crate::core::sort::sort(&mut pages);
         pages.dedup();
         let whole: Vec<(usize, usize, usize)> = runs
             .iter()
@@ -264,7 +264,7 @@ pub(super) fn push_dfuse_read(
 /// Sort elements by address, merge adjacent ones and refuse overlaps.
 fn merge_runs(elements: &[(u32, &[u8])]) -> Result<Vec<Run>, PlanError> {
     let mut sorted: Vec<&(u32, &[u8])> = elements.iter().filter(|e| !e.1.is_empty()).collect();
-    sorted.sort_by_key(|e| e.0);
+    crate::core::sort::sort_by_key(&mut sorted, |e| e.0);
     let mut runs: Vec<Run> = Vec::new();
     for (address, data) in sorted {
         if u64::from(*address) + data.len() as u64 > 1 << 32 {

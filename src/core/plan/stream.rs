@@ -87,7 +87,7 @@ impl Plan {
         let ts = usize::from(target.transfer_size.max(1)) as u64;
         let mut steps = vec![clear(Phase::Prepare)];
         let mut pages = map.pages_touching(address, len);
-        pages.sort_unstable();
+        crate::core::sort::sort(&mut pages);
         pages.dedup();
         push_erase(&mut steps, &pages, map.size(), opts.mass_erase);
         // Blocks per Set-Address: wValue runs from 2 up to 0xFFFF.
