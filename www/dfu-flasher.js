@@ -55,7 +55,7 @@ const DEMOS = [['dfu11-runtime', 'page.demo.widget'], ['stm32f4', 'page.demo.stm
 // The rest of the updater, downloaded once for every element on the page (one wasm
 // instance, one language for all of them). A failed download is tried again at the next
 // request. The wasm is the build with the vendor's catalog if an element on the page has
-// a `catalog` attribute, else the one without it (70 KB less).
+// a `catalog` attribute, else the one without it (64 KB less, 27 KB gzip).
 let loading = null;
 let loaded = null;
 function wantsCatalog() {
