@@ -168,7 +168,7 @@ pub fn page_sizes() -> Result<(), String> {
         gz += g;
     }
     println!(
-        "{:<40} {:>10} {:>10}   (target: 50 KB gzip in total)",
+        "{:<40} {:>10} {:>10}   (everything served; each page loads a part: see the page rows)",
         "total", raw, gz
     );
     Ok(())
