@@ -1150,3 +1150,49 @@ fn intel_hex_elements_entry_points_and_64k_boundaries() {
     };
     assert_eq!(t[0].elements, across);
 }
+
+#[test]
+fn setup_packets_in_their_wire_form() {
+    use dfu_flasher::core::protocol::{Control, Setup};
+    // GET_DESCRIPTOR(device, 18 bytes) as every USB trace shows it, and a DFU_DNLOAD of
+    // block 2 with 2048 bytes on interface 0 (DFU 1.1 §6.1.1).
+    let get = Control::get_descriptor(1, 0, 0, 18).setup;
+    assert_eq!(
+        get.to_bytes(),
+        [0x80, 0x06, 0x00, 0x01, 0x00, 0x00, 0x12, 0x00]
+    );
+    let dnload = Setup {
+        request_type: 0x21,
+        request: 0x01,
+        value: 2,
+        index: 0,
+        length: 2048,
+    };
+    assert_eq!(
+        dnload.to_bytes(),
+        [0x21, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0x08]
+    );
+    // The simulator (written from the spec) reads the same bytes back.
+    let back = dfu_flasher::sim::Setup::from_bytes(&dnload.to_bytes()).expect("eight bytes");
+    assert_eq!(
+        (
+            back.request_type,
+            back.request,
+            back.value,
+            back.index,
+            back.length
+        ),
+        (0x21, 0x01, 2, 0, 2048)
+    );
+    let odd = Setup {
+        request_type: 0xA1,
+        request: 0x03,
+        value: 0xBEEF,
+        index: 0x1234,
+        length: 6,
+    };
+    let b = dfu_flasher::sim::Setup::from_bytes(&odd.to_bytes()).expect("eight bytes");
+    assert_eq!((b.value, b.index, b.length), (0xBEEF, 0x1234, 6));
+    assert!(dfu_flasher::sim::Setup::from_bytes(&[0x80, 0x06, 0x00]).is_none());
+    assert!(dfu_flasher::sim::Setup::from_bytes(&[0; 9]).is_none());
+}

@@ -253,6 +253,17 @@ pub struct Setup {
     pub length: u16,
 }
 
+impl Setup {
+    /// The packet as it goes on the wire (USB 2.0 §9.3: the fields in order, the 16-bit
+    /// ones little-endian).
+    pub fn to_bytes(&self) -> [u8; 8] {
+        let [v0, v1] = self.value.to_le_bytes();
+        let [i0, i1] = self.index.to_le_bytes();
+        let [l0, l1] = self.length.to_le_bytes();
+        [self.request_type, self.request, v0, v1, i0, i1, l0, l1]
+    }
+}
+
 /// How long the driver lets a transfer take before it gives up on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Timeout {

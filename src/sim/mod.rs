@@ -37,6 +37,20 @@ pub struct Setup {
     pub length: u16,
 }
 
+impl Setup {
+    /// The packet from its eight bytes on the wire (USB 2.0 §9.3), if it has eight.
+    pub fn from_bytes(b: &[u8]) -> Option<Setup> {
+        let b: &[u8; 8] = b.try_into().ok()?;
+        Some(Setup {
+            request_type: b[0],
+            request: b[1],
+            value: u16::from_le_bytes([b[2], b[3]]),
+            index: u16::from_le_bytes([b[4], b[5]]),
+            length: u16::from_le_bytes([b[6], b[7]]),
+        })
+    }
+}
+
 /// What a host's control transfer sees go wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SimError {

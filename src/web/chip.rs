@@ -29,14 +29,9 @@ fn thrown(e: SimError) -> JsValue {
     JsValue::from_str(error_name(e))
 }
 
-fn setup(request_type: u8, request: u8, value: u16, index: u16, length: u16) -> Setup {
-    Setup {
-        request_type,
-        request,
-        value,
-        index,
-        length,
-    }
+/// The SETUP packet the page's module sent (its eight bytes).
+fn setup(packet: &[u8]) -> Result<Setup, JsValue> {
+    Setup::from_bytes(packet).ok_or_else(|| JsValue::from_str("a SETUP packet has 8 bytes"))
 }
 
 #[wasm_bindgen]
@@ -55,34 +50,17 @@ impl DemoChip {
         Some(DemoChip { device, seen })
     }
 
-    /// A device-to-host control transfer.
+    /// A device-to-host control transfer; `setup`: the SETUP packet's eight bytes.
     #[wasm_bindgen(js_name = controlIn)]
-    pub fn control_in(
-        &mut self,
-        request_type: u8,
-        request: u8,
-        value: u16,
-        index: u16,
-        length: u16,
-    ) -> Result<Vec<u8>, JsValue> {
-        self.device
-            .control_in(setup(request_type, request, value, index, length))
-            .map_err(thrown)
+    pub fn control_in(&mut self, setup_packet: &[u8]) -> Result<Vec<u8>, JsValue> {
+        self.device.control_in(setup(setup_packet)?).map_err(thrown)
     }
 
-    /// A host-to-device control transfer.
+    /// A host-to-device control transfer of `data`.
     #[wasm_bindgen(js_name = controlOut)]
-    pub fn control_out(
-        &mut self,
-        request_type: u8,
-        request: u8,
-        value: u16,
-        index: u16,
-        length: u16,
-        data: &[u8],
-    ) -> Result<(), JsValue> {
+    pub fn control_out(&mut self, setup_packet: &[u8], data: &[u8]) -> Result<(), JsValue> {
         self.device
-            .control_out(setup(request_type, request, value, index, length), data)
+            .control_out(setup(setup_packet)?, data)
             .map_err(thrown)
     }
 

@@ -19,25 +19,11 @@ pub const TIME_SCALE: f64 = 0.25;
 extern "C" {
     /// A chip of the demo module (`web::chip`'s `DemoChip`, from `www/pkg/dfu_demo.js`).
     pub type DemoChip;
+    /// `setup`: the SETUP packet's eight bytes (`Setup::to_bytes`).
     #[wasm_bindgen(method, catch, js_name = controlIn)]
-    fn control_in(
-        this: &DemoChip,
-        request_type: u8,
-        request: u8,
-        value: u16,
-        index: u16,
-        length: u16,
-    ) -> Result<js_sys::Uint8Array, JsValue>;
+    fn control_in(this: &DemoChip, setup: &[u8]) -> Result<js_sys::Uint8Array, JsValue>;
     #[wasm_bindgen(method, catch, js_name = controlOut)]
-    fn control_out(
-        this: &DemoChip,
-        request_type: u8,
-        request: u8,
-        value: u16,
-        index: u16,
-        length: u16,
-        data: &[u8],
-    ) -> Result<(), JsValue>;
+    fn control_out(this: &DemoChip, setup: &[u8], data: &[u8]) -> Result<(), JsValue>;
     #[wasm_bindgen(method, catch)]
     fn reset(this: &DemoChip) -> Result<(), JsValue>;
     #[wasm_bindgen(method)]
@@ -130,17 +116,13 @@ impl DemoTransport {
 impl Transport for DemoTransport {
     async fn control_in(&mut self, s: Setup, _t: u32) -> Result<Vec<u8>, TransferError> {
         self.pace().await;
-        let r = self
-            .chip
-            .control_in(s.request_type, s.request, s.value, s.index, s.length);
+        let r = self.chip.control_in(&s.to_bytes());
         r.map(|a| a.to_vec()).map_err(chip_error)
     }
 
     async fn control_out(&mut self, s: Setup, data: &[u8], _t: u32) -> Result<(), TransferError> {
         self.pace().await;
-        let r = self
-            .chip
-            .control_out(s.request_type, s.request, s.value, s.index, s.length, data);
+        let r = self.chip.control_out(&s.to_bytes(), data);
         r.map_err(chip_error)
     }
 
@@ -162,9 +144,14 @@ impl Transport for DemoTransport {
 
     async fn select_alt(&mut self, interface: u8, alt: u8) -> Result<(), TransferError> {
         // SET_INTERFACE, as the browser sends it.
-        let r = self
-            .chip
-            .control_out(0x01, 0x0B, u16::from(alt), u16::from(interface), 0, &[]);
+        let set_interface = Setup {
+            request_type: 0x01,
+            request: 0x0B,
+            value: u16::from(alt),
+            index: u16::from(interface),
+            length: 0,
+        };
+        let r = self.chip.control_out(&set_interface.to_bytes(), &[]);
         r.map_err(chip_error)
     }
 }

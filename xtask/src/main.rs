@@ -140,44 +140,19 @@ fn test(skip_real_usb: bool) -> Result<(), String> {
         ]))
     })?;
     timed("clippy (wasm32)", &mut || {
-        run(cargo().args([
-            "clippy",
-            "--lib",
-            "--test",
-            "web_bridge",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--",
-            "-D",
-            "warnings",
-        ]))?;
-        // The page's module without the catalog.
-        run(cargo().args([
-            "clippy",
-            "--lib",
-            "--no-default-features",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--target-dir",
-            "target/plain",
-            "--",
-            "-D",
-            "warnings",
-        ]))?;
-        // The demo chip's module (`web::chip`), built with its own feature.
-        run(cargo().args([
-            "clippy",
-            "--lib",
-            "--features",
-            "demo-chip",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--target-dir",
-            "target/chip",
-            "--",
-            "-D",
-            "warnings",
-        ]))
+        // Each wasm module: the page's with the catalog (and the bridge tests), the page's
+        // without it, and the demo chip's, each built with its own features.
+        for args in [
+            &["--test", "web_bridge"][..],
+            &["--no-default-features", "--target-dir", "target/plain"],
+            &["--features", "demo-chip", "--target-dir", "target/chip"],
+        ] {
+            run(cargo()
+                .args(["clippy", "--lib", "--target", "wasm32-unknown-unknown"])
+                .args(args)
+                .args(["--", "-D", "warnings"]))?;
+        }
+        Ok(())
     })?;
     timed("JavaScript syntax (node --check)", &mut js_check)?;
     timed("tests", &mut || run(cargo().args(["test", "--workspace"])))?;
