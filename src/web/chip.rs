@@ -50,7 +50,7 @@ impl DemoChip {
         Some(DemoChip { device, seen })
     }
 
-    /// A device-to-host control transfer; `setup`: the SETUP packet's eight bytes.
+    /// A device-to-host control transfer; `setup_packet`: the SETUP packet's eight bytes.
     #[wasm_bindgen(js_name = controlIn)]
     pub fn control_in(&mut self, setup_packet: &[u8]) -> Result<Vec<u8>, JsValue> {
         self.device.control_in(setup(setup_packet)?).map_err(thrown)
