@@ -5,6 +5,8 @@
 //! inject faults, and keeps a transcript. It is the test oracle for the core and the
 //! engine of the page's demo mode.
 
+mod bus;
+mod contents;
 mod descriptors;
 mod dfu;
 mod fault;
@@ -16,9 +18,7 @@ pub mod wire;
 
 pub use fault::{Activity, Effect, Fault, Trigger};
 
-/// A device's memories, as [`SimDevice::memory_contents`] took them.
-#[derive(Debug, Clone)]
-pub struct MemoryContents(Vec<Option<Memory>>);
+pub use contents::MemoryContents;
 pub use medium::Medium;
 pub use profiles::{AltProfile, Partitions, Profile, Timing};
 pub use requests::{request_name, Request};
@@ -288,67 +288,6 @@ impl SimDevice {
         self.tick();
     }
 
-    /// The user pulls the cable: the device is gone until [`SimDevice::plug`].
-    pub fn unplug(&mut self) {
-        self.detach(None);
-    }
-
-    /// The user plugs the device back in (after [`SimDevice::unplug`]). A device whose
-    /// update was cut short starts in DFU mode, as a bootloader does without a valid
-    /// application; otherwise it starts as it did at first.
-    pub fn plug(&mut self) {
-        if self.attached {
-            return;
-        }
-        self.reattach = None;
-        let runtime = self.profile.runtime_product.is_some() && !self.firmware().is_empty();
-        let was_writing = self.personality == Personality::Dfu;
-        let p = if runtime && !was_writing {
-            Personality::Runtime
-        } else {
-            Personality::Dfu
-        };
-        self.attach(p);
-    }
-
-    pub fn is_attached(&self) -> bool {
-        self.attached
-    }
-
-    /// Increments each time the device (re)attaches.
-    pub fn enumeration(&self) -> u32 {
-        self.enumeration
-    }
-
-    /// (idVendor, idProduct) the device shows now.
-    pub fn ids(&self) -> (u16, u16) {
-        match self.personality {
-            Personality::Runtime | Personality::App => (
-                self.profile.vendor,
-                self.profile
-                    .runtime_product
-                    .unwrap_or(self.profile.dfu_product),
-            ),
-            Personality::Dfu => (self.profile.vendor, self.profile.dfu_product),
-        }
-    }
-
-    /// bcdDevice as the device shows it now (see [`Profile::version_in_firmware`]).
-    pub fn release(&self) -> u16 {
-        if self.personality == Personality::Dfu || !self.profile.version_in_firmware {
-            return self.profile.release;
-        }
-        self.installed
-            .first()
-            .and_then(|f| firmware_version(f))
-            .unwrap_or(self.profile.release)
-    }
-
-    /// Is the device in DFU mode?
-    pub fn in_dfu_mode(&self) -> bool {
-        self.personality == Personality::Dfu
-    }
-
     /// The DFU state (bState) right now.
     pub fn state(&self) -> u8 {
         self.state
@@ -384,63 +323,6 @@ impl SimDevice {
         self.bus_us
     }
 
-    /// DfuSe: bytes at an absolute address of an alt's memory; DFU 1.1: bytes of the
-    /// installed image of the alt at an offset.
-    pub fn read_memory(&self, alt: u8, address: u32, len: usize) -> Option<Vec<u8>> {
-        if let Some(Some(m)) = self.media.get(usize::from(alt)) {
-            let d = m.read(u64::from(address), len);
-            return (d.len() == len).then_some(d);
-        }
-        match self.memories.get(usize::from(alt))? {
-            Some(m) => m.peek(address, len),
-            None => {
-                let img = self.installed.get(usize::from(alt))?;
-                let start = address as usize;
-                img.get(start..start.checked_add(len)?).map(<[u8]>::to_vec)
-            }
-        }
-    }
-
-    /// What every alt's memory holds, to give to another device of the same profile
-    /// (the demo's chip keeps its flash when it is connected again).
-    pub fn memory_contents(&self) -> MemoryContents {
-        MemoryContents(self.memories.clone())
-    }
-
-    /// Hold what `m` says (taken from a device of the same profile); false, and nothing
-    /// changed, if its layout differs.
-    pub fn restore_memory(&mut self, m: &MemoryContents) -> bool {
-        let same = m.0.len() == self.memories.len()
-            && m.0.iter().zip(&self.memories).all(|(a, b)| match (a, b) {
-                (Some(a), Some(b)) => a.same_layout(b),
-                (None, None) => true,
-                _ => false,
-            });
-        if same {
-            self.memories = m.0.clone();
-        }
-        same
-    }
-
-    /// DfuSe: set bytes of an alt's memory directly, as an earlier firmware or an
-    /// interrupted update left them (tests). False if the alt has no such memory.
-    pub fn poke_memory(&mut self, alt: u8, address: u32, data: &[u8]) -> bool {
-        match self.memories.get_mut(usize::from(alt)) {
-            Some(Some(m)) => m.poke(address, data),
-            _ => false,
-        }
-    }
-
-    /// A partition of a U-Boot-like device ([`Profile::partitions`]).
-    pub fn medium(&self, alt: u8) -> Option<&Medium> {
-        self.media.get(usize::from(alt))?.as_ref()
-    }
-
-    /// DFU 1.1: the installed application image (alt 0).
-    pub fn firmware(&self) -> &[u8] {
-        self.installed.first().map_or(&[], Vec::as_slice)
-    }
-
     pub fn add_fault(&mut self, fault: Fault) {
         self.faults.push(fault);
     }
@@ -462,136 +344,6 @@ impl SimDevice {
     fn take_fault(&mut self, f: impl Fn(&Trigger) -> bool) -> Option<Effect> {
         let i = self.faults.iter().position(|x| f(&x.trigger))?;
         Some(self.faults.remove(i).effect)
-    }
-
-    /// Time-driven changes: re-attach, busy periods ending, detach windows.
-    fn tick(&mut self) {
-        if let Some((at, p)) = self.reattach {
-            if self.now_us >= at {
-                self.reattach = None;
-                if self.take_fault(|t| *t == Trigger::Reattach) == Some(Effect::NeverReattach) {
-                    return;
-                }
-                self.attach(p);
-            }
-        }
-        if self.personality == Personality::Runtime && self.state == 1 {
-            if let Some(d) = self.detach_deadline {
-                if self.now_us > d {
-                    self.state = 0;
-                    self.detach_deadline = None;
-                }
-            }
-        }
-        if self.personality == Personality::Dfu {
-            self.dfu_tick();
-        }
-    }
-
-    fn attach(&mut self, p: Personality) {
-        self.attached = true;
-        self.personality = p;
-        self.enumeration += 1;
-        self.alt = 0;
-        self.pending = None;
-        self.done = false;
-        self.next_block = None;
-        self.image.clear();
-        self.buffer = Vec::new();
-        self.buffer_at = 0;
-        self.detach_deadline = None;
-        self.dfu_detached = false;
-        self.uploaded = false;
-        self.begin(match p {
-            Personality::Dfu => Activity::Idle,
-            _ => Activity::Runtime,
-        });
-        match p {
-            Personality::Dfu => {
-                self.state = 2;
-                self.status = 0;
-            }
-            _ => {
-                self.state = 0;
-                self.status = 0;
-            }
-        }
-    }
-
-    /// Drop off the bus; come back as `p` after `ms` (unless `None`).
-    fn detach(&mut self, back: Option<(u32, Personality)>) {
-        self.attached = false;
-        // A device that leaves the bus forgets a garbled reply it had yet to give.
-        self.status_fault = None;
-        self.forced_poll = None;
-        self.reattach = back.map(|(ms, p)| (self.now_us + u64::from(ms) * 1000, p));
-    }
-
-    /// A host-issued USB bus reset.
-    pub fn reset(&mut self) -> Result<(), SimError> {
-        self.tick();
-        if !self.attached {
-            return Err(SimError::Disconnected);
-        }
-        self.record(
-            "RESET",
-            Setup {
-                request_type: 0,
-                request: 0,
-                value: 0,
-                index: 0,
-                length: 0,
-            },
-            (0, None),
-            "ok",
-        );
-        if self.take_fault(|t| *t == Trigger::Reset) == Some(Effect::ResetFails) {
-            return Err(SimError::Timeout);
-        }
-        let back = self.profile.timing.reattach_ms;
-        match self.personality {
-            Personality::Runtime => {
-                let detaching =
-                    self.state == 1 && self.detach_deadline.is_some_and(|d| self.now_us <= d);
-                if detaching && self.profile.attributes & 0x08 != 0 {
-                    self.violation(
-                        "reset only where allowed",
-                        "host reset a bitWillDetach device after DETACH".into(),
-                    );
-                }
-                let to = if detaching {
-                    Personality::Dfu
-                } else {
-                    Personality::Runtime
-                };
-                self.detach(Some((back, to)));
-            }
-            Personality::Dfu => {
-                if matches!(self.state, 3..=7) {
-                    self.violation(
-                        "reset only where allowed",
-                        format!(
-                            "host reset the device in state {} (mid-transfer)",
-                            self.state
-                        ),
-                    );
-                }
-                // A valid application starts after the reset; else DFU mode again.
-                let detached = (!self.profile.bugs.needs_detach_to_attach || self.dfu_detached)
-                    && (!self.profile.bugs.needs_upload_to_attach || self.uploaded);
-                let to = if self.profile.runtime_product.is_some()
-                    && !self.firmware().is_empty()
-                    && detached
-                {
-                    Personality::Runtime
-                } else {
-                    Personality::Dfu
-                };
-                self.detach(Some((back, to)));
-            }
-            Personality::App => self.detach(Some((back, Personality::App))),
-        }
-        Ok(())
     }
 
     /// What the device is doing now (see [`Activity`]).
@@ -800,20 +552,4 @@ impl SimDevice {
             _ => Err(SimError::Stall),
         }
     }
-}
-
-/// The version a firmware names at the end of its first line (`NAME v1.42`), as BCD
-/// (0x0142): two digits before the dot at most, exactly two after.
-fn firmware_version(image: &[u8]) -> Option<u16> {
-    let line = image.split(|&b| b == b'\n').next()?;
-    let at = line.iter().rposition(|&b| b == b'v')?;
-    let v = &line[at + 1..];
-    let dot = v.iter().position(|&b| b == b'.')?;
-    let (major, minor) = (&v[..dot], &v[dot + 1..]);
-    let digits = |d: &[u8]| !d.is_empty() && d.iter().all(u8::is_ascii_digit);
-    if !digits(major) || major.len() > 2 || minor.len() != 2 || !digits(minor) {
-        return None;
-    }
-    let bcd = |d: &[u8]| d.iter().fold(0u16, |n, &c| (n << 4) | u16::from(c - b'0'));
-    Some((bcd(major) << 8) | bcd(minor))
 }
