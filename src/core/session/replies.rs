@@ -1,4 +1,5 @@
-//! How the session reacts to status replies, detach, resets, uploads and read-back.
+//! How the session reacts to replies: the main request's, status replies, detach, resets,
+//! uploads and read-back.
 
 use super::*;
 
@@ -411,6 +412,124 @@ impl Session {
             StepKind::EndOfImage { .. } => self.reset_decision_after_silence(),
             StepKind::Leave { .. } => self.left(Finish::Restarting),
             _ => self.fail_reply(r, DfuRequest::GetStatus),
+        }
+    }
+
+    pub(super) fn on_reply(&mut self, reply: Reply) {
+        let Some(kind) = self.step().map(|s| s.kind.clone()) else {
+            let _ = self.internal(Fault::ReplyWithNoStep);
+            return;
+        };
+        self.last_status = None;
+        if let (Stage::SentStatus, Reply::In(b)) = (self.stage, &reply) {
+            self.last_status = StatusRecord::parse(b);
+        }
+        match (self.stage, reply) {
+            (Stage::SentRead, Reply::Data(b)) => {
+                self.fetched = Some(b);
+                self.stage = Stage::Start;
+            }
+            (Stage::SentRead, _) => {
+                let offset = match &kind {
+                    StepKind::Dnload {
+                        payload: Payload::Source { offset, .. },
+                        ..
+                    }
+                    | StepKind::CompareSource { offset, .. } => *offset,
+                    _ => 0,
+                };
+                self.fail(ErrorKind::FileUnreadable { offset });
+            }
+            (Stage::Waiting, Reply::Waited) => self.stage = Stage::NeedStatus,
+            (Stage::WaitingThenReset, Reply::Waited) => self.stage = Stage::WaitingThenReset,
+            (Stage::Waiting | Stage::WaitingThenReset, _) => {
+                let _ = self.internal(Fault::WaitGotTransferReply);
+            }
+            (Stage::SentReset, r @ (Reply::ResetDone | Reply::Failed(_))) => self.on_reset(r),
+            (Stage::SentReset, _) => {
+                let _ = self.internal(Fault::ResetGotTransferReply);
+            }
+            (Stage::SentStatus, Reply::In(bytes)) => match StatusRecord::parse(&bytes) {
+                Some(st) => self.on_status(&kind, st),
+                None => self.on_bad_status(kind.clone(), bytes.len()),
+            },
+            (Stage::SentStatus, r) => self.on_status_failure(&kind, r),
+            (Stage::SentClear | Stage::SentAbort, Reply::Out) => self.stage = Stage::NeedStatus,
+            // A stalled CLRSTATUS/ABORT put the device in dfuERROR: look again.
+            (Stage::SentClear | Stage::SentAbort, Reply::Stall)
+                if kind == StepKind::ClearToIdle && self.retry_status() => {}
+            (Stage::SentClear | Stage::SentAbort, r) => {
+                let req = if self.stage == Stage::SentClear {
+                    DfuRequest::ClrStatus
+                } else {
+                    DfuRequest::Abort
+                };
+                self.fail_reply(r, req);
+            }
+            (Stage::Sent, r) => self.on_main_reply(&kind, r),
+            (
+                Stage::Start
+                | Stage::NeedStatus
+                | Stage::SendClear
+                | Stage::SendAbort
+                | Stage::SendDetach
+                | Stage::SendReset
+                | Stage::SendManifestWait,
+                _,
+            ) => {
+                let _ = self.internal(Fault::ReplyBeforeRequest);
+            }
+        }
+    }
+
+    fn on_main_reply(&mut self, kind: &StepKind, r: Reply) {
+        match (kind, r) {
+            (StepKind::ClearToIdle, r) => self.on_status_reply_raw(kind, r),
+            (StepKind::Detach, Reply::Stall) => {
+                // No GETSTATUS in run-time mode: assume appIDLE (dfu-util, fwupd).
+                self.send_detach();
+            }
+            (StepKind::Detach, r) => self.on_status_reply_raw(kind, r),
+            (StepKind::DetachSent, r) => self.on_detach_sent(r),
+            (StepKind::Dnload { .. } | StepKind::EndOfImage { .. }, Reply::Out) => {
+                self.stage = Stage::NeedStatus
+            }
+            (StepKind::Leave { .. }, Reply::Out) => self.stage = Stage::NeedStatus,
+            // A leave may be silent: the device jumps without answering (GD32VF103).
+            (StepKind::Leave { .. }, Reply::Failed(_)) => self.left(Finish::Restarting),
+            // A device that refuses the leave is still here, in DFU mode: the image is
+            // written (and checked), but it starts only after a replug.
+            (StepKind::Leave { .. }, Reply::Stall) => self.left(Finish::ReplugNeeded),
+            (StepKind::Upload { block, len, more }, Reply::In(data)) => {
+                self.on_upload(*block, usize::from(*len), *more, data)
+            }
+            (StepKind::Upload { .. }, Reply::Stall) if !self.target.attributes.can_upload => self
+                .fail(ErrorKind::Unsupported {
+                    what: Operation::Upload,
+                }),
+            (StepKind::Abort, Reply::Out) => self.next_step(),
+            // The reset follows whatever the device makes of it; a refusal is its answer.
+            (
+                StepKind::DetachBeforeReset,
+                Reply::Out | Reply::Stall | Reply::Failed(LinkError::Disconnected),
+            ) => self.next_step(),
+            (StepKind::DetachBeforeReset, r) => self.fail_reply(r, DfuRequest::Detach),
+            (StepKind::Dnload { .. } | StepKind::EndOfImage { .. }, r) => {
+                self.fail_reply(r, DfuRequest::Dnload)
+            }
+            (StepKind::Upload { .. }, r) => self.fail_reply(r, DfuRequest::Upload),
+            (StepKind::Abort, r) => self.fail_reply(r, DfuRequest::Abort),
+            (_, r) => self.fail_reply(r, DfuRequest::GetStatus),
+        }
+    }
+
+    fn on_status_reply_raw(&mut self, kind: &StepKind, r: Reply) {
+        match r {
+            Reply::In(bytes) => match StatusRecord::parse(&bytes) {
+                Some(st) => self.on_status(kind, st),
+                None => self.on_bad_status(kind.clone(), bytes.len()),
+            },
+            r => self.on_status_failure(kind, r),
         }
     }
 }
