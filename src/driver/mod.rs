@@ -3,13 +3,15 @@
 //! Futures are not `Send`: the browser runs them on one thread.
 
 mod describe;
+mod failure;
 mod flash;
 pub mod sim;
 
 pub use describe::{describe, AltInfo, DescribeError, DeviceInfo};
+pub use failure::{vector_problem, FlashError, FlashFailure, Left};
 pub use flash::{
-    backup, enter_dfu_mode, flash, flash_from, vector_problem, Backup, FlashError, FlashFailure,
-    FlashImage, FlashOptions, FlashReport, FlashTarget, Left, Reconnect,
+    backup, enter_dfu_mode, flash, flash_from, Backup, FlashImage, FlashOptions, FlashReport,
+    FlashTarget, Reconnect,
 };
 
 use crate::core::error::LinkError;
