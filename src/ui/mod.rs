@@ -2,6 +2,7 @@
 //! renders. Platform-neutral and tested natively.
 
 mod catalog;
+mod catalog_problem;
 mod compare;
 mod device;
 mod fit;
@@ -11,10 +12,11 @@ pub mod support;
 pub mod text;
 pub mod words;
 
-pub use catalog::{
-    catalog_elsewhere_problem, catalog_error_line, catalog_fetch_problem, catalog_lead,
-    catalog_problem, download_cancelled_problem, product_name, release_download_problem,
-    signature_problem, tampered_problem, OfferView, OutcomeView, ReleaseView, SignatureProblem,
+pub use catalog::{catalog_lead, product_name, OfferView, OutcomeView, ReleaseView};
+pub use catalog_problem::{
+    catalog_elsewhere_problem, catalog_error_line, catalog_fetch_problem, catalog_problem,
+    download_cancelled_problem, release_download_problem, signature_problem, tampered_problem,
+    SignatureProblem,
 };
 pub use compare::{compare_done, compare_note, full_reason};
 pub use device::{calm, clean, device_name, size, Chooser, DeviceView, RepairView, Table};
