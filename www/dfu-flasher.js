@@ -64,8 +64,11 @@ function wantsCatalog() {
 function loadApp() {
   if (!loading) {
     loading = (async () => {
-      const module = wantsCatalog() ? import('./pkg/dfu_flasher.js') : import('./pkg/dfu_flasher_plain.js');
-      const [app, wasm] = await Promise.all([import('./flasher-app.js'), module]);
+      const catalog = wantsCatalog();
+      const module = catalog ? import('./pkg/dfu_flasher.js') : import('./pkg/dfu_flasher_plain.js');
+      // With a catalog, the glue that shows its offer too (flasher-app.js imports it then).
+      const parts = [import('./flasher-app.js'), module, catalog && import('./flasher-catalog.js')];
+      const [app, wasm] = await Promise.all(parts);
       await wasm.default();
       app.useWasm(wasm);
       // Keeps poll waits at their length while the tab is hidden (see timer-worker.js).

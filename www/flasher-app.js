@@ -45,6 +45,8 @@ function emit(name, detail) {
 // `catalog`: the vendor's catalog (`catalog` attribute); `expect`: the version just
 // installed, until the device reports what it runs.
 const state = { device: null, firmware: null, busy: false, repair: null, lost: null, files: 0, note: null, vendors: [], finished: false, catalog: null, catalogMode: false, offer: null, expect: null, confirming: null, phase: null };
+// The catalog part of an element given a catalog (flasher-catalog.js), once it is here.
+let catalogUi = null;
 
 function el(tag, text, cls) {
   const e = document.createElement(tag);
@@ -358,7 +360,7 @@ async function useDevice(opener, { auto = null } = {}) {
     emit('state', { state: 'connected', device: state.device.describe().title });
     show('help', false);
     $('help-open').setAttribute('aria-expanded', 'false');
-    if (state.expect) checkVersion();
+    if (state.expect && catalogUi) catalogUi.checkVersion();
   } catch (e) {
     if (auto) state.lost = auto; // retried when the device shows up anew
     // NotFoundError: the chooser was closed with nothing picked; the device may not be
@@ -586,7 +588,7 @@ async function update(expect = null, alt = chosenAlt()) {
     show('progress', false); // "Restarting the device… 100%" is history: the result says it
     renderFit();
     showResult(true, r.title, r.details.map((text) => ({ text })));
-    if (expect) awaitVersion(expect);
+    if (expect && catalogUi) catalogUi.awaitVersion(expect);
   } catch (e) {
     show('progress', false); // a stale "about 3 s left" would mislead
     showProblem(e, t('page.problem.update'));
@@ -598,154 +600,14 @@ async function update(expect = null, alt = chosenAlt()) {
   }
 }
 
-// The vendor's updater (`?catalog=catalog.json`): the catalog names the product and the
-// release; the page offers the one obvious action. Rust decides and words everything.
-async function loadCatalog(param) {
-  state.catalogMode = true;
-  show('offer', true);
-  show('step-file', false);
-  show('catalog-demo', false);
-  show('update', false);
-  $('beta').checked = opt('channel') === 'beta';
+function renderOffer() { if (catalogUi) catalogUi.render(); }
+
+// The catalog, or the code that reads it, could not be had: said where the offer goes.
+function catalogFailed(e) {
   const status = $('offer-status');
-  status.textContent = t('page.offer.loading');
-  let href = param;
-  try { href = new URL(param, location.href).href; } catch (_) { /* refused as given */ }
-  // The vendor's Ed25519 key, if the page is configured with one: then only a catalog
-  // signed with it is used.
-  const key = opt('public-key') || undefined;
-  try {
-    // Loaded without the catalog code: this element got its `catalog` attribute after
-    // another element on the page had brought the updater (see dfu-flasher.js).
-    if (!VendorCatalog) throw new Error('this page loaded the updater without the vendor catalog: give the element its catalog attribute before it is added to the page');
-    state.catalog = await VendorCatalog.load(href, location.origin, key);
-  } catch (e) {
-    status.className = 'lead-line bad';
-    status.textContent = (e && e.title) || t('page.offer.load_failed');
-    $('offer-details').replaceChildren(...((e && e.details) || [String(e)]).map((d) => el('li', typeof d === 'string' ? d : d.code)));
-    return;
-  }
-  root.querySelector('.lead').textContent = state.catalog.lead();
-  renderOffer();
-}
-
-function renderOffer() {
-  if (!state.catalogMode || !state.catalog) return;
-  const c = state.catalog;
-  const status = $('offer-status');
-  const d = state.device;
-  status.className = 'lead-line';
-  $('offer-heading').textContent = t('page.offer.vendor', { vendor: c.vendor() });
-  const hideAll = () => {
-    for (const id of ['offer-release', 'offer-action', 'offer-secondary', 'offer-other']) show(id, false);
-    $('offer-details').replaceChildren();
-  };
-  if (!d) {
-    hideAll();
-    state.offer = null;
-    status.textContent = t('page.offer.connect', { products: anyOf(c.products()) });
-    return;
-  }
-  // Release notes in the element's language first, then the browser's.
-  const languages = [host.flasherLanguage || 'en', ...(navigator.languages || [])];
-  const o = d.needsReconnect() ? null : c.offer(d, { beta: $('beta').checked, languages });
-  state.offer = o;
-  if (!o) { hideAll(); status.textContent = t('page.offer.reconnect'); return; }
-  status.textContent = o.title;
-  if (o.kind === 'up-to-date') status.className = 'lead-line ok';
-  if (o.kind === 'unknown-device' || o.kind === 'no-release') status.className = 'lead-line bad';
-  const r = o.release;
-  show('offer-release', !!r);
-  if (r) {
-    $('offer-notes').textContent = r.notes || '';
-    $('offer-meta').textContent = r.label;
-  }
-  $('offer-details').replaceChildren(...o.details.map((t) => el('li', t)));
-  const action = $('offer-action');
-  show('offer-action', !!o.action);
-  action.textContent = o.action || '';
-  action.onclick = () => install(r.version);
-  const second = $('offer-secondary');
-  show('offer-secondary', !!o.secondary);
-  second.textContent = o.secondary || '';
-  second.onclick = () => install(r.version);
-  // Any release, deliberately (an older one says what a downgrade means).
-  const choice = $('offer-choice');
-  const others = o.choices;
-  show('offer-other', others.length > 1 || (others.length > 0 && !o.action && !o.secondary));
-  const keep = choice.value;
-  choice.replaceChildren(...others.map((x) => { const opt = el('option', x.label); opt.value = x.version; return opt; }));
-  if (others.some((x) => x.version === keep)) choice.value = keep;
-  const warn = () => {
-    const x = others.find((y) => y.version === choice.value);
-    $('offer-warning').textContent = x ? x.warning : '';
-  };
-  choice.onchange = warn;
-  warn();
-  $('offer-install').onclick = () => install(choice.value);
-  for (const id of ['offer-action', 'offer-secondary', 'offer-install', 'beta']) $(id).disabled = state.busy;
-}
-
-// Download the release, check it (size, SHA-256, then the same fit checks as a chosen
-// file), then update as for a file.
-async function install(version) {
-  const { device, catalog } = state;
-  if (!device || !catalog || state.busy) return;
-  $('result').hidden = true;
-  state.expect = null;
-  setBusy(true);
-  let fw;
-  try {
-    fw = await catalog.download(device, version, onProgress);
-  } catch (e) {
-    show('progress', false);
-    setBusy(false);
-    showProblem(e, t('page.problem.download'));
-    return;
-  }
-  state.firmware = fw;
-  setBusy(false);
-  // The alt setting the catalog names for this release, if any.
-  const o = state.offer;
-  const chosen = o && [o.release, ...o.choices].find((x) => x && x.version === version);
-  const alt = chosen && chosen.alt !== null ? chosen.alt : undefined;
-  const c = device.check(fw, { alt });
-  if (!c.ok) {
-    show('progress', false);
-    showResult(false, c.verdict, [...c.problems, ...c.risks].map((text) => ({ text })));
-    return;
-  }
-  await update(version, alt);
-}
-
-// After an update from the catalog: read the version again once the device runs its
-// firmware (the demo at once; a real device when it is back, or say that it is not).
-const BACK_WITHIN_S = 30;
-function awaitVersion(version) {
-  const name = state.offer ? state.offer.name : productName();
-  state.expect = { version, timer: null };
-  if (state.device && !state.device.needsReconnect()) { checkVersion(); return; }
-  state.expect.timer = setTimeout(() => {
-    if (!state.expect) return;
-    const out = VendorCatalog.notBack(name, BACK_WITHIN_S);
-    state.expect = null;
-    showResult(false, out.title, out.details.map((text) => ({ text })));
-  }, BACK_WITHIN_S * 1000);
-}
-
-function productName() {
-  const d = state.device && state.device.describe();
-  return d ? d.title : t('page.the_device');
-}
-
-function checkVersion() {
-  const e = state.expect;
-  if (!e || !state.device || !state.catalog || state.device.needsReconnect()) return;
-  clearTimeout(e.timer);
-  state.expect = null;
-  const out = state.catalog.outcome(state.device, e.version);
-  showResult(out.ok, out.title, out.details.map((text) => ({ text })));
-  renderOffer();
+  status.className = 'lead-line bad';
+  status.textContent = (e && e.title) || t('page.offer.load_failed');
+  $('offer-details').replaceChildren(...((e && e.details) || [String(e)]).map((d) => el('li', typeof d === 'string' ? d : d.code)));
 }
 
 async function backup() {
@@ -878,8 +740,19 @@ function start() {
   const catalogParam = opt('catalog');
   show('catalog-demo', demo && !catalogParam);
   if (catalogParam) {
-    $('beta').onchange = renderOffer;
-    loadCatalog(catalogParam);
+    // The offer takes the file step's place at once. Its code (flasher-catalog.js) came
+    // beside the rest if the page had an element with a catalog then; else it comes now.
+    state.catalogMode = true;
+    show('offer', true);
+    show('step-file', false);
+    show('catalog-demo', false);
+    show('update', false);
+    $('offer-status').textContent = t('page.offer.loading');
+    import('./flasher-catalog.js').then((m) => {
+      catalogUi = m.catalogPart({ root, host, state, $, show, opt, el, t, anyOf, setBusy, showProblem, showResult, onProgress, update, failed: catalogFailed, VendorCatalog });
+      $('beta').onchange = catalogUi.render;
+      return catalogUi.load(catalogParam);
+    }, catalogFailed);
   } else {
     loadLinked();
   }

@@ -268,7 +268,7 @@ test('a cancelled update is a dfu-flasher-error event with its title, details an
 // folder as `cargo xtask dist` writes it (dist/dfu-flasher/), nothing else, with the strict
 // policy also sent as a header. `cargo xtask e2e` hands over the folder in E2E_BUNDLE;
 // otherwise it is written here from what `cargo xtask build` left in www/.
-const ELEMENT_FILES = ['dfu-flasher.js', 'flasher-app.js', 'flasher-lang.js', 'flasher-markup.js',
+const ELEMENT_FILES = ['dfu-flasher.js', 'flasher-app.js', 'flasher-catalog.js', 'flasher-lang.js', 'flasher-markup.js',
   'flasher.css', 'timer-worker.js', 'lang/de.json', 'lang/en.json', 'lang/ja.json', 'lang/en.first.json',
   'pkg/dfu_flasher.js', 'pkg/dfu_flasher_bg.wasm', 'pkg/dfu_flasher_plain.js', 'pkg/dfu_flasher_plain_bg.wasm'];
 const POLICY = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; object-src 'none'; frame-ancestors 'none'";

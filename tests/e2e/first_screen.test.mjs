@@ -87,6 +87,7 @@ test('connecting before the wasm asks for what the wasm asks for, and a closed c
   assert.deepEqual(first, wasm);
   assert.equal(demoChip(page), false, 'a real device needs no simulator');
   assert.deepEqual(pageWasm(page), { catalog: false, plain: true }, 'no catalog: the page\'s wasm without the catalog code');
+  assert.equal(page.fetched.some((p) => p.endsWith('/flasher-catalog.js')), false, 'no catalog: nor the glue of its offer');
   // And what both asked for, written out: DFU interfaces of the two vendors, and the
   // devices of theirs that hide their DFU interface while they run.
   assert.deepEqual(first, [
@@ -119,6 +120,7 @@ test('a catalog brings the rest at once', async () => {
   await page.waitForTimeout(500);
   assert.equal(demoChip(page), false, 'a catalog needs no simulator');
   assert.deepEqual(pageWasm(page), { catalog: true, plain: false }, 'the page\'s wasm with the catalog code, only');
+  assert.ok(page.fetched.some((p) => p.endsWith('/flasher-catalog.js')), 'and the glue of its offer');
   // The catalog is read and offers its products.
   await page.waitForFunction(() => /Connect/.test(document.querySelector('dfu-flasher').shadowRoot.getElementById('offer-status').textContent), null, { timeout: 20000 });
   assert.deepEqual(page.errors, []);
